@@ -1,0 +1,176 @@
+# riscv64 exokernel teaching OS. See README.md.
+K=kernel
+A=apps
+L=libnet
+M=mkfs
+B=build
+
+TOOLPREFIX = riscv64-unknown-elf-
+CC = $(TOOLPREFIX)gcc
+AS = $(TOOLPREFIX)gas
+LD = $(TOOLPREFIX)ld
+OBJCOPY = $(TOOLPREFIX)objcopy
+OBJDUMP = $(TOOLPREFIX)objdump
+QEMU = qemu-system-riscv64
+PY = /usr/bin/python3
+
+KOBJS = \
+  $B/$K/entry.o \
+  $B/$K/start.o \
+  $B/$K/main.o \
+  $B/$K/console.o \
+  $B/$K/printf.o \
+  $B/$K/uart.o \
+  $B/$K/power.o \
+  $B/$K/kalloc.o \
+  $B/$K/spinlock.o \
+  $B/$K/sleeplock.o \
+  $B/$K/string.o \
+  $B/$K/vm.o \
+  $B/$K/proc.o \
+  $B/$K/swtch.o \
+  $B/$K/trampoline.o \
+  $B/$K/trap.o \
+  $B/$K/syscall.o \
+  $B/$K/sysproc.o \
+  $B/$K/poll.o \
+  $B/$K/bio.o \
+  $B/$K/fs.o \
+  $B/$K/log.o \
+  $B/$K/file.o \
+  $B/$K/pipe.o \
+  $B/$K/exec.o \
+  $B/$K/sysfile.o \
+  $B/$K/kernelvec.o \
+  $B/$K/plic.o \
+  $B/$K/virtio_disk.o
+
+CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
+CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib -mno-relax
+CFLAGS += -fno-stack-protector -fno-pie -no-pie -I.
+CFLAGS += -march=rv64gc_zicsr_zifencei
+ASFLAGS = $(CFLAGS)
+LDFLAGS = -z max-page-size=4096
+
+# The user runtime every program links.
+ULIB = $B/$A/ulib.o $B/$A/usys.o $B/$A/printf.o $B/$A/umalloc.o $B/$A/getopt.o
+
+UPROGS = \
+  $B/$A/_init \
+  $B/$A/_sh \
+  $B/$A/_cat \
+  $B/$A/_echo \
+  $B/$A/_grep \
+  $B/$A/_kill \
+  $B/$A/_ln \
+  $B/$A/_ls \
+  $B/$A/_mkdir \
+  $B/$A/_rm \
+  $B/$A/_wc \
+  $B/$A/_sleep \
+  $B/$A/_uptime \
+  $B/$A/_ps \
+  $B/$A/_halt \
+  $B/$A/_fault \
+  $B/$A/_free \
+  $B/$A/_touch \
+  $B/$A/_usertests
+
+all: $B/$K/kernel $B/fs.img
+
+toolcheck:
+	@command -v $(CC) >/dev/null || { echo "*** $(CC) not found: run scripts/setup.sh (apt-get install gcc-riscv64-unknown-elf)"; exit 1; }
+
+$B/$K/%.o: $K/%.c | toolcheck
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$B/$K/%.o: $K/%.S | toolcheck
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+$B/$K/kernel: $(KOBJS) $K/kernel.ld
+	$(LD) $(LDFLAGS) -T $K/kernel.ld -o $@ $(KOBJS)
+	$(OBJDUMP) -S $@ > $B/$K/kernel.asm
+
+$B/$A/%.o: $A/%.c | toolcheck
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$B/$A/%.o: $A/%.S | toolcheck
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+# The file system gets programs without debug information (it would not
+# fit); build/apps/name.debug keeps it for gdb.
+$B/$A/_%: $B/$A/%.o $(ULIB) $A/user.ld
+	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $(ULIB)
+	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
+
+$B/mkfs: $M/mkfs.c $K/fs.h $K/param.h
+	@mkdir -p $(@D)
+	gcc -Werror -Wall -I. -o $@ $M/mkfs.c
+
+# Programs appear in the file system without the leading underscore.
+$B/fs.img: $B/mkfs README.md $(UPROGS)
+	$B/mkfs $@ README.md $(UPROGS)
+
+-include $B/$K/*.d $B/$A/*.d
+
+# --- running ---------------------------------------------------------------
+CPUS ?= 2
+NET ?= user
+FSIMG ?= $B/fs.img
+HOSTFWD ?= hostfwd=tcp::8080-:80
+NET_LPORT ?= 20001
+NET_RPORT ?= 20000
+GDBPORT = $(shell expr `id -u` % 5000 + 25000)
+
+QEMUOPTS = -machine virt -bios none -kernel $B/$K/kernel -m 128M -smp $(CPUS) -nographic
+QEMUOPTS += -global virtio-mmio.force-legacy=false
+QEMUOPTS += -drive file=$(FSIMG),if=none,format=raw,id=x0
+QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+ifeq ($(NET),user)
+QEMUOPTS += -netdev user,id=net0,$(HOSTFWD)
+endif
+ifeq ($(NET),dgram)
+QEMUOPTS += -netdev dgram,id=net0,local.type=inet,local.host=127.0.0.1,local.port=$(NET_LPORT),remote.type=inet,remote.host=127.0.0.1,remote.port=$(NET_RPORT)
+endif
+ifeq ($(NET),tap)
+QEMUOPTS += -netdev tap,id=net0,ifname=$(TAP),script=no,downscript=no
+endif
+QEMUOPTS += -device virtio-net-device,netdev=net0,bus=virtio-mmio-bus.1
+ifdef PCAP
+QEMUOPTS += -object filter-dump,id=dump0,netdev=net0,file=$(PCAP)
+endif
+
+setup:
+	@scripts/setup.sh
+
+qemu: setup
+	$(MAKE) all
+	$(QEMU) $(QEMUOPTS)
+
+qemu-gdb: setup all
+	@echo "*** gdb: target remote :$(GDBPORT)"
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+# The harness asks for the exact command line, so it is written once, here.
+print-qemu:
+	@echo $(QEMU) $(QEMUOPTS)
+
+test: setup
+	$(MAKE) all
+	$(PY) -m pytest -v pcap-tests
+
+bench: setup
+	$(MAKE) all
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $B
+
+# keep objects: usertests and friends rebuild slowly otherwise
+.PRECIOUS: $B/$A/%.o
+
+.PHONY: all toolcheck setup qemu qemu-gdb print-qemu test bench clean

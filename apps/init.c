@@ -1,0 +1,59 @@
+// init: the first user process. Opens the console as fds 0, 1 and 2,
+// runs the shell, and starts a new one whenever it exits. Orphans are
+// reparented to init by the kernel; waiting here is what reaps them.
+#include "apps/user.h"
+
+#define CONSOLE 1   // the console's major device number
+
+static char *shargv[] = { "sh", 0 };
+
+// Opens /console as fd 0, making the device node first on a fresh disk.
+static void
+console_open(void)
+{
+  int fd;
+
+  if((fd = open("console", O_RDWR)) < 0){
+    mknod("console", CONSOLE, 0);
+    fd = open("console", O_RDWR);
+  }
+  if(fd < 0)
+    exit(1);   // nowhere to even say so
+  dup(fd);     // stdout
+  dup(fd);     // stderr
+}
+
+// init: start the console shell and keep it running
+// usage: init
+int
+main(void)
+{
+  int pid, wpid, started = 0;
+
+  console_open();
+  for(;;){
+    printf(started ? "init: restarting sh\n" : "init: starting sh\n");
+    started = 1;
+    pid = fork();
+    if(pid < 0){
+      fprintf(2, "init: fork: %s\n", strerror(-pid));
+      sleep(1000);
+      continue;
+    }
+    if(pid == 0){
+      pid = exec("sh", shargv);
+      fprintf(2, "init: exec sh: %s\n", strerror(-pid));
+      exit(1);
+    }
+    // Reap everything until the shell itself is gone.
+    for(;;){
+      wpid = wait(0);
+      if(wpid == pid)
+        break;
+      if(wpid < 0){
+        fprintf(2, "init: wait: %s\n", strerror(-wpid));
+        break;
+      }
+    }
+  }
+}

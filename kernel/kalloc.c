@@ -1,0 +1,80 @@
+// Physical page allocator: a free list of 4096-byte pages between the
+// end of the kernel image and PHYSTOP. Keeps a count so tests can check
+// that nothing leaks.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "riscv.h"
+#include "defs.h"
+
+extern char end[]; // first address after kernel, from kernel.ld
+
+struct run {
+  struct run *next;
+};
+
+struct {
+  struct spinlock lock;
+  struct run *freelist;
+  int nfree;           // pages on freelist
+} kmem;
+
+void
+kinit()
+{
+  initlock(&kmem.lock, "kmem");
+  for(char *p = (char*)PGROUNDUP((uint64)end); p + PGSIZE <= (char*)PHYSTOP; p += PGSIZE)
+    kfree(p);
+}
+
+// Free the page of physical memory pointed at by pa,
+// which normally should have been returned by kalloc().
+void
+kfree(void *pa)
+{
+  struct run *r;
+
+  if(((uint64)pa % PGSIZE) != 0 || (char*)pa < end || (uint64)pa >= PHYSTOP)
+    panic("kfree");
+
+  // fill with junk to catch dangling refs.
+  memset(pa, 1, PGSIZE);
+
+  r = (struct run*)pa;
+  acquire(&kmem.lock);
+  r->next = kmem.freelist;
+  kmem.freelist = r;
+  kmem.nfree++;
+  release(&kmem.lock);
+}
+
+// Allocate one 4096-byte page. Returns 0 if none is free.
+void *
+kalloc(void)
+{
+  struct run *r;
+
+  acquire(&kmem.lock);
+  r = kmem.freelist;
+  if(r){
+    kmem.freelist = r->next;
+    kmem.nfree--;
+  }
+  release(&kmem.lock);
+
+  if(r)
+    memset((char*)r, 5, PGSIZE); // fill with junk
+  return (void*)r;
+}
+
+int
+kfreecount(void)
+{
+  int n;
+
+  acquire(&kmem.lock);
+  n = kmem.nfree;
+  release(&kmem.lock);
+  return n;
+}

@@ -1,0 +1,119 @@
+// poll(): wait until one of several descriptors is ready, or a timeout.
+//
+// One wait channel serves every poller: whatever can change a
+// descriptor's readiness (console input, pipe reads, writes and
+// closes, and later network channels) calls pollwakeup(), which bumps
+// a sequence number and wakes all pollers; each re-checks its own
+// descriptors. A poller samples the sequence before checking and
+// sleeps only if it has not moved since, so no wakeup is lost. Timeouts
+// ride on the clock: the poller registers its deadline tick and the
+// timer interrupt calls pollwakeup() when it comes.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "defs.h"
+#include "errno.h"
+#include "poll.h"
+
+static struct spinlock pollock;
+static uint64 pollseq;   // bumped by every pollwakeup(); guarded by pollock
+
+void
+pollinit(void)
+{
+  initlock(&pollock, "poll");
+}
+
+// Something a poller may be waiting for happened. Callable from
+// interrupt handlers and with other locks held (pollock is a leaf
+// apart from the process locks wakeup() takes).
+void
+pollwakeup(void)
+{
+  acquire(&pollock);
+  pollseq++;
+  wakeup(&pollseq);
+  release(&pollock);
+}
+
+// Fill in revents for each entry; return how many are ready.
+static int
+pollscan(struct pollfd *fds, int nfds)
+{
+  struct proc *p = myproc();
+  int n = 0;
+
+  for(int i = 0; i < nfds; i++){
+    struct pollfd *pf = &fds[i];
+    pf->revents = 0;
+    if(pf->fd < 0)
+      continue;
+    if(pf->fd >= NOFILE || p->ofile[pf->fd] == 0)
+      pf->revents = POLLNVAL;
+    else
+      pf->revents = filepoll(p->ofile[pf->fd], pf->events) &
+                    (pf->events | POLLERR | POLLHUP | POLLNVAL);
+    if(pf->revents)
+      n++;
+  }
+  return n;
+}
+
+// Returns the number of ready entries (0 on timeout), -EINVAL for a
+// bad nfds, -EFAULT for a bad array, -EINTR if killed while waiting.
+// timeout_ms < 0 waits forever; 0 only checks.
+int
+kpoll(uint64 ufds, int nfds, int timeout_ms)
+{
+  struct pollfd fds[NPOLL];
+  struct proc *p = myproc();
+  uint64 seq, until = 0;
+  int n;
+
+  if(nfds < 0 || nfds > NPOLL)
+    return -EINVAL;
+  if(copyin(p->pagetable, (char*)fds, ufds, nfds * sizeof(fds[0])) < 0)
+    return -EFAULT;
+  if(timeout_ms > 0)
+    until = ticks + ((uint64)timeout_ms * HZ + 999) / 1000;
+
+  for(;;){
+    acquire(&pollock);
+    seq = pollseq;
+    release(&pollock);
+
+    n = pollscan(fds, nfds);
+    if(n > 0 || timeout_ms == 0)
+      break;
+    if(timeout_ms > 0 && ticks >= until)
+      break;
+    if(killed(p))
+      return -EINTR;
+    if(timeout_ms > 0)
+      timer_deadline(until);
+
+    acquire(&pollock);
+    if(pollseq == seq)
+      sleep(&pollseq, &pollock);
+    release(&pollock);
+  }
+
+  if(copyout(p->pagetable, ufds, (char*)fds, nfds * sizeof(fds[0])) < 0)
+    return -EFAULT;
+  return n;
+}
+
+uint64
+sys_poll(void)
+{
+  uint64 fds;
+  int nfds, timeout;
+
+  argaddr(0, &fds);
+  argint(1, &nfds);
+  argint(2, &timeout);
+  return kpoll(fds, nfds, timeout);
+}

@@ -1,0 +1,643 @@
+// Processes: the table, creation (fork, the first process), exit and
+// wait, sleep and wakeup, kill, and the per-hart scheduler.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "defs.h"
+#include "errno.h"
+
+struct cpu cpus[NCPU];
+
+struct proc proc[NPROC];
+
+struct proc *initproc;
+
+int nextpid = 1;
+struct spinlock pid_lock;
+
+extern void forkret(void);
+static void freeproc(struct proc *p);
+
+extern char trampoline[]; // trampoline.S
+
+// Guards parent pointers, so a child's exit wakeup is never lost by a
+// parent in wait(). Always taken before any p->lock.
+struct spinlock wait_lock;
+
+// Map a kernel stack, with a guard page below it, for every slot of
+// the process table.
+void
+proc_mapstacks(pagetable_t kpgtbl)
+{
+  struct proc *p;
+
+  for(p = proc; p < &proc[NPROC]; p++) {
+    char *pa = kalloc();
+    if(pa == 0)
+      panic("kalloc");
+    uint64 va = KSTACK((int) (p - proc));
+    kvmmap(kpgtbl, va, (uint64)pa, PGSIZE, PTE_R | PTE_W);
+  }
+}
+
+void
+procinit(void)
+{
+  struct proc *p;
+
+  initlock(&pid_lock, "nextpid");
+  initlock(&wait_lock, "wait_lock");
+  for(p = proc; p < &proc[NPROC]; p++) {
+    initlock(&p->lock, "proc");
+    p->state = UNUSED;
+    p->kstack = KSTACK((int) (p - proc));
+  }
+}
+
+// Must be called with interrupts disabled, so the process cannot move
+// to another CPU while the result is used.
+int
+cpuid()
+{
+  return r_tp();
+}
+
+// This CPU's cpu struct. Interrupts must be disabled.
+struct cpu*
+mycpu(void)
+{
+  return &cpus[cpuid()];
+}
+
+// The current process, or zero if none.
+struct proc*
+myproc(void)
+{
+  push_off();
+  struct proc *p = mycpu()->proc;
+  pop_off();
+  return p;
+}
+
+static int
+allocpid()
+{
+  int pid;
+
+  acquire(&pid_lock);
+  pid = nextpid++;
+  release(&pid_lock);
+  return pid;
+}
+
+// Find an UNUSED slot and set it up to run in the kernel at forkret.
+// Returns with p->lock held, or 0 if the table is full or memory is out.
+static struct proc*
+allocproc(void)
+{
+  struct proc *p;
+
+  for(p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    if(p->state == UNUSED)
+      goto found;
+    release(&p->lock);
+  }
+  return 0;
+
+found:
+  p->pid = allocpid();
+  p->state = USED;
+
+  if((p->trapframe = (struct trapframe *)kalloc()) == 0){
+    freeproc(p);
+    release(&p->lock);
+    return 0;
+  }
+  if((p->pagetable = proc_pagetable(p)) == 0){
+    freeproc(p);
+    release(&p->lock);
+    return 0;
+  }
+
+  // the new context starts executing at forkret, on the kernel stack.
+  memset(&p->context, 0, sizeof(p->context));
+  p->context.ra = (uint64)forkret;
+  p->context.sp = p->kstack + PGSIZE;
+  return p;
+}
+
+// Free a proc structure and everything hanging from it, user pages
+// included. p->lock must be held.
+static void
+freeproc(struct proc *p)
+{
+  if(p->trapframe)
+    kfree((void*)p->trapframe);
+  p->trapframe = 0;
+  if(p->pagetable)
+    proc_freepagetable(p->pagetable, p->sz);
+  p->pagetable = 0;
+  p->sz = 0;
+  p->stackbase = 0;
+  p->pid = 0;
+  p->parent = 0;
+  p->name[0] = 0;
+  p->chan = 0;
+  p->killed = 0;
+  p->xstate = 0;
+  p->state = UNUSED;
+}
+
+// A user page table with no user memory yet, only the trampoline and
+// this process's trapframe. Returns 0 if out of memory.
+pagetable_t
+proc_pagetable(struct proc *p)
+{
+  pagetable_t pagetable;
+
+  pagetable = uvmcreate();
+  if(pagetable == 0)
+    return 0;
+
+  // the trampoline is not PTE_U: only supervisor mode runs it,
+  // on the way in and out of user space.
+  if(mappages(pagetable, TRAMPOLINE, PGSIZE, (uint64)trampoline, PTE_R | PTE_X) < 0){
+    uvmfree(pagetable, 0);
+    return 0;
+  }
+  if(mappages(pagetable, TRAPFRAME, PGSIZE, (uint64)(p->trapframe), PTE_R | PTE_W) < 0){
+    uvmunmap(pagetable, TRAMPOLINE, 1, 0);
+    uvmfree(pagetable, 0);
+    return 0;
+  }
+  return pagetable;
+}
+
+// Free a process's page table and the user memory it maps.
+void
+proc_freepagetable(pagetable_t pagetable, uint64 sz)
+{
+  uvmunmap(pagetable, TRAMPOLINE, 1, 0);
+  uvmunmap(pagetable, TRAPFRAME, 1, 0);
+  uvmfree(pagetable, sz);
+}
+
+// The first process. It has no memory yet: its first run (forkret)
+// mounts the file system and execs /init.
+void
+userinit(void)
+{
+  struct proc *p;
+
+  p = allocproc();
+  if(p == 0)
+    panic("userinit");
+  initproc = p;
+  safestrcpy(p->name, "initcode", sizeof(p->name));
+  p->state = RUNNABLE;
+  release(&p->lock);
+}
+
+// Grow or shrink the heap by n bytes. The heap may not shrink into the
+// stack. Returns 0 or a negative errno.
+int
+growproc(int n)
+{
+  uint64 sz, heapbase;
+  struct proc *p = myproc();
+
+  sz = p->sz;
+  heapbase = p->stackbase + USERSTACK*PGSIZE;
+  if(n > 0){
+    if(sz + n >= TRAPFRAME)
+      return -ENOMEM;
+    if((sz = uvmalloc(p->pagetable, sz, sz + n, PTE_W)) == 0)
+      return -ENOMEM;
+  } else if(n < 0){
+    if(sz - heapbase < (uint64)-(long)n)
+      return -EINVAL;
+    sz = uvmdealloc(p->pagetable, sz, sz + n);
+  }
+  p->sz = sz;
+  return 0;
+}
+
+// Create a child that is a copy of the caller, returning to user space
+// from fork() with 0. Returns the child's pid to the parent, or a
+// negative errno.
+int
+kfork(void)
+{
+  int i, pid;
+  struct proc *np;
+  struct proc *p = myproc();
+
+  if((np = allocproc()) == 0)
+    return -EAGAIN;
+
+  if(uvmcopy(p->pagetable, np->pagetable, p->sz) < 0){
+    freeproc(np);
+    release(&np->lock);
+    return -ENOMEM;
+  }
+  np->sz = p->sz;
+  np->stackbase = p->stackbase;
+
+  *(np->trapframe) = *(p->trapframe);
+  np->trapframe->a0 = 0;  // fork returns 0 in the child
+
+  for(i = 0; i < NOFILE; i++)
+    if(p->ofile[i])
+      np->ofile[i] = filedup(p->ofile[i]);
+  np->cwd = idup(p->cwd);
+
+  safestrcpy(np->name, p->name, sizeof(p->name));
+
+  pid = np->pid;
+  release(&np->lock);
+
+  acquire(&wait_lock);
+  np->parent = p;
+  release(&wait_lock);
+
+  acquire(&np->lock);
+  np->state = RUNNABLE;
+  release(&np->lock);
+
+  return pid;
+}
+
+// Give p's abandoned children to init. Caller holds wait_lock.
+static void
+reparent(struct proc *p)
+{
+  struct proc *pp;
+
+  for(pp = proc; pp < &proc[NPROC]; pp++){
+    if(pp->parent == p){
+      pp->parent = initproc;
+      wakeup(initproc);
+    }
+  }
+}
+
+// Exit the current process; never returns. It stays a zombie until its
+// parent calls wait().
+void
+kexit(int status)
+{
+  struct proc *p = myproc();
+
+  if(p == initproc)
+    panic("init exiting");
+
+  for(int fd = 0; fd < NOFILE; fd++){
+    if(p->ofile[fd]){
+      struct file *f = p->ofile[fd];
+      fileclose(f);
+      p->ofile[fd] = 0;
+    }
+  }
+
+  begin_op();
+  iput(p->cwd);
+  end_op();
+  p->cwd = 0;
+
+  acquire(&wait_lock);
+  reparent(p);
+  // the parent might be asleep in wait().
+  wakeup(p->parent);
+
+  acquire(&p->lock);
+  p->xstate = status;
+  p->state = ZOMBIE;
+  release(&wait_lock);
+
+  // into the scheduler, never to return.
+  sched();
+  panic("zombie exit");
+}
+
+// Wait for a child to exit; copy its status to user address addr
+// (unless 0). Returns its pid, -ECHILD with no children, -EFAULT for a
+// bad addr, -EINTR if killed while waiting.
+int
+kwait(uint64 addr)
+{
+  struct proc *pp;
+  int havekids, pid;
+  struct proc *p = myproc();
+
+  acquire(&wait_lock);
+
+  for(;;){
+    havekids = 0;
+    for(pp = proc; pp < &proc[NPROC]; pp++){
+      if(pp->parent == p){
+        // make sure the child isn't still in exit() or swtch().
+        acquire(&pp->lock);
+
+        havekids = 1;
+        if(pp->state == ZOMBIE){
+          pid = pp->pid;
+          if(addr != 0 && copyout(p->pagetable, addr, (char *)&pp->xstate,
+                                  sizeof(pp->xstate)) < 0) {
+            release(&pp->lock);
+            release(&wait_lock);
+            return -EFAULT;
+          }
+          freeproc(pp);
+          release(&pp->lock);
+          release(&wait_lock);
+          return pid;
+        }
+        release(&pp->lock);
+      }
+    }
+
+    if(!havekids){
+      release(&wait_lock);
+      return -ECHILD;
+    }
+    if(killed(p)){
+      release(&wait_lock);
+      return -EINTR;
+    }
+
+    // wait for a child to exit (see the wakeup in kexit).
+    sleep(p, &wait_lock);
+  }
+}
+
+// Per-hart scheduler, entered from main() and never left. It loops
+// choosing a RUNNABLE process, swtch()es to it, and the process comes
+// back here through sched().
+void
+scheduler(void)
+{
+  struct proc *p;
+  struct cpu *c = mycpu();
+
+  c->proc = 0;
+  for(;;){
+    // the most recent process may have had interrupts off; turn them
+    // on so devices can wake someone, or we could deadlock.
+    intr_on();
+    intr_off();
+
+    int found = 0;
+    for(p = proc; p < &proc[NPROC]; p++) {
+      acquire(&p->lock);
+      if(p->state == RUNNABLE) {
+        // the process releases its lock and takes it again before
+        // jumping back to us.
+        p->state = RUNNING;
+        c->proc = p;
+        swtch(&c->context, &p->context);
+
+        // the process is done running for now.
+        c->proc = 0;
+        found = 1;
+      }
+      release(&p->lock);
+    }
+    if(found == 0) {
+      // nothing to run: wait for an interrupt.
+      intr_on();
+      asm volatile("wfi");
+    }
+  }
+}
+
+// Switch to the scheduler. Must hold only p->lock and have changed
+// p->state. intena belongs to this kernel thread, not this CPU, so it
+// is saved and restored around the switch.
+void
+sched(void)
+{
+  int intena;
+  struct proc *p = myproc();
+
+  if(!holding(&p->lock))
+    panic("sched p->lock");
+  if(mycpu()->noff != 1)
+    panic("sched locks");
+  if(p->state == RUNNING)
+    panic("sched running");
+  if(intr_get())
+    panic("sched interruptible");
+
+  intena = mycpu()->intena;
+  swtch(&p->context, &mycpu()->context);
+  mycpu()->intena = intena;
+}
+
+// Give up the CPU for one scheduling round.
+void
+yield(void)
+{
+  struct proc *p = myproc();
+  acquire(&p->lock);
+  p->state = RUNNABLE;
+  sched();
+  release(&p->lock);
+}
+
+// A new process's first scheduling lands here, then returns to user
+// space. The first process also mounts the file system (which must
+// sleep, so it cannot happen in main) and execs /init.
+void
+forkret(void)
+{
+  static int first = 1;
+  struct proc *p = myproc();
+
+  // still holding p->lock from scheduler.
+  release(&p->lock);
+
+  if(first){
+    first = 0;
+    fsinit(ROOTDEV);
+    __sync_synchronize();
+
+    p->cwd = namei("/");
+    int r = kexec("/init", (char *[]){ "/init", 0 });
+    if(r < 0)
+      panic("forkret: cannot exec /init");
+    p->trapframe->a0 = r;
+  }
+
+  usertrapret();
+}
+
+// Atomically release lk and sleep on chan; reacquire lk when woken.
+void
+sleep(void *chan, struct spinlock *lk)
+{
+  struct proc *p = myproc();
+
+  // holding p->lock means no wakeup (which takes p->lock) can slip in
+  // between releasing lk and going to sleep.
+  acquire(&p->lock);
+  release(lk);
+
+  p->chan = chan;
+  p->state = SLEEPING;
+
+  sched();
+
+  p->chan = 0;
+
+  release(&p->lock);
+  acquire(lk);
+}
+
+// Wake every process sleeping on chan. Call without any p->lock held.
+void
+wakeup(void *chan)
+{
+  struct proc *p;
+
+  for(p = proc; p < &proc[NPROC]; p++) {
+    if(p != myproc()){
+      acquire(&p->lock);
+      if(p->state == SLEEPING && p->chan == chan)
+        p->state = RUNNABLE;
+      release(&p->lock);
+    }
+  }
+}
+
+// Kill the process with the given pid: it exits the next time it
+// reaches user space, or wakes now if sleeping. Returns 0 or -ESRCH.
+int
+kkill(int pid)
+{
+  struct proc *p;
+
+  for(p = proc; p < &proc[NPROC]; p++){
+    acquire(&p->lock);
+    if(p->pid == pid && p->state != UNUSED){
+      p->killed = 1;
+      if(p->state == SLEEPING)
+        p->state = RUNNABLE;
+      release(&p->lock);
+      return 0;
+    }
+    release(&p->lock);
+  }
+  return -ESRCH;
+}
+
+void
+setkilled(struct proc *p)
+{
+  acquire(&p->lock);
+  p->killed = 1;
+  release(&p->lock);
+}
+
+int
+killed(struct proc *p)
+{
+  int k;
+
+  acquire(&p->lock);
+  k = p->killed;
+  release(&p->lock);
+  return k;
+}
+
+// Copy to a user address or a kernel address, as user_dst says.
+// Returns 0, or -1 on a bad user address.
+int
+either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
+{
+  struct proc *p = myproc();
+  if(user_dst){
+    return copyout(p->pagetable, dst, src, len);
+  } else {
+    memmove((char *)dst, src, len);
+    return 0;
+  }
+}
+
+// Copy from a user address or a kernel address, as user_src says.
+// Returns 0, or -1 on a bad user address.
+int
+either_copyin(void *dst, int user_src, uint64 src, uint64 len)
+{
+  struct proc *p = myproc();
+  if(user_src){
+    return copyin(p->pagetable, dst, src, len);
+  } else {
+    memmove(dst, (char*)src, len);
+    return 0;
+  }
+}
+
+static char *states[] = {
+  [UNUSED]    "unused",
+  [USED]      "used",
+  [SLEEPING]  "sleep ",
+  [RUNNABLE]  "runble",
+  [RUNNING]   "run   ",
+  [ZOMBIE]    "zombie"
+};
+
+// List processes on the console (^P). No locks, so a wedged machine
+// can still be inspected.
+void
+procdump(void)
+{
+  struct proc *p;
+  char *state;
+
+  printf("\n");
+  for(p = proc; p < &proc[NPROC]; p++){
+    if(p->state == UNUSED)
+      continue;
+    if(p->state >= 0 && p->state < NELEM(states) && states[p->state])
+      state = states[p->state];
+    else
+      state = "???";
+    printf("%d %s %s\n", p->pid, state, p->name);
+  }
+}
+
+// Copy up to n procinfo records to user address addr.
+// Returns the number copied, or -EFAULT.
+int
+procinfo(uint64 addr, int n)
+{
+  struct proc *p;
+  struct procinfo pi;
+  int k = 0;
+
+  for(p = proc; p < &proc[NPROC] && k < n; p++){
+    acquire(&wait_lock);
+    acquire(&p->lock);
+    if(p->state == UNUSED){
+      release(&p->lock);
+      release(&wait_lock);
+      continue;
+    }
+    memset(&pi, 0, sizeof(pi));
+    pi.pid = p->pid;
+    pi.ppid = p->parent ? p->parent->pid : 0;
+    pi.state = p->state;
+    pi.sz = p->sz;
+    safestrcpy(pi.name, p->name, sizeof(pi.name));
+    release(&p->lock);
+    release(&wait_lock);
+    if(copyout(myproc()->pagetable, addr + k*sizeof(pi), (char*)&pi, sizeof(pi)) < 0)
+      return -EFAULT;
+    k++;
+  }
+  return k;
+}

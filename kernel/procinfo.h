@@ -1,0 +1,9 @@
+// getprocs() record, shared by kernel and user space (ps).
+enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+struct procinfo {
+  int pid;
+  int ppid;
+  int state;       // enum procstate
+  uint64 sz;       // bytes of user memory
+  char name[16];
+};

@@ -1,0 +1,49 @@
+// Machine-mode start: runs once per hart on the entry stack, sets up
+// what only machine mode can (delegation, PMP, the timer), then drops to
+// supervisor mode in main(). Nothing else runs in machine mode.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "defs.h"
+
+void main();
+
+// entry.S needs one stack per CPU.
+__attribute__ ((aligned (16))) char stack0[4096 * NCPU];
+
+void
+start()
+{
+  // mret will "return" to supervisor mode, at main().
+  uint64 x = r_mstatus();
+  x &= ~MSTATUS_MPP_MASK;
+  x |= MSTATUS_MPP_S;
+  w_mstatus(x);
+  w_mepc((uint64)main);
+
+  // no paging until main() builds the kernel page table.
+  w_satp(0);
+
+  // hand all interrupts and exceptions to supervisor mode.
+  w_medeleg(0xffff);
+  w_mideleg(0xffff);
+  w_sie(r_sie() | SIE_SEIE | SIE_STIE | SIE_SSIE);
+
+  // PMP: give supervisor mode access to all of physical memory
+  // (a TOR region up to the top of the address space, RWX).
+  w_pmpaddr0(0x3fffffffffffffull);
+  w_pmpcfg0(0xf);
+
+  // the timer: Sstc lets supervisor mode program stimecmp itself,
+  // and the counter-enable bits let S and U mode read the time CSR.
+  w_mie(r_mie() | MIE_STIE);
+  w_menvcfg(r_menvcfg() | (1L << 63));
+  w_mcounteren(r_mcounteren() | 2);
+  w_stimecmp(r_time() + 10000000 / HZ);
+
+  // keep each CPU's hartid in its tp register, for cpuid().
+  w_tp(r_mhartid());
+
+  asm volatile("mret");
+}

@@ -1,0 +1,358 @@
+// mkfs: make a file system image for the kernel.
+//
+//   mkfs fs.img file ...
+//
+// Builds an FSSIZE-block image holding a root directory ("." and
+// "..") and a copy of each file, named by its last path component
+// without a leading '_' (build/apps/_ls becomes /ls). Runs on the build
+// host; the layout is kernel/fs.h. Multi-byte fields are stored
+// little-endian, riscv's byte order, whatever the host's.
+// Does not do: subdirectories, device nodes (init makes /console).
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <assert.h>
+
+#define stat xv6_stat  // avoid clash with host struct stat
+#include "kernel/types.h"
+#include "kernel/fs.h"
+#include "kernel/stat.h"
+#include "kernel/param.h"
+#undef stat
+
+#define NINODES 200
+
+// Disk layout:
+// [ boot block | sb block | log | inode blocks | free bit map | data blocks ]
+
+int nbitmap = FSSIZE/BPB + 1;
+int ninodeblocks = NINODES / IPB + 1;
+int nlog = LOGSIZE + 1;   // the header, then LOGSIZE blocks
+int nmeta;    // Number of meta blocks (boot, sb, nlog, inode, bitmap)
+int nblocks;  // Number of data blocks
+
+int fsfd;
+struct superblock sb;
+char zeroes[BSIZE];
+uint freeinode = 1;
+uint freeblock;
+
+void balloc(int);
+void wsect(uint, void*);
+void winode(uint, struct dinode*);
+void rinode(uint inum, struct dinode *ip);
+void rsect(uint sec, void *buf);
+uint ialloc(ushort type);
+void iappend(uint inum, void *p, int n);
+void die(const char *);
+
+// convert to riscv byte order
+ushort
+xshort(ushort x)
+{
+  ushort y;
+  uchar *a = (uchar*)&y;
+  a[0] = x;
+  a[1] = x >> 8;
+  return y;
+}
+
+uint
+xint(uint x)
+{
+  uint y;
+  uchar *a = (uchar*)&y;
+  a[0] = x;
+  a[1] = x >> 8;
+  a[2] = x >> 16;
+  a[3] = x >> 24;
+  return y;
+}
+
+// The name a file gets in the root directory: the last component of
+// path without a leading '_'.
+static char*
+fsname(char *path)
+{
+  char *name = strrchr(path, '/');
+
+  name = name ? name + 1 : path;
+  if(*name == '_')
+    name++;
+  return name;
+}
+
+// Add the entry (name, inum) to directory dinum.
+static void
+addentry(uint dinum, char *name, uint inum)
+{
+  struct dirent de;
+
+  memset(&de, 0, sizeof(de));
+  de.inum = xshort(inum);
+  strncpy(de.name, name, DIRSIZ);
+  iappend(dinum, &de, sizeof(de));
+}
+
+// Copy the host file path into the root directory.
+static void
+addfile(uint rootino, char *path)
+{
+  char buf[BSIZE], *name;
+  uint inum;
+  int fd, cc;
+  long total = 0;
+
+  name = fsname(path);
+  if(*name == 0 || strlen(name) > DIRSIZ){
+    fprintf(stderr, "mkfs: %s: name must be 1 to %d bytes\n", name, DIRSIZ);
+    exit(1);
+  }
+  if(strcmp(name, ".") == 0 || strcmp(name, "..") == 0){
+    fprintf(stderr, "mkfs: %s: reserved name\n", path);
+    exit(1);
+  }
+  if((fd = open(path, 0)) < 0)
+    die(path);
+
+  inum = ialloc(T_FILE);
+  addentry(rootino, name, inum);
+
+  while((cc = read(fd, buf, sizeof(buf))) > 0){
+    total += cc;
+    if(total > (long)MAXFILE*BSIZE){
+      fprintf(stderr, "mkfs: %s: larger than %d bytes\n", path, (int)(MAXFILE*BSIZE));
+      exit(1);
+    }
+    iappend(inum, buf, cc);
+  }
+  if(cc < 0)
+    die(path);
+  close(fd);
+}
+
+int
+main(int argc, char *argv[])
+{
+  int i;
+  uint rootino, off;
+  char buf[BSIZE];
+  struct dinode din;
+
+  static_assert(sizeof(int) == 4, "Integers must be 4 bytes!");
+
+  if(argc < 2){
+    fprintf(stderr, "usage: mkfs fs.img files...\n");
+    exit(1);
+  }
+
+  assert((BSIZE % sizeof(struct dinode)) == 0);
+  assert((BSIZE % sizeof(struct dirent)) == 0);
+
+  fsfd = open(argv[1], O_RDWR|O_CREAT|O_TRUNC, 0666);
+  if(fsfd < 0)
+    die(argv[1]);
+
+  nmeta = 2 + nlog + ninodeblocks + nbitmap;
+  nblocks = FSSIZE - nmeta;
+
+  sb.magic = xint(FSMAGIC);
+  sb.size = xint(FSSIZE);
+  sb.nblocks = xint(nblocks);
+  sb.ninodes = xint(NINODES);
+  sb.nlog = xint(nlog);
+  sb.logstart = xint(2);
+  sb.inodestart = xint(2+nlog);
+  sb.bmapstart = xint(2+nlog+ninodeblocks);
+
+  printf("nmeta %d (boot, super, log blocks %u inode blocks %u, bitmap blocks %u) blocks %d total %d\n",
+         nmeta, nlog, ninodeblocks, nbitmap, nblocks, FSSIZE);
+
+  freeblock = nmeta;     // the first free block that we can allocate
+
+  for(i = 0; i < FSSIZE; i++)
+    wsect(i, zeroes);
+
+  memset(buf, 0, sizeof(buf));
+  memmove(buf, &sb, sizeof(sb));
+  wsect(1, buf);
+
+  rootino = ialloc(T_DIR);
+  assert(rootino == ROOTINO);
+
+  addentry(rootino, ".", rootino);
+  addentry(rootino, "..", rootino);
+
+  for(i = 2; i < argc; i++){
+    for(int j = 2; j < i; j++){
+      if(strcmp(fsname(argv[i]), fsname(argv[j])) == 0){
+        fprintf(stderr, "mkfs: %s and %s would both be /%s\n",
+                argv[j], argv[i], fsname(argv[i]));
+        exit(1);
+      }
+    }
+    addfile(rootino, argv[i]);
+  }
+
+  // fix size of root inode dir
+  rinode(rootino, &din);
+  off = xint(din.size);
+  off = ((off/BSIZE) + 1) * BSIZE;
+  din.size = xint(off);
+  winode(rootino, &din);
+
+  balloc(freeblock);
+
+  exit(0);
+}
+
+void
+die(const char *s)
+{
+  perror(s);
+  exit(1);
+}
+
+void
+wsect(uint sec, void *buf)
+{
+  if(lseek(fsfd, sec * BSIZE, 0) != sec * BSIZE)
+    die("lseek");
+  if(write(fsfd, buf, BSIZE) != BSIZE)
+    die("write");
+}
+
+void
+winode(uint inum, struct dinode *ip)
+{
+  char buf[BSIZE];
+  uint bn;
+  struct dinode *dip;
+
+  bn = IBLOCK(inum, sb);
+  rsect(bn, buf);
+  dip = ((struct dinode*)buf) + (inum % IPB);
+  *dip = *ip;
+  wsect(bn, buf);
+}
+
+void
+rinode(uint inum, struct dinode *ip)
+{
+  char buf[BSIZE];
+  uint bn;
+  struct dinode *dip;
+
+  bn = IBLOCK(inum, sb);
+  rsect(bn, buf);
+  dip = ((struct dinode*)buf) + (inum % IPB);
+  *ip = *dip;
+}
+
+void
+rsect(uint sec, void *buf)
+{
+  if(lseek(fsfd, sec * BSIZE, 0) != sec * BSIZE)
+    die("lseek");
+  if(read(fsfd, buf, BSIZE) != BSIZE)
+    die("read");
+}
+
+uint
+ialloc(ushort type)
+{
+  uint inum = freeinode++;
+  struct dinode din;
+
+  if(inum >= NINODES){
+    fprintf(stderr, "mkfs: out of inodes\n");
+    exit(1);
+  }
+  memset(&din, 0, sizeof(din));
+  din.type = xshort(type);
+  din.nlink = xshort(1);
+  din.size = xint(0);
+  winode(inum, &din);
+  return inum;
+}
+
+// Mark blocks 0 .. used-1 allocated in the bitmap.
+void
+balloc(int used)
+{
+  uchar buf[BSIZE];
+  int i;
+
+  printf("balloc: first %d blocks have been allocated\n", used);
+  // one bitmap block is enough for the blocks mkfs itself fills.
+  assert(used < BPB);
+  memset(buf, 0, BSIZE);
+  for(i = 0; i < used; i++){
+    buf[i/8] = buf[i/8] | (0x1 << (i%8));
+  }
+  printf("balloc: write bitmap block at sector %d\n", xint(sb.bmapstart));
+  wsect(xint(sb.bmapstart), buf);
+}
+
+#define min(a, b) ((a) < (b) ? (a) : (b))
+
+// Take the next unused block; blocks are handed out in order.
+static uint
+newblock(void)
+{
+  if(freeblock >= FSSIZE){
+    fprintf(stderr, "mkfs: out of blocks\n");
+    exit(1);
+  }
+  return freeblock++;
+}
+
+// Append n bytes at p to inode inum, allocating blocks in order.
+void
+iappend(uint inum, void *xp, int n)
+{
+  char *p = (char*)xp;
+  uint fbn, off, n1;
+  struct dinode din;
+  char buf[BSIZE];
+  uint indirect[NINDIRECT];
+  uint x;
+
+  rinode(inum, &din);
+  off = xint(din.size);
+  while(n > 0){
+    fbn = off / BSIZE;
+    if(fbn >= MAXFILE){
+      fprintf(stderr, "mkfs: file too large\n");
+      exit(1);
+    }
+    if(fbn < NDIRECT){
+      if(xint(din.addrs[fbn]) == 0){
+        din.addrs[fbn] = xint(newblock());
+      }
+      x = xint(din.addrs[fbn]);
+    } else {
+      if(xint(din.addrs[NDIRECT]) == 0){
+        din.addrs[NDIRECT] = xint(newblock());
+      }
+      rsect(xint(din.addrs[NDIRECT]), (char*)indirect);
+      if(indirect[fbn - NDIRECT] == 0){
+        indirect[fbn - NDIRECT] = xint(newblock());
+        wsect(xint(din.addrs[NDIRECT]), (char*)indirect);
+      }
+      x = xint(indirect[fbn-NDIRECT]);
+    }
+    n1 = min(n, (fbn + 1) * BSIZE - off);
+    rsect(x, buf);
+    memmove(buf + off - (fbn * BSIZE), p, n1);
+    wsect(x, buf);
+    n -= n1;
+    off += n1;
+    p += n1;
+  }
+  din.size = xint(off);
+  winode(inum, &din);
+}
