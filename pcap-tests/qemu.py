@@ -1,0 +1,182 @@
+"""Boot our kernel under QEMU and talk to its console.
+
+The QEMU command line comes from `make print-qemu`, so the harness and
+`make qemu` cannot drift apart. Every QEMU this module starts is stopped
+by the PID it spawned (Guest.close, and an atexit hook as a last resort);
+nothing here looks processes up by name.
+
+Used by conftest.py (tests) and scripts/bench.py (boot time). It does not
+parse anything a test asserts on; that stays in the tests.
+"""
+import atexit
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import time
+
+import pexpect
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# TEST_BUILD points the harness at another build directory (make B=...).
+BUILD = os.environ.get("TEST_BUILD") or os.path.join(ROOT, "build")
+LOGDIR = os.path.join(BUILD, "test-logs")
+PROMPT = r"\$ "
+BOOT_TIMEOUT = 30
+
+_live = {}          # pid -> pexpect child, for the atexit hook
+_nport = 0
+
+
+def pick_port():
+    """A host port for hostfwd, derived from uid and pid (as xv6 derives
+    its GDB port) so parallel runs by one or several users do not collide;
+    each boot in this process gets the next one."""
+    global _nport
+    _nport += 1
+    return 30000 + (os.getuid() * 7919 + os.getpid() * 31 + _nport) % 20000
+
+
+def qemu_cmdline(fsimg, cpus=2, port=None, net="user"):
+    """The QEMU argv `make qemu` would run, for this image, CPU count and
+    forwarded host port (host 127.0.0.1:port -> guest port 80)."""
+    if port is None:
+        port = pick_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    out = subprocess.run(
+        ["make", "-s", "--no-print-directory", "print-qemu",
+         "FSIMG=" + fsimg, "NET=" + net, "CPUS=%d" % cpus,
+         "HOSTFWD=hostfwd=tcp:127.0.0.1:%d-:80" % port, "B=" + BUILD],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    lines = [l for l in out.splitlines() if l.startswith("qemu-system")]
+    if not lines:
+        raise RuntimeError("make print-qemu printed no qemu command: %r" % out)
+    return shlex.split(lines[-1])
+
+
+def copy_image(dst_dir, name="fs.img"):
+    """A private copy of build/fs.img: tests write to their disk."""
+    src = os.path.join(BUILD, "fs.img")
+    if not os.path.exists(src) or not os.path.exists(os.path.join(BUILD, "kernel", "kernel")):
+        raise FileNotFoundError("build/fs.img or build/kernel/kernel missing: run make first")
+    dst = os.path.join(str(dst_dir), name)
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def _kill_leftovers():
+    for pid, child in list(_live.items()):
+        try:
+            child.terminate(force=True)
+        except Exception:
+            pass
+        _live.pop(pid, None)
+
+
+atexit.register(_kill_leftovers)
+
+
+class Guest:
+    """One QEMU running our kernel, with its console on a pty."""
+
+    def __init__(self, fsimg, cpus=2, log=None, port=None):
+        self.fsimg = fsimg
+        self.cpus = cpus
+        self.port = port if port is not None else pick_port()
+        self.argv = qemu_cmdline(fsimg, cpus, self.port)
+        self.logpath = log
+        self.logfile = None
+        self.child = None
+
+    def start(self):
+        """Spawn QEMU; returns the spawn time (time.monotonic())."""
+        if self.logpath:
+            os.makedirs(os.path.dirname(self.logpath), exist_ok=True)
+            self.logfile = open(self.logpath, "w")
+            self.logfile.write("# " + " ".join(shlex.quote(a) for a in self.argv) + "\n")
+            self.logfile.flush()
+        t0 = time.monotonic()
+        self.child = pexpect.spawn(self.argv[0], self.argv[1:], cwd=ROOT,
+                                   encoding="utf-8", codec_errors="replace",
+                                   echo=False, timeout=BOOT_TIMEOUT,
+                                   logfile=None, dimensions=(50, 200))
+        self.child.logfile_read = self.logfile
+        _live[self.child.pid] = self.child
+        return t0
+
+    def boot(self, timeout=BOOT_TIMEOUT):
+        """Start QEMU and wait for the shell's first prompt."""
+        t0 = self.start()
+        self.expect(PROMPT, timeout=timeout, what="the first shell prompt")
+        return time.monotonic() - t0
+
+    @property
+    def pid(self):
+        return self.child.pid if self.child else None
+
+    def tail(self, n=30):
+        """The last n lines of the console log, for failure messages."""
+        if not self.logpath or not os.path.exists(self.logpath):
+            return ""
+        if self.logfile:
+            self.logfile.flush()
+        with open(self.logpath, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+
+    def expect(self, pattern, timeout=30, what=None):
+        """Wait for pattern (a regex or a list of them); on timeout or QEMU
+        exiting, fail with the console's last lines."""
+        try:
+            return self.child.expect(pattern, timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise AssertionError("timed out after %d s waiting for %s; console ends:\n%s"
+                                 % (timeout, what or pattern, self.tail()))
+        except pexpect.EOF:
+            raise AssertionError("QEMU exited while waiting for %s; console ends:\n%s"
+                                 % (what or pattern, self.tail()))
+
+    def sendline(self, line):
+        self.child.send(line + "\n")
+
+    def run(self, cmd, timeout=30):
+        """Type cmd at the shell and return what it printed before the next
+        prompt, without the console's echo of cmd itself."""
+        self.sendline(cmd)
+        self.expect(PROMPT, timeout=timeout, what="the prompt after %r" % cmd)
+        out = self.child.before.replace("\r", "")
+        first, _, rest = out.partition("\n")
+        if cmd.strip() and cmd.strip() in first:
+            return rest
+        return out
+
+    def wait_exit(self, timeout=60):
+        """Wait for QEMU to exit by itself (the kernel powered off)."""
+        self.expect(pexpect.EOF, timeout=timeout, what="QEMU to exit")
+        self.child.wait()
+        _live.pop(self.child.pid, None)
+        return self.child.exitstatus
+
+    def close(self):
+        """Stop QEMU (by the PID we spawned) and close the log. Safe to call
+        twice and after QEMU exited."""
+        if self.child is not None:
+            try:
+                if self.child.isalive():
+                    self.child.terminate(force=True)
+                self.child.close(force=True)
+            except Exception:
+                try:
+                    os.kill(self.child.pid, 9)
+                except OSError:
+                    pass
+            _live.pop(self.child.pid, None)
+        if self.logfile:
+            self.logfile.close()
+            self.logfile = None
+
+
+def result_lines(text):
+    """(name, 'OK'|'FAILED') for every `test NAME: OK|FAILED` line."""
+    return re.findall(r"test (\w+): (OK|FAILED)", text)
