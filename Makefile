@@ -43,7 +43,11 @@ KOBJS = \
   $B/$K/sysfile.o \
   $B/$K/kernelvec.o \
   $B/$K/plic.o \
-  $B/$K/virtio_disk.o
+  $B/$K/virtio_disk.o \
+  $B/$K/virtio_net.o \
+  $B/$K/netchan.o \
+  $B/$K/netfilt.o \
+  $B/$K/netguard.o
 
 CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib -mno-relax
@@ -51,6 +55,10 @@ CFLAGS += -fno-stack-protector -fno-pie -no-pie -I.
 CFLAGS += -march=rv64gc_zicsr_zifencei
 ASFLAGS = $(CFLAGS)
 LDFLAGS = -z max-page-size=4096
+
+# libnet, the network library OS every networked program links (guest build).
+LOBJS = \
+  $B/$L/chan.o
 
 # The user runtime every program links.
 ULIB = $B/$A/ulib.o $B/$A/usys.o $B/$A/printf.o $B/$A/umalloc.o $B/$A/getopt.o
@@ -103,9 +111,17 @@ $B/$A/%.o: $A/%.S | toolcheck
 
 # The file system gets programs without debug information (it would not
 # fit); build/apps/name.debug keeps it for gdb.
-$B/$A/_%: $B/$A/%.o $(ULIB) $A/user.ld
-	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $(ULIB)
+$B/$A/_%: $B/$A/%.o $B/$L/libnet.a $(ULIB) $A/user.ld
+	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
+
+$B/$L/%.o: $L/%.c | toolcheck
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$B/$L/libnet.a: $(LOBJS)
+	rm -f $@
+	$(TOOLPREFIX)ar rcs $@ $(LOBJS)
 
 $B/mkfs: $M/mkfs.c $K/fs.h $K/param.h
 	@mkdir -p $(@D)
@@ -115,7 +131,7 @@ $B/mkfs: $M/mkfs.c $K/fs.h $K/param.h
 $B/fs.img: $B/mkfs README.md $(UPROGS)
 	$B/mkfs $@ README.md $(UPROGS)
 
--include $B/$K/*.d $B/$A/*.d
+-include $B/$K/*.d $B/$A/*.d $B/$L/*.d
 
 # --- running ---------------------------------------------------------------
 CPUS ?= 2

@@ -43,6 +43,13 @@ int getprocs(struct procinfo*, int n);
 int freemem(void);                        // free physical pages
 int halt(void);
 int fscrash(int n);
+struct nc_stats;
+int setipaddr(uint32 ip, uint32 mask, uint32 gw);  // host byte order
+int getipaddr(uint32 *ip, uint32 *mask, uint32 *gw);
+int netopen(int flags);                   // a network channel (kernel/netchan.h)
+int netsync(int fd, int timeout_ms);
+int netclaim(int fd, int proto, int port);
+int netstat(int fd, struct nc_stats *st);
 
 // ulib.c
 extern int errno;                         // set by the libc-style helpers

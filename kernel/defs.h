@@ -10,6 +10,7 @@ struct sleeplock;
 struct stat;
 struct superblock;
 struct pollfd;
+struct netchan;
 
 // bio.c
 void            binit(void);
@@ -81,6 +82,8 @@ int             pipepoll(struct pipe*, int writable, int events);
 void            pollinit(void);
 void            pollwakeup(void);
 int             kpoll(uint64 ufds, int nfds, int timeout_ms);
+uint64          pollsnap(void);
+int             pollsleep(uint64 seq, uint64 until);
 
 // printf.c
 int             printf(char*, ...) __attribute__ ((format (printf, 1, 2)));
@@ -196,8 +199,30 @@ void            virtio_disk_rw(struct buf *, int);
 void            virtio_disk_intr(void);
 void            virtio_disk_crashafter(int n);
 
+// virtio_net.c
+void            virtio_net_init(void);
+int             virtio_net_up(void);
+void            virtio_net_mac(uint8 mac[6]);
+void            virtio_net_intr(void);
+int             virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie);
+void            virtio_net_stats(uint64 *rx_frames, uint64 *tx_frames, uint64 *rx_nobuf);
+
 // power.c (the virt machine's sifive_test device)
 void            poweroff(int code) __attribute__((noreturn));
+
+// sysfile.c
+int             fdalloc(struct file*);
+
+// netchan.c
+void            netchan_init(void);
+void            netchan_fileclose(struct netchan*, uint gen);
+int             netchan_poll(struct netchan*, uint gen, int events);
+void            netchan_release(struct proc*);
+void            netchan_txdone(uint64 cookie, uint64 paypa);
+
+// netfilt.c
+void            netfilt_init(void);
+int             netfilt_rx(char *page, int len);
 
 // number of elements in fixed-size array
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))

@@ -163,7 +163,9 @@ kexec(char *path, char **argv)
       last = s+1;
   safestrcpy(p->name, last, sizeof(p->name));
 
-  // commit to the new image.
+  // commit to the new image. A network channel does not survive exec:
+  // its region is mapped in the old page table.
+  netchan_release(p);
   oldpagetable = p->pagetable;
   oldsz = p->sz;
   p->pagetable = pagetable;

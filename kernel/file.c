@@ -78,6 +78,8 @@ fileclose(struct file *f)
 
   if(ff.type == FD_PIPE){
     pipeclose(ff.pipe, ff.writable);
+  } else if(ff.type == FD_NETCHAN){
+    netchan_fileclose(ff.chan, ff.chgen);
   } else if(ff.type == FD_INODE || ff.type == FD_DEVICE){
     begin_op();
     iput(ff.ip);
@@ -128,6 +130,9 @@ fileread(struct file *f, uint64 addr, int n)
       f->off += r;
     iunlock(f->ip);
     break;
+  case FD_NETCHAN:
+    // frames move through the mapped rings and netsync(), not read().
+    return -EINVAL;
   default:
     panic("fileread");
   }
@@ -155,6 +160,8 @@ filewrite(struct file *f, uint64 addr, int n)
     return devsw[f->major].write(1, addr, n);
   case FD_INODE:
     break;
+  case FD_NETCHAN:
+    return -EINVAL;
   default:
     panic("filewrite");
   }
@@ -202,6 +209,8 @@ filepoll(struct file *f, int events)
     // a disk file never makes its reader or writer wait for another
     // process, so it is always ready.
     return (POLLIN|POLLOUT) & events;
+  case FD_NETCHAN:
+    return netchan_poll(f->chan, f->chgen, events);
   default:
     return POLLNVAL;
   }

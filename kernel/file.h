@@ -7,7 +7,7 @@ struct file {
     FD_PIPE,
     FD_INODE,
     FD_DEVICE,
-    FD_NETCHAN,   // reserved: network channels (network issue)
+    FD_NETCHAN,   // a network channel (netchan.c)
   } type;
   int ref;             // reference count
   char readable;
@@ -16,6 +16,8 @@ struct file {
   struct inode *ip;    // FD_INODE and FD_DEVICE
   uint off;            // FD_INODE
   short major;         // FD_DEVICE
+  struct netchan *chan; // FD_NETCHAN
+  uint chgen;          // FD_NETCHAN: chan->gen when opened; a stale file is dead
 };
 
 #define major(dev)  ((dev) >> 16 & 0xFFFF)

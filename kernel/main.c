@@ -29,6 +29,8 @@ main()
     iinit();         // inode table
     fileinit();      // file table
     virtio_disk_init(); // emulated hard disk
+    virtio_net_init();  // emulated network card
+    netchan_init();     // network channels and filters
     userinit();      // first user process
     __sync_synchronize();
     started = 1;

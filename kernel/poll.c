@@ -39,6 +39,38 @@ pollwakeup(void)
   release(&pollock);
 }
 
+// The current wakeup sequence: take it before checking for readiness,
+// and pass it to pollsleep() if nothing was ready.
+uint64
+pollsnap(void)
+{
+  uint64 seq;
+
+  acquire(&pollock);
+  seq = pollseq;
+  release(&pollock);
+  return seq;
+}
+
+// Sleep until a pollwakeup() since the snapshot seq, or until tick
+// `until` (0: no timeout). Returns 0, or -EINTR if the process is
+// killed. Anything that waits for descriptors or channels uses this.
+int
+pollsleep(uint64 seq, uint64 until)
+{
+  struct proc *p = myproc();
+
+  if(killed(p))
+    return -EINTR;
+  if(until)
+    timer_deadline(until);
+  acquire(&pollock);
+  if(pollseq == seq)
+    sleep(&pollseq, &pollock);
+  release(&pollock);
+  return 0;
+}
+
 // Fill in revents for each entry; return how many are ready.
 static int
 pollscan(struct pollfd *fds, int nfds)
@@ -81,24 +113,14 @@ kpoll(uint64 ufds, int nfds, int timeout_ms)
     until = ticks + ((uint64)timeout_ms * HZ + 999) / 1000;
 
   for(;;){
-    acquire(&pollock);
-    seq = pollseq;
-    release(&pollock);
-
+    seq = pollsnap();
     n = pollscan(fds, nfds);
     if(n > 0 || timeout_ms == 0)
       break;
     if(timeout_ms > 0 && ticks >= until)
       break;
-    if(killed(p))
+    if(pollsleep(seq, until) < 0)
       return -EINTR;
-    if(timeout_ms > 0)
-      timer_deadline(until);
-
-    acquire(&pollock);
-    if(pollseq == seq)
-      sleep(&pollseq, &pollock);
-    release(&pollock);
   }
 
   if(copyout(p->pagetable, ufds, (char*)fds, nfds * sizeof(fds[0])) < 0)

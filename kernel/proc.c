@@ -8,6 +8,7 @@
 #include "proc.h"
 #include "defs.h"
 #include "errno.h"
+#include "netchan.h"
 
 struct cpu cpus[NCPU];
 
@@ -149,6 +150,7 @@ freeproc(struct proc *p)
   p->chan = 0;
   p->killed = 0;
   p->xstate = 0;
+  p->netchan = 0;
   p->state = UNUSED;
 }
 
@@ -213,7 +215,7 @@ growproc(int n)
   sz = p->sz;
   heapbase = p->stackbase + USERSTACK*PGSIZE;
   if(n > 0){
-    if(sz + n >= TRAPFRAME)
+    if(sz + n >= NC_VA)   // the heap stops below the network channel's region
       return -ENOMEM;
     if((sz = uvmalloc(p->pagetable, sz, sz + n, PTE_W)) == 0)
       return -ENOMEM;
@@ -294,6 +296,9 @@ kexit(int status)
 
   if(p == initproc)
     panic("init exiting");
+
+  // before the files: the channel's pages are mapped in our page table.
+  netchan_release(p);
 
   for(int fd = 0; fd < NOFILE; fd++){
     if(p->ofile[fd]){

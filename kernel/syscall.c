@@ -104,6 +104,12 @@ extern uint64 sys_getprocs(void);
 extern uint64 sys_freemem(void);
 extern uint64 sys_halt(void);
 extern uint64 sys_fscrash(void);
+extern uint64 sys_setipaddr(void);
+extern uint64 sys_getipaddr(void);
+extern uint64 sys_netopen(void);
+extern uint64 sys_netsync(void);
+extern uint64 sys_netclaim(void);
+extern uint64 sys_netstat(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -133,6 +139,12 @@ static uint64 (*syscalls[])(void) = {
 [SYS_freemem] sys_freemem,
 [SYS_halt]    sys_halt,
 [SYS_fscrash] sys_fscrash,
+[SYS_setipaddr] sys_setipaddr,
+[SYS_getipaddr] sys_getipaddr,
+[SYS_netopen] sys_netopen,
+[SYS_netsync] sys_netsync,
+[SYS_netclaim] sys_netclaim,
+[SYS_netstat] sys_netstat,
 };
 
 void

@@ -29,9 +29,9 @@
 #define SYS_halt    26   // void halt(void): power the machine off
 #define SYS_fscrash 27   // int fscrash(int n): power off after the next n disk writes (crash tests)
 #define SYS_nice    28   // reserved
-#define SYS_setipaddr 29 // int setipaddr(uint32 ip, uint32 mask, uint32 gw) (network issue)
+#define SYS_setipaddr 29 // int setipaddr(uint32 ip, uint32 mask, uint32 gw) 
 #define SYS_getipaddr 30 // int getipaddr(uint32 *ip, uint32 *mask, uint32 *gw)
-#define SYS_netopen   31 // network channel (network issue)
-#define SYS_netsync   32
-#define SYS_netclaim  33
-#define SYS_netstat   34
+#define SYS_netopen   31 // int netopen(int flags): open a network channel (netchan.h)
+#define SYS_netsync   32 // int netsync(int fd, int timeout_ms)
+#define SYS_netclaim  33 // int netclaim(int fd, int proto, int port)
+#define SYS_netstat   34 // int netstat(int fd, struct nc_stats *st)

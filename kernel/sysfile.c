@@ -36,7 +36,7 @@ argfd(int n, int *pfd, struct file **pf)
 // Give f the lowest free descriptor of the current process.
 // Returns it, or -EMFILE; on success the descriptor owns the
 // caller's reference to f.
-static int
+int
 fdalloc(struct file *f)
 {
   int fd;

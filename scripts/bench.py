@@ -44,7 +44,7 @@ LOAD0 = os.getloadavg()[0]
 
 def boot_ours(tmpdir):
     """Seconds from spawning QEMU to our first prompt, on a fresh image."""
-    g = Guest(copy_image(tmpdir, "bench.img"), cpus=2)
+    g = Guest(copy_image(tmpdir, "bench.img"), cpus=1)
     try:
         return g.boot(timeout=TIMEOUT)
     finally:
@@ -84,7 +84,7 @@ def section(ours, peer, rounds, note):
     lines.append("")
     lines.append("| system | median boot | all boots (s) |")
     lines.append("|---|---|---|")
-    lines.append("| ours (`make print-qemu`, CPUS=2, NET=user) | %.3f s | %s |"
+    lines.append("| ours (`make print-qemu`, CPUS=1, NET=user) | %.3f s | %s |"
                  % (mo, " ".join("%.2f" % t for t in ours)))
     if peer:
         mp = statistics.median(peer)

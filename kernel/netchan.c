@@ -1,0 +1,695 @@
+// Network channels: the exokernel's packet interface (ABI in netchan.h).
+//
+// A channel maps rings and a pool of page-sized buffers into one
+// process. Received frames arrive in pages the device filled; netsync(),
+// running in the owner's context, moves each such page into the place
+// of a buffer the owner gave back (a page flip: the payload is never
+// copied) and frees the page that was there. Frames to send are
+// checked (netguard.c) on a copy of their headers, which the device then
+// reads from kernel memory, and their payload is read by the device
+// straight from the owner's buffer.
+//
+// This file does not decide who gets a frame (netfilt.c) or whether a
+// frame may be sent (netguard.c), and implements no protocol.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "sleeplock.h"
+#include "proc.h"
+#include "fs.h"
+#include "file.h"
+#include "defs.h"
+#include "errno.h"
+#include "poll.h"
+#include "netvar.h"
+
+#define MASK (NC_NSLOTS - 1)
+#define NOBUF 0xffffffff
+
+struct netchan chans[NNETCHAN];
+
+static uint64
+bufva(int b)
+{
+  return NC_VA + NC_BUF_OFF + (uint64)b * NC_BUFSIZE;
+}
+
+// Count one event on the channel and on the interface.
+static void
+count(struct netchan *c, int what, uint64 n)
+{
+  if(c)
+    c->st.v[what] += n;
+  netif.st.v[what] += n;
+}
+
+void
+netchan_init(void)
+{
+  netfilt_init();
+  for(int i = 0; i < NNETCHAN; i++)
+    chans[i].id = i;
+  virtio_net_mac(netif.mac);
+}
+
+// Free every page a channel holds except those the device is still
+// reading (after a timeout in release). Not mapped anywhere any more.
+static void
+freepages(struct netchan *c)
+{
+  for(int b = 0; b < NC_NBUFS; b++){
+    if(c->page[b] && c->bstate[b] != B_TXFLIGHT)
+      kfree(c->page[b]);
+    c->page[b] = 0;
+  }
+  for(int i = 0; i < NELEM(c->hdrcopy); i++){
+    if(c->hdrcopy[i])
+      kfree(c->hdrcopy[i]);
+    c->hdrcopy[i] = 0;
+  }
+  if(c->info)
+    kfree(c->info);
+  if(c->rx)
+    kfree((char*)c->rx);
+  if(c->tx)
+    kfree((char*)c->tx);
+  c->info = 0;
+  c->rx = c->tx = 0;
+}
+
+// Allocate the region's pages. Returns 0 or -ENOMEM (pages freed).
+static int
+allocpages(struct netchan *c)
+{
+  memset(c->page, 0, sizeof(c->page));
+  memset(c->hdrcopy, 0, sizeof(c->hdrcopy));
+  c->info = kalloc();
+  c->rx = (struct nc_ring*)kalloc();
+  c->tx = (struct nc_ring*)kalloc();
+  if(c->info == 0 || c->rx == 0 || c->tx == 0)
+    goto bad;
+  for(int i = 0; i < NELEM(c->hdrcopy); i++)
+    if((c->hdrcopy[i] = kalloc()) == 0)
+      goto bad;
+  for(int b = 0; b < NC_NBUFS; b++){
+    if((c->page[b] = kalloc()) == 0)
+      goto bad;
+    c->bstate[b] = B_USER;
+  }
+  return 0;
+
+ bad:
+  freepages(c);
+  return -ENOMEM;
+}
+
+// Map the region into pagetable at NC_VA. Returns 0 or -ENOMEM, with
+// nothing left mapped.
+static int
+mapregion(struct netchan *c, pagetable_t pt)
+{
+  if(mappages(pt, NC_VA + NC_INFO_OFF, PGSIZE, (uint64)c->info, PTE_R|PTE_U) < 0)
+    goto bad;
+  if(mappages(pt, NC_VA + NC_RX_OFF, PGSIZE, (uint64)c->rx, PTE_R|PTE_W|PTE_U) < 0)
+    goto bad;
+  if(mappages(pt, NC_VA + NC_TX_OFF, PGSIZE, (uint64)c->tx, PTE_R|PTE_W|PTE_U) < 0)
+    goto bad;
+  for(int b = 0; b < NC_NBUFS; b++)
+    if(mappages(pt, bufva(b), PGSIZE, (uint64)c->page[b], PTE_R|PTE_W|PTE_U) < 0)
+      goto bad;
+  return 0;
+
+ bad:
+  uvmunmap(pt, NC_VA, NC_SIZE / PGSIZE, 0);
+  return -ENOMEM;
+}
+
+// Fill in the info page and the rings' first state: every RX slot is
+// the kernel's, holding buffers 0..NC_NSLOTS-1; all TX slots but one are
+// the process's, holding the next NC_NSLOTS buffers; the rest of the
+// pool belongs to the process, outside any ring.
+static void
+initrings(struct netchan *c)
+{
+  struct nc_info *ni = (struct nc_info*)c->info;
+
+  memset(c->info, 0, PGSIZE);
+  memset(c->rx, 0, PGSIZE);
+  memset(c->tx, 0, PGSIZE);
+  ni->version = NC_VERSION;
+  ni->nslots = NC_NSLOTS;
+  ni->nbufs = NC_NBUFS;
+  ni->bufsize = NC_BUFSIZE;
+  ni->rx_off = NC_RX_OFF;
+  ni->tx_off = NC_TX_OFF;
+  ni->buf_off = NC_BUF_OFF;
+  ni->mtu = NC_MTU;
+  memmove(ni->mac, netif.mac, 6);
+
+  for(int s = 0; s < NC_NSLOTS; s++){
+    c->rxbuf[s] = s;
+    c->bstate[s] = B_RXSLOT;
+    c->rx->slot[s].buf = s;
+    c->tx->slot[s].buf = NC_NSLOTS + s;
+    c->txbuf[s] = NC_NSLOTS + s;
+    c->txstate[s] = T_DONE;
+    c->txflags[s] = 0;
+  }
+  c->rxhead = c->rxtail = 0;
+  c->txhead = c->txcur = 0;
+  c->txtail = NC_NSLOTS - 1;
+  c->tx->tail = c->txtail;
+  c->pendr = c->pendw = 0;
+  c->txinflight = 0;
+  memset(&c->st, 0, sizeof(c->st));
+}
+
+// Open a channel for the current process and map it at NC_VA.
+// Returns a file descriptor, -EBUSY if the process has one already,
+// -ENFILE if all channels are taken, -ENOMEM, or -EMFILE.
+static int
+netchan_open(void)
+{
+  struct proc *p = myproc();
+  struct netchan *c = 0;
+  struct file *f;
+  int fd;
+
+  if(p->netchan)
+    return -EBUSY;
+  acquire(&netlock);
+  for(int i = 0; i < NNETCHAN; i++)
+    if(!chans[i].used && chans[i].proc == 0){
+      c = &chans[i];
+      c->proc = p;   // reserved; not used until the rings are ready
+      break;
+    }
+  release(&netlock);
+  if(c == 0)
+    return -ENFILE;
+
+  if(allocpages(c) < 0){
+    c->proc = 0;
+    return -ENOMEM;
+  }
+  initrings(c);
+  if(mapregion(c, p->pagetable) < 0){
+    freepages(c);
+    c->proc = 0;
+    return -ENOMEM;
+  }
+  if((f = filealloc()) == 0 || (fd = fdalloc(f)) < 0){
+    if(f)
+      fileclose(f);  // not FD_NETCHAN yet: closes nothing else
+    uvmunmap(p->pagetable, NC_VA, NC_SIZE / PGSIZE, 0);
+    freepages(c);
+    c->proc = 0;
+    return f ? -EMFILE : -ENFILE;
+  }
+
+  acquire(&netlock);
+  c->gen++;
+  c->used = 1;
+  release(&netlock);
+  p->netchan = c;
+
+  f->type = FD_NETCHAN;
+  f->readable = f->writable = 1;
+  f->chan = c;
+  f->chgen = c->gen;
+  return fd;
+}
+
+// Close the current process's channel: drop its claims, wait (a while)
+// for the device to finish with frames in flight, unmap and free it.
+// Called by close() of its descriptor, exec and exit.
+void
+netchan_release(struct proc *p)
+{
+  struct netchan *c = p->netchan;
+  uint64 until;
+
+  if(c == 0)
+    return;
+
+  acquire(&netlock);
+  c->used = 0;          // no more deliveries
+  netfilt_release(c);
+  release(&netlock);
+
+  // the device may still read frames we handed it; give it a second.
+  until = ticks + HZ;
+  while(c->txinflight > 0 && ticks < until){
+    uint64 seq = pollsnap();
+    if(c->txinflight == 0)
+      break;
+    pollsleep(seq, until);
+  }
+
+  acquire(&netlock);
+  while(c->pendr != c->pendw)
+    kfree(c->pend[c->pendr++ % NC_NSLOTS]);
+  release(&netlock);
+
+  uvmunmap(p->pagetable, NC_VA, NC_SIZE / PGSIZE, 0);
+  freepages(c);   // pages still in flight are freed by netchan_txdone
+  p->netchan = 0;
+  acquire(&netlock);
+  c->proc = 0;
+  release(&netlock);
+}
+
+// The channel behind a descriptor, if it is the caller's and still open.
+static struct netchan *
+chanof(struct file *f, uint gen)
+{
+  struct netchan *c = f->chan;
+  if(c && c->used && c->gen == gen && c->proc == myproc())
+    return c;
+  return 0;
+}
+
+// The last reference to a channel's descriptor went away.
+void
+netchan_fileclose(struct netchan *c, uint gen)
+{
+  struct proc *p = myproc();
+
+  if(c && c->used && c->gen == gen && c->proc == p)
+    netchan_release(p);
+}
+
+// Queue a received frame (in a page of its own) for c. Returns 1 if c
+// took the page, 0 if its queue is full (counted). netlock held.
+int
+netchan_enqueue(struct netchan *c, char *page, int len)
+{
+  if(!c->used || c->pendw - c->pendr >= NC_NSLOTS){
+    count(c, NC_rx_drop_ringfull, 1);
+    return 0;
+  }
+  c->pend[c->pendw % NC_NSLOTS] = page;
+  c->pendlen[c->pendw % NC_NSLOTS] = len;
+  c->pendw++;
+  count(c, NC_rx_frames, 1);
+  count(c, NC_rx_bytes, len);
+  return 1;
+}
+
+// Put page in buffer b's place in the owner's address space, and return
+// the page that was there. Must run in the owner's context, so that
+// sfence.vma on this hart is all the TLB needs (a process runs on one
+// hart at a time, and every hart flushes when it switches to it).
+static char *
+flip(struct netchan *c, int b, char *page)
+{
+  pte_t *pte = walk(c->proc->pagetable, bufva(b), 0);
+  char *old = c->page[b];
+
+  if(pte == 0 || (*pte & PTE_V) == 0 || PTE2PA(*pte) != (uint64)old)
+    panic("netchan flip");
+  *pte = PA2PTE(page) | PTE_V | PTE_R | PTE_W | PTE_U;
+  sfence_vma();
+  c->page[b] = page;
+  return old;
+}
+
+// Take back the RX slots the process returned: each must hold a buffer
+// the process owns. netlock held.
+static void
+rxreclaim(struct netchan *c)
+{
+  uint32 uhead = c->rx->head;
+
+  if(uhead >= NC_NSLOTS || ((uhead - c->rxhead) & MASK) > ((c->rxtail - c->rxhead) & MASK)){
+    count(c, NC_rx_reject_badindex, 1);
+    return;
+  }
+  for(uint32 s = c->rxhead; s != uhead; s = (s + 1) & MASK){
+    uint32 b = c->rx->slot[s].buf;
+    if(b >= NC_NBUFS || c->bstate[b] != B_USER){
+      count(c, NC_rx_reject_badbuf, 1);
+      // fall back on the buffer we delivered in this slot, if still the process's
+      b = c->rxbuf[s];
+      if(b == NOBUF || c->bstate[b] != B_USER){
+        c->rxbuf[s] = NOBUF;
+        continue;
+      }
+    }
+    c->rxbuf[s] = b;
+    c->bstate[b] = B_RXSLOT;
+  }
+  c->rxhead = uhead;
+}
+
+// Move queued frames into free RX slots, flipping pages. Returns the
+// number delivered. netlock held.
+static int
+rxdeliver(struct netchan *c)
+{
+  int n = 0;
+
+  while(c->pendr != c->pendw && ((c->rxtail + 1) & MASK) != c->rxhead){
+    uint32 s = c->rxtail;
+    uint32 b = c->rxbuf[s];
+    struct nc_slot *sl = &c->rx->slot[s];
+
+    if(b == NOBUF){
+      // the process gave this slot back without a buffer: skip it.
+      sl->buf = NC_NBUFS;
+      sl->len = 0;
+      sl->flags = 0;
+    } else {
+      char *page = c->pend[c->pendr % NC_NSLOTS];
+      int len = c->pendlen[c->pendr % NC_NSLOTS];
+      c->pendr++;
+      kfree(flip(c, b, page));
+      c->bstate[b] = B_USER;
+      sl->buf = b;
+      sl->len = len;
+      sl->flags = 0;
+      n++;
+    }
+    c->rxtail = (s + 1) & MASK;
+  }
+  c->rx->tail = c->rxtail;
+  return n;
+}
+
+// Send the frame in TX slot s, or refuse it. Returns 0 when the slot is
+// dealt with (sent, looped back or rejected), -ENOBUFS if the device has
+// no room (try again later). netlock held.
+static int
+txslot(struct netchan *c, uint32 s)
+{
+  struct nc_slot sl = c->tx->slot[s];   // one read of untrusted memory
+  uint8 *hdr = (uint8*)c->hdrcopy[s * NC_HDRCOPY / PGSIZE] + (s * NC_HDRCOPY) % PGSIZE;
+  int why = -1, hlen, n, r;
+
+  c->txbuf[s] = sl.buf;
+  c->txflags[s] = 0;
+  c->txstate[s] = T_DONE;
+
+  if(sl.buf >= NC_NBUFS)
+    why = NC_tx_reject_badbuf;
+  else if(c->bstate[sl.buf] != B_USER)
+    why = NC_tx_reject_notowned;
+  else if(sl.flags != 0)
+    why = NC_tx_reject_badflags;
+  else if(sl.len < NC_FRAMEMIN || sl.len > NC_FRAMEMAX)
+    why = NC_tx_reject_badlen;
+  if(why < 0){
+    // copy the headers first, then check the copy: the process cannot
+    // change what was checked.
+    n = sl.len < NC_HDRCOPY ? sl.len : NC_HDRCOPY;
+    memmove(hdr, c->page[sl.buf], n);
+    why = netguard_tx(c, hdr, sl.len, &hlen);
+  }
+  if(why >= 0){
+    count(c, why, 1);
+    c->txflags[s] = NCS_REJECTED;
+    return 0;
+  }
+
+  if(netfilt_islocal(hdr, sl.len)){
+    // loopback: the page itself moves to the receiver; the sender's
+    // buffer gets a fresh page in its place.
+    char *fresh = kalloc();
+    if(fresh == 0){
+      count(c, NC_rx_drop_nomem, 1);
+      return 0;
+    }
+    char *page = flip(c, sl.buf, fresh);
+    count(c, NC_tx_frames, 1);
+    count(c, NC_tx_bytes, sl.len);
+    count(c, NC_tx_loopback, 1);
+    if(netfilt_deliver(page, sl.len) == 0)
+      kfree(page);
+    return 0;
+  }
+
+  if(!virtio_net_up()){
+    count(c, NC_tx_reject_nodev, 1);
+    c->txflags[s] = NCS_REJECTED;
+    return 0;
+  }
+  uint64 cookie = ((uint64)c->gen << 32) | (c->id << 16) | s;
+  uint64 paypa = (uint64)c->page[sl.buf] + hlen;
+  r = virtio_net_tx(hdr, hlen, paypa, sl.len - hlen, cookie);
+  if(r < 0)
+    return r;
+  count(c, NC_copy_bytes, hlen);
+  count(c, NC_tx_frames, 1);
+  count(c, NC_tx_bytes, sl.len);
+  c->bstate[sl.buf] = B_TXFLIGHT;
+  c->txstate[s] = T_FLIGHT;
+  c->txinflight++;
+  return 0;
+}
+
+// Take the process's new TX slots, send what can be sent, and hand back
+// finished slots. Returns the number of slots handed back. netlock held.
+static int
+txsync(struct netchan *c)
+{
+  uint32 uhead = c->tx->head;
+  int n = 0;
+
+  if(uhead >= NC_NSLOTS || ((uhead - c->txhead) & MASK) > ((c->txtail - c->txhead) & MASK))
+    count(c, NC_tx_reject_badindex, 1);
+  else
+    c->txhead = uhead;
+
+  while(c->txcur != c->txhead){
+    if(txslot(c, c->txcur) < 0)
+      break;
+    c->txcur = (c->txcur + 1) & MASK;
+  }
+
+  // hand back finished slots, keeping the one before head (see netchan.h).
+  while(c->txtail != c->txcur && ((c->txtail + 1) & MASK) != c->txhead &&
+        c->txstate[c->txtail] == T_DONE){
+    struct nc_slot *sl = &c->tx->slot[c->txtail];
+    sl->buf = c->txbuf[c->txtail];
+    sl->flags = c->txflags[c->txtail];
+    c->txtail = (c->txtail + 1) & MASK;
+    n++;
+  }
+  c->tx->tail = c->txtail;
+  return n;
+}
+
+// The device is done with a frame (virtio_net.c, from its interrupt or
+// from a later virtio_net_tx; netlock may already be held by this hart).
+void
+netchan_txdone(uint64 cookie, uint64 paypa)
+{
+  struct netchan *c = &chans[(cookie >> 16) & 0xffff];
+  uint32 s = cookie & 0xffff;
+  int locked = holding(&netlock);
+
+  if(!locked)
+    acquire(&netlock);
+  if(c->gen != (uint32)(cookie >> 32) || c->txstate[s] != T_FLIGHT){
+    // the channel closed without waiting for this frame: its page was
+    // left for us to free.
+    kfree((void*)PGROUNDDOWN(paypa));
+  } else {
+    c->txstate[s] = T_DONE;
+    c->bstate[c->txbuf[s]] = B_USER;
+    c->txinflight--;
+  }
+  if(!locked)
+    release(&netlock);
+  pollwakeup();
+}
+
+// Number of received frames the process owns. netlock held.
+static int
+rxready(struct netchan *c)
+{
+  return (c->rxtail - c->rxhead) & MASK;
+}
+
+// netsync(fd, timeout_ms): send what the process queued, take back the
+// slots it returned, deliver what arrived. If nothing came of it and
+// timeout_ms != 0, wait until something does (a frame, or a TX slot
+// back) or the timeout passes (< 0: forever). Returns the number of
+// received frames the process owns, or -EINTR.
+static int
+netchan_sync(struct netchan *c, int timeout_ms)
+{
+  uint64 seq, until = 0, looped;
+  int rx, moved;
+
+  if(timeout_ms > 0)
+    until = ticks + ((uint64)timeout_ms * HZ + 999) / 1000;
+  for(;;){
+    seq = pollsnap();
+    acquire(&netlock);
+    looped = c->st.v[NC_tx_loopback];
+    moved = txsync(c);
+    looped = c->st.v[NC_tx_loopback] - looped;
+    rxreclaim(c);
+    moved += rxdeliver(c);
+    rx = rxready(c);
+    release(&netlock);
+    if(looped)
+      pollwakeup();   // a local receiver may be waiting
+    if(rx > 0 || moved > 0 || timeout_ms == 0)
+      return rx;
+    if(timeout_ms > 0 && ticks >= until)
+      return rx;
+    if(pollsleep(seq, until) < 0)
+      return -EINTR;
+  }
+}
+
+// Readable when frames wait (in the ring or queued for it); writable
+// when the process has free TX slots or finished ones wait to return.
+int
+netchan_poll(struct netchan *c, uint gen, int events)
+{
+  int r = 0;
+
+  acquire(&netlock);
+  if(!c || !c->used || c->gen != gen || c->proc != myproc()){
+    release(&netlock);
+    return POLLNVAL;
+  }
+  if(c->pendr != c->pendw || c->rx->tail != c->rx->head)
+    r |= POLLIN;
+  if(c->tx->tail != c->tx->head ||
+     (c->txtail != c->txcur && c->txstate[c->txtail] == T_DONE))
+    r |= POLLOUT;
+  release(&netlock);
+  return r & events;
+}
+
+// The channel behind descriptor fd of the current process, or 0.
+static struct netchan *
+argchan(int fd)
+{
+  struct proc *p = myproc();
+  struct file *f;
+
+  if(fd < 0 || fd >= NOFILE || (f = p->ofile[fd]) == 0 || f->type != FD_NETCHAN)
+    return 0;
+  return chanof(f, f->chgen);
+}
+
+// int netopen(int flags): flags must be 0.
+uint64
+sys_netopen(void)
+{
+  int flags;
+
+  argint(0, &flags);
+  if(flags != 0)
+    return -EINVAL;
+  return netchan_open();
+}
+
+// int netsync(int fd, int timeout_ms)
+uint64
+sys_netsync(void)
+{
+  int fd, timeout;
+  struct netchan *c;
+
+  argint(0, &fd);
+  argint(1, &timeout);
+  if((c = argchan(fd)) == 0)
+    return -EBADF;
+  return netchan_sync(c, timeout);
+}
+
+// int netclaim(int fd, int proto, int port): returns the port claimed.
+uint64
+sys_netclaim(void)
+{
+  int fd, proto, port, r;
+  struct netchan *c;
+
+  argint(0, &fd);
+  argint(1, &proto);
+  argint(2, &port);
+  if((c = argchan(fd)) == 0)
+    return -EBADF;
+  acquire(&netlock);
+  if(proto & NC_RELEASE)
+    r = netfilt_unclaim(c, proto & ~NC_RELEASE, port);
+  else
+    r = netfilt_claim(c, proto, port);
+  release(&netlock);
+  return r;
+}
+
+// int netstat(int fd, struct nc_stats *st): the interface's counters
+// for fd < 0, else the channel's.
+uint64
+sys_netstat(void)
+{
+  int fd;
+  uint64 addr;
+  struct nc_stats st;
+  struct netchan *c = 0;
+
+  argint(0, &fd);
+  argaddr(1, &addr);
+  if(fd >= 0 && (c = argchan(fd)) == 0)
+    return -EBADF;
+  acquire(&netlock);
+  st = c ? c->st : netif.st;
+  release(&netlock);
+  if(copyout(myproc()->pagetable, addr, (char*)&st, sizeof(st)) < 0)
+    return -EFAULT;
+  return 0;
+}
+
+// int setipaddr(uint32 ip, uint32 mask, uint32 gw), host byte order.
+// The mask must be contiguous and the gateway (if any) on the subnet.
+uint64
+sys_setipaddr(void)
+{
+  int ip, mask, gw;
+
+  argint(0, &ip);
+  argint(1, &mask);
+  argint(2, &gw);
+  uint32 m = mask;
+  if((~m & (~m + 1)) != 0)   // not of the form 1...10...0
+    return -EINVAL;
+  if(ip == 0 || (gw != 0 && ((uint32)gw & m) != ((uint32)ip & m)))
+    return -EINVAL;
+  acquire(&netlock);
+  netif.ip = ip;
+  netif.mask = mask;
+  netif.gw = gw;
+  release(&netlock);
+  return 0;
+}
+
+// int getipaddr(uint32 *ip, uint32 *mask, uint32 *gw): any may be 0.
+uint64
+sys_getipaddr(void)
+{
+  uint64 a[3];
+  uint32 v[3];
+  pagetable_t pt = myproc()->pagetable;
+
+  argaddr(0, &a[0]);
+  argaddr(1, &a[1]);
+  argaddr(2, &a[2]);
+  acquire(&netlock);
+  v[0] = netif.ip;
+  v[1] = netif.mask;
+  v[2] = netif.gw;
+  release(&netlock);
+  for(int i = 0; i < 3; i++)
+    if(a[i] && copyout(pt, a[i], (char*)&v[i], sizeof(v[i])) < 0)
+      return -EFAULT;
+  return 0;
+}

@@ -1,0 +1,154 @@
+// The network channel: the kernel-user interface for packet I/O.
+// Included by the kernel and by libnet (and by host builds of libnet),
+// never copied. Everything here is fixed width and pointer free: the
+// kernel and the process map the region at different addresses, so
+// buffers are named by index and parts of the region by offset.
+//
+// A process opens a channel with netopen(); the kernel maps this region
+// at NC_VA in its address space:
+//
+//   NC_VA + 0x0000  struct nc_info     read-only: sizes, offsets, MAC
+//   NC_VA + 0x1000  struct nc_ring     RX ring: frames the kernel delivered
+//   NC_VA + 0x2000  struct nc_ring     TX ring: frames for the kernel to send
+//   NC_VA + 0x3000  buffer 0           NC_NBUFS buffers of NC_BUFSIZE bytes,
+//   NC_VA + 0x4000  buffer 1           each a page of its own, so the kernel
+//   ...                                can move a received page into a
+//                                      buffer's place instead of copying
+//
+// Each ring is NC_NSLOTS slots. A slot names a buffer by index and says
+// how long the frame in it is.
+//
+// Ownership. head is written by the process, tail by the kernel.
+// Slots in [head, tail) belong to the process; slots in [tail, head)
+// belong to the kernel, which never touches the process's slots and
+// ignores what the process writes into its own. At least one slot is
+// always the kernel's, so head == tail means "the process owns none".
+//
+//   RX: [head, tail) are received frames. The process reads them and
+//       moves head forward to give the slots (and their buffers) back.
+//       It may put another buffer it owns into a slot before giving it
+//       back (the kernel checks). The kernel moves tail forward as it
+//       delivers frames, at netsync() time.
+//   TX: [head, tail) are free slots. The process puts a frame in a
+//       buffer it owns, its index and length in the slot at head, and
+//       moves head forward: that hands the slot to the kernel. When the
+//       device is done with the buffer, netsync() moves tail past the
+//       slot and the buffer is the process's again.
+//
+// A buffer is owned by the process unless it sits in a kernel-owned RX
+// slot or in a TX slot not yet returned. The kernel keeps the truth
+// about every buffer in its own memory; nothing in this region is
+// trusted. A slot the kernel refuses to send comes back with
+// NCS_REJECTED set, and the reason is counted (struct nc_stats).
+//
+// Byte order: every field here is in host order; the frames in the
+// buffers are in network order, as on the wire.
+#ifndef NETCHAN_H
+#define NETCHAN_H
+#include <stdint.h>
+
+#define NC_VERSION    1
+#define NC_VA         0x1000000000ULL  // where the region is mapped (64 GiB)
+#define NC_NSLOTS     256              // slots per ring, a power of two
+#define NC_NBUFS      640              // buffers in the pool
+#define NC_BUFSIZE    4096             // bytes per buffer: one page
+#define NC_INFO_OFF   0x0000
+#define NC_RX_OFF     0x1000
+#define NC_TX_OFF     0x2000
+#define NC_BUF_OFF    0x3000
+#define NC_SIZE       (NC_BUF_OFF + (uint64_t)NC_NBUFS * NC_BUFSIZE)
+#define NC_FRAMEMIN   14               // an Ethernet header: the shortest frame accepted
+#define NC_FRAMEMAX   1514             // header + 1500-byte MTU, no FCS
+#define NC_MTU        1500
+
+struct nc_info {
+  uint32_t version;     // (k) NC_VERSION
+  uint32_t nslots;      // (k) NC_NSLOTS
+  uint32_t nbufs;       // (k) NC_NBUFS
+  uint32_t bufsize;     // (k) NC_BUFSIZE
+  uint32_t rx_off;      // (k) offset of the RX ring from NC_VA
+  uint32_t tx_off;      // (k) offset of the TX ring
+  uint32_t buf_off;     // (k) offset of buffer 0
+  uint16_t mtu;         // (k) NC_MTU
+  uint8_t  mac[6];      // (k) the interface's MAC address
+  uint32_t reserved[8]; // (k) zero
+};
+
+// One ring slot. It names a buffer by index, never by address:
+// the pool sits at different addresses in kernel and process.
+struct nc_slot {
+  uint32_t buf;    // (u,k) buffer index in the pool, < NC_NBUFS
+  uint16_t len;    // (u,k) frame length in bytes, frame at offset 0 of the buffer
+  uint16_t flags;  // (u,k) NCS_* below; the process must leave unknown bits zero
+};
+#define NCS_REJECTED 0x0001  // (k) TX: the kernel refused to send this frame
+
+struct nc_ring {
+  uint32_t head;          // (u) first slot the process owns; < NC_NSLOTS
+  uint32_t tail;          // (k) first slot the kernel owns; < NC_NSLOTS
+  uint32_t reserved[14];  // must be zero
+  struct nc_slot slot[NC_NSLOTS];
+};
+
+_Static_assert(sizeof(struct nc_info) <= 0x1000, "nc_info fits its page");
+_Static_assert(sizeof(struct nc_slot) == 8, "nc_slot is 8 bytes");
+_Static_assert(sizeof(struct nc_ring) == 64 + 8 * NC_NSLOTS, "nc_ring layout");
+_Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
+
+// netclaim(fd, proto, port): claim (IPv4 protocol, local port) for this
+// channel, exclusively. Port 0 asks for a free ephemeral port. For ICMP
+// the "port" is the echo identifier. proto | NC_RELEASE gives a claim
+// back. NC_PROTO_DEFAULT makes the channel the default responder: it
+// receives ARP, ICMP echo requests, and IPv4 frames no claim matches,
+// and may send ICMP messages of any kind (netd holds it).
+#define NC_PROTO_DEFAULT 0
+#define NC_PROTO_ICMP    1
+#define NC_PROTO_TCP     6
+#define NC_PROTO_UDP    17
+#define NC_RELEASE    0x100
+#define NC_EPHEMERAL_LO 49152
+#define NC_EPHEMERAL_HI 65535
+
+// Counters, per interface (netstat(-1, ...)) and per channel
+// (netstat(fd, ...)). NC_STATS lists them once; the kernel, netstat
+// and the tests all expand it, so the names cannot drift apart.
+#define NC_STATS(X) \
+  X(rx_frames,          "frames received and delivered") \
+  X(rx_bytes,           "bytes received and delivered") \
+  X(tx_frames,          "frames sent (to the device or looped back)") \
+  X(tx_bytes,           "bytes sent") \
+  X(tx_loopback,        "frames looped back without the device") \
+  X(rx_drop_nofilter,   "received frames no filter claims, no default responder") \
+  X(rx_drop_ringfull,   "received frames dropped: owner's queue full") \
+  X(rx_drop_malformed,  "received frames too short or with a bad header") \
+  X(rx_drop_notforus,   "received frames for another MAC or IPv4 address") \
+  X(rx_drop_nomem,      "received frames dropped: no page to copy into") \
+  X(rx_to_default,      "received frames given to the default responder") \
+  X(rx_reject_badindex, "RX head moved backwards or past tail") \
+  X(rx_reject_badbuf,   "RX slot returned with a buffer not the process's") \
+  X(tx_reject_badindex, "TX head moved backwards or past tail") \
+  X(tx_reject_badbuf,   "TX slot names a buffer out of range") \
+  X(tx_reject_notowned, "TX buffer in flight or in a kernel RX slot") \
+  X(tx_reject_badlen,   "TX length below 14 or above 1514 bytes") \
+  X(tx_reject_badflags, "TX slot flags not zero") \
+  X(tx_reject_srcmac,   "TX source MAC not the interface's") \
+  X(tx_reject_srcip,    "TX source IPv4 address not the interface's") \
+  X(tx_reject_srcport,  "TX source port or echo id not claimed") \
+  X(tx_reject_proto,    "TX EtherType or protocol not allowed") \
+  X(tx_reject_malformed,"TX IPv4 or ARP header malformed") \
+  X(tx_reject_nodev,    "TX with no network device") \
+  X(copy_bytes,         "bytes the CPU copied (TX headers, ARP fan-out)") \
+  X(copy_payload_bytes, "payload bytes the CPU copied (zero copy: stays 0)")
+
+enum {
+#define NC_ENUM(name, desc) NC_##name,
+  NC_STATS(NC_ENUM)
+#undef NC_ENUM
+  NC_NSTATS
+};
+
+struct nc_stats {
+  uint64_t v[NC_NSTATS];  // (k) indexed by NC_<name>
+};
+
+#endif

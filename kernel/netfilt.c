@@ -1,0 +1,348 @@
+// Port filters: which channel a received frame belongs to.
+//
+// A channel claims (IPv4 protocol, local port) pairs exclusively; for
+// ICMP the "port" is the echo identifier. The demultiplexer reads only
+// the header fields it needs to choose an owner: it implements no
+// protocol. The choices:
+//   ARP                      every channel gets it (a copy each after
+//                            the first): each process keeps its own
+//                            ARP cache in libnet
+//   UDP, TCP                 the claim on (protocol, destination port)
+//   ICMP echo reply          the claim on (ICMP, identifier)
+//   ICMP error               the claim on the quoted header's protocol
+//                            and source port (or echo identifier)
+//   IPv4 fragment, not first the default responder (no port to go by)
+//   anything else IPv4       the default responder, if one is claimed
+// A frame with no owner is counted and dropped.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "defs.h"
+#include "errno.h"
+#include "netvar.h"
+
+struct spinlock netlock;
+struct netif netif;
+
+static struct claim {
+  struct netchan *c;   // owner, or 0 if the entry is free
+  uint8 proto;
+  uint16 port;
+} claims[NCLAIM];
+
+static struct netchan *defowner;   // the default responder (netd), or 0
+static uint16 ephemeral;           // next ephemeral port to try
+
+// The owner of (proto, port), or 0. netlock held.
+struct netchan *
+netfilt_owner(int proto, int port)
+{
+  for(struct claim *cl = claims; cl < &claims[NCLAIM]; cl++)
+    if(cl->c && cl->proto == proto && cl->port == port)
+      return cl->c;
+  return 0;
+}
+
+// Does c hold any claim on proto? (A later IPv4 fragment carries no
+// port to check.) netlock held.
+int
+netfilt_hasproto(struct netchan *c, int proto)
+{
+  for(struct claim *cl = claims; cl < &claims[NCLAIM]; cl++)
+    if(cl->c == c && cl->proto == proto)
+      return 1;
+  return 0;
+}
+
+int
+netfilt_isdefault(struct netchan *c)
+{
+  return c == defowner;
+}
+
+// Claim (proto, port) for c; port 0 picks a free ephemeral port.
+// Returns the port, -EADDRINUSE, -EPROTONOSUPPORT, -EINVAL or -ENOBUFS.
+// netlock held.
+int
+netfilt_claim(struct netchan *c, int proto, int port)
+{
+  struct claim *cl, *free = 0;
+
+  if(proto == NC_PROTO_DEFAULT){
+    if(port != 0)
+      return -EINVAL;
+    if(defowner && defowner != c)
+      return -EADDRINUSE;
+    defowner = c;
+    return 0;
+  }
+  if(proto != NC_PROTO_UDP && proto != NC_PROTO_TCP && proto != NC_PROTO_ICMP)
+    return -EPROTONOSUPPORT;
+  if(port < 0 || port > 65535)
+    return -EINVAL;
+
+  if(port == 0){
+    int span = NC_EPHEMERAL_HI - NC_EPHEMERAL_LO + 1;
+    for(int i = 0; i < span; i++){
+      int p = NC_EPHEMERAL_LO + (ephemeral + i) % span;
+      if(netfilt_owner(proto, p) == 0){
+        port = p;
+        ephemeral = (ephemeral + i + 1) % span;
+        break;
+      }
+    }
+    if(port == 0)
+      return -EADDRINUSE;
+  } else if(netfilt_owner(proto, port)){
+    return -EADDRINUSE;
+  }
+
+  for(cl = claims; cl < &claims[NCLAIM]; cl++)
+    if(cl->c == 0){
+      free = cl;
+      break;
+    }
+  if(free == 0)
+    return -ENOBUFS;
+  free->c = c;
+  free->proto = proto;
+  free->port = port;
+  return port;
+}
+
+// Give back one claim of c's. Returns 0 or -ENOENT. netlock held.
+int
+netfilt_unclaim(struct netchan *c, int proto, int port)
+{
+  if(proto == NC_PROTO_DEFAULT){
+    if(defowner != c)
+      return -ENOENT;
+    defowner = 0;
+    return 0;
+  }
+  for(struct claim *cl = claims; cl < &claims[NCLAIM]; cl++)
+    if(cl->c == c && cl->proto == proto && cl->port == port){
+      cl->c = 0;
+      return 0;
+    }
+  return -ENOENT;
+}
+
+// Drop every claim c holds: the channel is closing. netlock held.
+void
+netfilt_release(struct netchan *c)
+{
+  for(struct claim *cl = claims; cl < &claims[NCLAIM]; cl++)
+    if(cl->c == c)
+      cl->c = 0;
+  if(defowner == c)
+    defowner = 0;
+}
+
+// Is the frame addressed to this host at the link layer?
+static int
+formac(const uint8 *dst)
+{
+  static const uint8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+  return memcmp(dst, netif.mac, 6) == 0 || memcmp(dst, bcast, 6) == 0;
+}
+
+// Is dst (host order) one of this host's IPv4 addresses, broadcasts included?
+static int
+forip(uint32 dst)
+{
+  if(dst == netif.ip || dst == 0xffffffff)
+    return 1;
+  if(netif.mask != 0xffffffff && dst == (netif.ip | ~netif.mask))
+    return 1;
+  return 0;
+}
+
+// Does a frame this host sends stay on this host? netlock held.
+int
+netfilt_islocal(const uint8 *f, int len)
+{
+  if(memcmp(f, netif.mac, 6) == 0)
+    return 1;
+  if(len >= ETH_HLEN + 20 && get16(f + 12) == ETHERTYPE_IPV4){
+    uint32 dst = get32(f + ETH_HLEN + 16);
+    return dst == netif.ip || (dst >> 24) == 127;
+  }
+  return 0;
+}
+
+// The owner of an ICMP message at ic (icmplen bytes), by its echo id or,
+// for an error, by the header it quotes (RFC 792: the original IP header
+// and at least 8 bytes of its data). 0 if none; *bad set if malformed.
+static struct netchan *
+icmpowner(const uint8 *ic, int icmplen, int *bad)
+{
+  int type = ic[0];
+
+  if(type == ICMP_ECHOREPLY)
+    return netfilt_owner(NC_PROTO_ICMP, get16(ic + 4));
+  if(type == 3 || type == 4 || type == 5 || type == 11 || type == 12){
+    const uint8 *q = ic + 8;
+    int qlen = icmplen - 8;
+    if(qlen < 20 || (q[0] >> 4) != 4 || (q[0] & 0xf) * 4 + 8 > qlen){
+      *bad = 1;
+      return 0;
+    }
+    const uint8 *ql4 = q + (q[0] & 0xf) * 4;
+    int qproto = q[9];
+    if(qproto == NC_PROTO_UDP || qproto == NC_PROTO_TCP)
+      return netfilt_owner(qproto, get16(ql4));      // our source port
+    if(qproto == NC_PROTO_ICMP)
+      return netfilt_owner(NC_PROTO_ICMP, get16(ql4 + 4));
+  }
+  return 0;
+}
+
+// Choose the owner of an IPv4 frame f of len bytes. Returns it, or 0
+// with *cause set to the counter to bump. netlock held.
+static struct netchan *
+ipowner(const uint8 *f, int len, int *cause)
+{
+  const uint8 *ip = f + ETH_HLEN;
+  int iplen = len - ETH_HLEN, hl, tot, proto, bad = 0;
+  struct netchan *c = 0;
+
+  if(iplen < 20 || (ip[0] >> 4) != 4 || (hl = (ip[0] & 0xf) * 4) < 20 || hl > iplen){
+    *cause = NC_rx_drop_malformed;
+    return 0;
+  }
+  tot = get16(ip + 2);
+  if(tot < hl || tot > iplen){
+    *cause = NC_rx_drop_malformed;
+    return 0;
+  }
+  if(!forip(get32(ip + 16))){
+    *cause = NC_rx_drop_notforus;
+    return 0;
+  }
+  proto = ip[9];
+  if((get16(ip + 6) & 0x1fff) == 0){
+    // a whole datagram or a first fragment: the transport header is here.
+    const uint8 *l4 = ip + hl;
+    int l4len = tot - hl;
+    if(proto == NC_PROTO_UDP || proto == NC_PROTO_TCP){
+      if(l4len < 4){
+        *cause = NC_rx_drop_malformed;
+        return 0;
+      }
+      c = netfilt_owner(proto, get16(l4 + 2));
+    } else if(proto == NC_PROTO_ICMP){
+      if(l4len < 8){
+        *cause = NC_rx_drop_malformed;
+        return 0;
+      }
+      c = icmpowner(l4, l4len, &bad);
+      if(bad){
+        *cause = NC_rx_drop_malformed;
+        return 0;
+      }
+    }
+  }
+  if(c == 0 && defowner){
+    c = defowner;
+    netif.st.v[NC_rx_to_default]++;
+  }
+  if(c == 0)
+    *cause = NC_rx_drop_nofilter;
+  return c;
+}
+
+// Give every channel but the first a copy of an ARP frame; the first
+// gets the page itself. Returns 1 if the page was taken. netlock held.
+static int
+arpfanout(char *page, int len)
+{
+  int taken = 0;
+
+  for(struct netchan *c = chans; c < &chans[NNETCHAN]; c++){
+    if(!c->used)
+      continue;
+    char *p = page;
+    if(taken){
+      if((p = kalloc()) == 0){
+        netif.st.v[NC_rx_drop_nomem]++;
+        continue;
+      }
+      memmove(p, page, len);
+      netif.st.v[NC_copy_bytes] += len;
+    }
+    if(netchan_enqueue(c, p, len) == 0){
+      if(taken)
+        kfree(p);
+      continue;
+    }
+    taken = 1;
+  }
+  if(!taken)
+    netif.st.v[NC_rx_drop_nofilter]++;
+  return taken;
+}
+
+// Deliver a received frame, in a page of its own, to its owner's queue.
+// Returns 1 if some channel took the page, 0 if it was dropped (the
+// caller still owns it). netlock held; the caller wakes pollers.
+int
+netfilt_deliver(char *page, int len)
+{
+  const uint8 *f = (const uint8 *)page;
+  struct netchan *c;
+  int cause = NC_rx_drop_nofilter;
+
+  if(len < ETH_HLEN){
+    netif.st.v[NC_rx_drop_malformed]++;
+    return 0;
+  }
+  if(!formac(f)){
+    netif.st.v[NC_rx_drop_notforus]++;
+    return 0;
+  }
+  switch(get16(f + 12)){
+  case ETHERTYPE_ARP:
+    return arpfanout(page, len);
+  case ETHERTYPE_IPV4:
+    c = ipowner(f, len, &cause);
+    break;
+  default:
+    c = 0;
+    break;
+  }
+  if(c == 0){
+    netif.st.v[cause]++;
+    return 0;
+  }
+  return netchan_enqueue(c, page, len);
+}
+
+// The device received a frame into page (called by virtio_net.c without
+// its lock held). Returns 1 if the page now belongs to a channel, 0 if
+// the driver keeps it.
+int
+netfilt_rx(char *page, int len)
+{
+  int taken;
+
+  acquire(&netlock);
+  taken = netfilt_deliver(page, len);
+  release(&netlock);
+  if(taken)
+    pollwakeup();
+  return taken;
+}
+
+void
+netfilt_init(void)
+{
+  initlock(&netlock, "net");
+  // QEMU user networking's defaults (10.0.2.15/24 via 10.0.2.2).
+  netif.ip = 0x0a00020f;
+  netif.mask = 0xffffff00;
+  netif.gw = 0x0a000202;
+}

@@ -1,0 +1,116 @@
+// Every check on what a process hands the kernel to send, in one place.
+//
+// The frame's headers have already been copied out of the process's
+// buffer (netchan.c), so they cannot change between this check and the
+// device reading them. The rule: a process may send only as itself. The
+// source MAC must be the interface's; an IPv4 frame must come from the
+// interface's address and from a port (or echo identifier) the channel
+// has claimed; an ARP frame must name the interface as its sender. The
+// default responder (netd) may also send ICMP of any kind, since it
+// answers for the host. Nothing else leaves: no other EtherType, no
+// other IP protocol.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "defs.h"
+#include "netvar.h"
+
+#define ARP_LEN 28
+
+// Check an ARP frame f of len bytes (RFC 826 layout for Ethernet and
+// IPv4). Returns -1 if it may be sent, else the counter of the reason.
+static int
+checkarp(const uint8 *f, int len, int *hlen)
+{
+  const uint8 *a = f + ETH_HLEN;
+  uint32 spa;
+
+  if(len < ETH_HLEN + ARP_LEN || get16(a) != 1 || get16(a + 2) != ETHERTYPE_IPV4 ||
+     a[4] != 6 || a[5] != 4)
+    return NC_tx_reject_malformed;
+  if(memcmp(a + 8, netif.mac, 6) != 0)
+    return NC_tx_reject_srcmac;
+  // 0.0.0.0 is an ARP probe (RFC 5227), allowed.
+  spa = get32(a + 14);
+  if(spa != netif.ip && spa != 0)
+    return NC_tx_reject_srcip;
+  *hlen = ETH_HLEN + ARP_LEN;
+  return -1;
+}
+
+// May channel c send the ICMP message at ic? Echo requests and replies
+// need the identifier claimed; the default responder may send anything.
+static int
+checkicmp(struct netchan *c, const uint8 *ic)
+{
+  int type = ic[0];
+
+  if(netfilt_isdefault(c))
+    return -1;
+  if(type == ICMP_ECHO || type == ICMP_ECHOREPLY)
+    return netfilt_owner(NC_PROTO_ICMP, get16(ic + 4)) == c ? -1 : NC_tx_reject_srcport;
+  return NC_tx_reject_proto;
+}
+
+// Check an IPv4 frame f of len bytes.
+static int
+checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
+{
+  const uint8 *ip = f + ETH_HLEN;
+  int hl, tot, proto, l4need;
+
+  if(len < ETH_HLEN + 20 || (ip[0] >> 4) != 4 || (hl = (ip[0] & 0xf) * 4) < 20 ||
+     ETH_HLEN + hl > len)
+    return NC_tx_reject_malformed;
+  tot = get16(ip + 2);
+  if(tot < hl || ETH_HLEN + tot > len)
+    return NC_tx_reject_malformed;
+  if(get32(ip + 12) != netif.ip)
+    return NC_tx_reject_srcip;
+  proto = ip[9];
+  if(proto != NC_PROTO_UDP && proto != NC_PROTO_TCP && proto != NC_PROTO_ICMP)
+    return NC_tx_reject_proto;
+
+  if((get16(ip + 6) & 0x1fff) != 0){
+    // a later fragment: no transport header to check; the sender must
+    // at least be a user of the protocol.
+    *hlen = ETH_HLEN + hl;
+    if(netfilt_isdefault(c) || netfilt_hasproto(c, proto))
+      return -1;
+    return NC_tx_reject_srcport;
+  }
+
+  l4need = proto == NC_PROTO_ICMP ? 8 : 4;
+  if(tot - hl < l4need)
+    return NC_tx_reject_malformed;
+  *hlen = ETH_HLEN + hl + l4need;
+  if(proto == NC_PROTO_ICMP)
+    return checkicmp(c, ip + hl);
+  if(netfilt_owner(proto, get16(ip + hl)) != c)
+    return NC_tx_reject_srcport;
+  return -1;
+}
+
+// Check the headers f of a frame of len bytes that channel c wants to
+// send; f holds min(len, NC_HDRCOPY) bytes, and no check reads past
+// 14 + 60 + 8 of them. Returns -1 if the frame may go, with *hlen set to
+// how many leading bytes were checked (the kernel sends those from its
+// copy), else the NC_tx_reject_* counter that says why not. netlock held.
+int
+netguard_tx(struct netchan *c, const uint8 *f, int len, int *hlen)
+{
+  *hlen = ETH_HLEN;
+  if(memcmp(f + 6, netif.mac, 6) != 0)
+    return NC_tx_reject_srcmac;
+  switch(get16(f + 12)){
+  case ETHERTYPE_ARP:
+    return checkarp(f, len, hlen);
+  case ETHERTYPE_IPV4:
+    return checkipv4(c, f, len, hlen);
+  default:
+    return NC_tx_reject_proto;
+  }
+}

@@ -1,0 +1,93 @@
+// Kernel-private network state, shared by netchan.c, netfilt.c and
+// netguard.c (as OpenBSD keeps tcp_var.h beside tcp.h). The ABI is in
+// netchan.h; nothing here is visible to processes.
+#include "netchan.h"
+
+#define NNETCHAN   16    // channels open at once, system-wide
+#define NCLAIM    128    // (protocol, port) claims, system-wide
+#define NC_HDRCOPY 128   // bytes of a TX frame's headers copied and checked
+
+// Who holds each buffer of a channel's pool. The kernel's record, never
+// the process's rings, decides.
+enum { B_USER, B_RXSLOT, B_TXFLIGHT };
+
+// TX slot state while the kernel owns the slot.
+enum { T_DONE, T_FLIGHT };
+
+struct netchan {
+  int used;                  // slot in use
+  int id;                    // index in chans[]
+  uint32 gen;                // bumped at each open: stale TX cookies are ignored
+  struct proc *proc;         // owner; the region is mapped in its page table only
+  char *info;                // kernel address of the nc_info page
+  struct nc_ring *rx;        // kernel address of the RX ring page (process-writable)
+  struct nc_ring *tx;        // kernel address of the TX ring page (process-writable)
+  char *page[NC_NBUFS];      // physical page behind each buffer
+  uint8 bstate[NC_NBUFS];    // B_* for each buffer
+
+  // RX: kernel-owned slots are [rxtail, rxhead); rxbuf[] says which
+  // buffer each of them holds, whatever the ring page says.
+  uint32 rxhead;             // the process's head, as last checked
+  uint32 rxtail;             // our tail, as published
+  uint32 rxbuf[NC_NSLOTS];   // buffer in each kernel-owned RX slot
+  // frames received but not yet moved into the ring (interrupt -> netsync)
+  char *pend[NC_NSLOTS];
+  uint16 pendlen[NC_NSLOTS];
+  uint32 pendr, pendw;       // read and write counts; pendw - pendr frames waiting
+
+  // TX: slots [txtail, txhead) are the kernel's; those in [txcur, txhead)
+  // were handed over but not yet looked at (the device queue was full).
+  uint32 txhead;             // the process's head, as last checked
+  uint32 txcur;              // next handed-over slot to examine
+  uint32 txtail;             // our tail, as published
+  uint8 txstate[NC_NSLOTS];  // T_* per kernel-owned slot
+  uint32 txbuf[NC_NSLOTS];   // buffer per kernel-owned slot
+  uint16 txflags[NC_NSLOTS]; // flags to hand back (NCS_REJECTED)
+  int txinflight;            // frames the device still holds
+  char *hdrcopy[NC_NSLOTS * NC_HDRCOPY / PGSIZE]; // pages of NC_HDRCOPY-byte header copies, one per slot
+
+  struct nc_stats st;        // this channel's counters
+};
+
+// The interface: its addresses and counters. Guarded by netlock.
+struct netif {
+  uint8 mac[6];
+  uint32 ip, mask, gw;       // host byte order
+  struct nc_stats st;
+};
+
+extern struct spinlock netlock;   // guards every channel, the claims and netif
+extern struct netif netif;
+extern struct netchan chans[NNETCHAN];
+
+static inline uint16
+get16(const uint8 *p)
+{
+  return (p[0] << 8) | p[1];
+}
+
+static inline uint32
+get32(const uint8 *p)
+{
+  return ((uint32)p[0] << 24) | ((uint32)p[1] << 16) | ((uint32)p[2] << 8) | p[3];
+}
+
+#define ETH_HLEN 14
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_ARP  0x0806
+#define ICMP_ECHOREPLY 0
+#define ICMP_ECHO      8
+
+// netchan.c
+int  netchan_enqueue(struct netchan *c, char *page, int len);
+// netfilt.c
+int  netfilt_deliver(char *page, int len);
+struct netchan *netfilt_owner(int proto, int port);
+int  netfilt_claim(struct netchan *c, int proto, int port);
+int  netfilt_unclaim(struct netchan *c, int proto, int port);
+int  netfilt_hasproto(struct netchan *c, int proto);
+void netfilt_release(struct netchan *c);
+int  netfilt_isdefault(struct netchan *c);
+int  netfilt_islocal(const uint8 *f, int len);
+// netguard.c
+int  netguard_tx(struct netchan *c, const uint8 *f, int len, int *hlen);

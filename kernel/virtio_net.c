@@ -1,0 +1,615 @@
+// Driver for the virtio network device in virtio-mmio slot 1
+// (virtio 1.1: 5.1 network device, 2.7 split virtqueues, 4.2 mmio).
+// It moves whole Ethernet frames and nothing else: every received frame
+// goes to netfilt_rx() in a page of its own, and every frame to send
+// comes from netchan as a header piece and a payload piece, which the
+// device reads in place. No protocol is implemented here.
+// Does not do: checksum or segmentation offloads, merged RX buffers,
+// the control queue, several queue pairs, or indirect descriptors.
+
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "errno.h"
+#include "virtio.h"
+#include "defs.h"
+
+// the address of virtio mmio register r.
+#define R(r) ((volatile uint32 *)(VIRTIO1 + (r)))
+
+// 5.1.4 Device configuration layout, offsets from VIRTIO_MMIO_CONFIG.
+#define VIRTIO_NET_CONFIG_MAC    0  // 6 bytes, if VIRTIO_NET_F_MAC
+#define VIRTIO_NET_CONFIG_STATUS 6  // le16, if VIRTIO_NET_F_STATUS
+#define VIRTIO_NET_S_LINK_UP     1
+
+// 5.1.6 virtio_net_hdr.flags: the device left the checksum to us.
+// We did not negotiate the offloads that allow it, so it marks a bad header.
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+
+#define ETHHDR 14     // shortest frame we pass on: an Ethernet header
+#define QMAX 256      // we use at most this many descriptors per queue
+#define TXBATCH 16    // TX completions reported per lock hold
+
+// The receive and transmit queues (5.1.2).
+#define RXQ 0
+#define TXQ 1
+
+// RX buffer slot states.
+#define RX_EMPTY  0   // no page: kalloc failed, refill later
+#define RX_POSTED 1   // in the available ring, the device's
+#define RX_BUSY   2   // taken off the used ring, being handed on
+
+// One split virtqueue (2.7), as the driver keeps it.
+struct netq {
+  // one page each, so each is aligned far beyond what 2.7.2 asks for.
+  struct virtq_desc *desc;   // num descriptors
+  struct virtq_avail *avail; // chain heads we hand to the device
+  struct virtq_used *used;   // chain heads the device hands back
+  uint16 num;                // queue size, a power of two <= QMAX
+  uint16 used_idx;           // how far we have read used->ring
+  uint16 kick_idx;           // avail->idx when we last considered a notify
+};
+
+static struct net {
+  struct spinlock lock;
+  int present;               // device found and DRIVER_OK set
+  int linkup;                // config status says link up (1 without F_STATUS)
+  uint64 features;           // what we negotiated (6, 5.1.3)
+  int event_idx;             // VIRTIO_F_RING_EVENT_IDX negotiated
+  uint8 mac[6];              // from config space
+
+  struct netq rx;            // queue 0, receiveq1
+  struct netq tx;            // queue 1, transmitq1
+
+  // RX buffer slot i is always descriptors 2i (header) and 2i+1 (page),
+  // so receiving never allocates descriptors; num/2 slots are in use.
+  struct virtio_net_hdr rxhdr[QMAX/2]; // device writes the header here
+  char *rxpage[QMAX/2];      // slot's page; the frame lands at offset 0
+  char rxstate[QMAX/2];      // RX_* above
+  int rxempty;               // slots in RX_EMPTY
+
+  // TX chains are [txhdr][caller's header][payload], 2 or 3 descriptors.
+  uint16 txfree[QMAX];       // stack of free TX descriptors
+  int ntxfree;               // entries in txfree
+  int txbusy;                // chains the device has not given back
+  struct {
+    uint64 cookie;           // for netchan_txdone
+    uint64 paypa;
+    char busy;               // chain outstanding
+  } txinfo[QMAX];            // per chain head
+  // All zero and only read by the device, so one serves every chain:
+  // no offloads asked for (5.1.6.2).
+  struct virtio_net_hdr txhdr;
+
+  uint64 rx_frames;          // frames handed to netfilt_rx
+  uint64 rx_nobuf;           // RX refills that found no free page
+  uint64 rx_drop_runt;       // frames shorter than an Ethernet header
+  uint64 rx_drop_badhdr;     // header asks for an offload, or bad length
+  uint64 tx_frames;          // frames the device has finished sending
+  uint64 tx_full;            // virtio_net_tx refused with -ENOBUFS
+} net;
+
+// Does a 64-bit feature word have bit set? (6: bits 0-63, read from the
+// device 32 at a time.)
+static int
+feature_has(uint64 features, int bit)
+{
+  return (features >> bit) & 1;
+}
+
+// 2.7.10 (VIRTIO_F_RING_EVENT_IDX): used_event follows the available
+// ring, avail_event follows the used ring.
+static volatile uint16 *
+used_event(struct netq *q)
+{
+  return &q->avail->ring[q->num];
+}
+
+static volatile uint16 *
+avail_event(struct netq *q)
+{
+  return (volatile uint16 *)&q->used->ring[q->num];
+}
+
+// Give the device the chain starting at head (2.7.13): the ring entry
+// first, then, after a barrier, idx. Caller holds net.lock.
+static void
+vq_post(struct netq *q, int head)
+{
+  q->avail->ring[q->avail->idx % q->num] = head;
+  __sync_synchronize();
+  q->avail->idx += 1;
+}
+
+// Notify the device of the chains posted since the last call, unless it
+// told us it does not want to hear (2.7.13.4: avail_event with
+// EVENT_IDX, else the used ring's NO_NOTIFY flag). Caller holds net.lock.
+static void
+vq_kick(struct netq *q, int qid)
+{
+  uint16 new = q->avail->idx;
+  uint16 old = q->kick_idx;
+
+  q->kick_idx = new;
+  if(new == old)
+    return;
+  // the device must see the new idx before we read its suppression.
+  __sync_synchronize();
+  if(net.event_idx){
+    if((uint16)(new - *avail_event(q) - 1) >= (uint16)(new - old))
+      return;
+  } else if(q->used->flags & VIRTQ_USED_F_NO_NOTIFY){
+    return;
+  }
+  // 4.2.3.3
+  *R(VIRTIO_MMIO_QUEUE_NOTIFY) = qid;
+}
+
+// Take the next entry off q's used ring into *id and *len. Returns 0 if
+// the device has given back nothing new. Caller holds net.lock.
+static int
+vq_pop(struct netq *q, uint32 *id, uint32 *len)
+{
+  if(q->used_idx == q->used->idx)
+    return 0;
+  // read the entry only after seeing idx cover it (2.7.8).
+  __sync_synchronize();
+  *id = q->used->ring[q->used_idx % q->num].id;
+  *len = q->used->ring[q->used_idx % q->num].len;
+  q->used_idx += 1;
+  return 1;
+}
+
+// With EVENT_IDX, ask for an interrupt at the next used entry; returns 1
+// if one arrived meanwhile, so the caller must look again (2.7.10: the
+// driver re-checks after moving used_event). Caller holds net.lock.
+static int
+vq_rearm(struct netq *q)
+{
+  if(!net.event_idx)
+    return 0;
+  *used_event(q) = q->used_idx;
+  __sync_synchronize();
+  return q->used_idx != q->used->idx;
+}
+
+// Take a free TX descriptor; -1 if none. Caller holds net.lock.
+static int
+alloc_desc(void)
+{
+  if(net.ntxfree == 0)
+    return -1;
+  return net.txfree[--net.ntxfree];
+}
+
+// Return TX descriptor i to the free stack. Caller holds net.lock.
+static void
+free_desc(int i)
+{
+  if(i >= net.tx.num || net.ntxfree >= net.tx.num)
+    panic("virtio_net free_desc");
+  net.tx.desc[i].addr = 0;
+  net.tx.desc[i].len = 0;
+  net.tx.desc[i].flags = 0;
+  net.tx.desc[i].next = 0;
+  net.txfree[net.ntxfree++] = i;
+}
+
+// Free the TX chain that starts at descriptor i.
+static void
+free_chain(int i)
+{
+  for(;;){
+    int flags = net.tx.desc[i].flags;
+    int nxt = net.tx.desc[i].next;
+    free_desc(i);
+    if(!(flags & VIRTQ_DESC_F_NEXT))
+      break;
+    i = nxt;
+  }
+}
+
+// Put page in RX slot i and hand the slot to the device (5.1.6.3). The
+// caller kicks. Caller holds net.lock.
+static void
+rx_post(int i, char *page)
+{
+  struct virtq_desc *d = net.rx.desc;
+
+  net.rxpage[i] = page;
+  net.rxstate[i] = RX_POSTED;
+  d[2*i].addr = (uint64)&net.rxhdr[i];
+  d[2*i].len = sizeof(struct virtio_net_hdr);
+  d[2*i].flags = VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT;
+  d[2*i].next = 2*i + 1;
+  d[2*i+1].addr = (uint64)page;
+  d[2*i+1].len = PGSIZE;
+  d[2*i+1].flags = VIRTQ_DESC_F_WRITE;
+  d[2*i+1].next = 0;
+  vq_post(&net.rx, 2*i);
+}
+
+// Give a fresh page to each empty RX slot, stopping at the first kalloc
+// failure (counted; the next interrupt or transmit tries again).
+// Caller holds net.lock.
+static void
+rx_refill(void)
+{
+  for(int i = 0; net.rxempty > 0 && i < net.rx.num/2; i++){
+    if(net.rxstate[i] != RX_EMPTY)
+      continue;
+    char *page = kalloc();
+    if(page == 0){
+      net.rx_nobuf++;
+      break;
+    }
+    rx_post(i, page);
+    net.rxempty--;
+  }
+  vq_kick(&net.rx, RXQ);
+}
+
+// Is this received header one we can accept? We negotiated no offloads,
+// so any GSO type or a checksum left to us is a device error (5.1.6.4).
+static int
+rx_hdrok(struct virtio_net_hdr *h)
+{
+  return h->gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+    (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) == 0;
+}
+
+// Hand on each received frame, and put a page back in its slot: the
+// same one if netfilt_rx did not take it, else a fresh one. netfilt_rx
+// is called without net.lock (it takes netlock and wakes pollers).
+static void
+rx_harvest(void)
+{
+  uint32 id, len;
+
+  acquire(&net.lock);
+  for(;;){
+    if(!vq_pop(&net.rx, &id, &len)){
+      if(vq_rearm(&net.rx))
+        continue;
+      break;
+    }
+    int i = id / 2;
+    if((id & 1) || id >= net.rx.num || net.rxstate[i] != RX_POSTED)
+      panic("virtio_net: bad RX used id");
+    char *page = net.rxpage[i];
+    net.rxstate[i] = RX_BUSY;
+    int taken = 0;
+    // 5.1.6.4: len covers the header and the frame.
+    if(len < sizeof(struct virtio_net_hdr) + ETHHDR){
+      net.rx_drop_runt++;
+    } else if(len > sizeof(struct virtio_net_hdr) + PGSIZE ||
+              !rx_hdrok(&net.rxhdr[i])){
+      net.rx_drop_badhdr++;
+    } else {
+      net.rx_frames++;
+      release(&net.lock);
+      taken = netfilt_rx(page, len - sizeof(struct virtio_net_hdr));
+      acquire(&net.lock);
+    }
+    if(taken){
+      // the page is netfilt's now; the slot needs a fresh one.
+      page = kalloc();
+      if(page == 0){
+        net.rx_nobuf++;
+        net.rxpage[i] = 0;
+        net.rxstate[i] = RX_EMPTY;
+        net.rxempty++;
+        continue;
+      }
+    }
+    rx_post(i, page);
+  }
+  vq_kick(&net.rx, RXQ);
+  release(&net.lock);
+}
+
+// Take up to max finished TX chains off the used ring, free their
+// descriptors and return their (cookie, paypa). Caller holds net.lock.
+static int
+tx_pop(uint64 *cookie, uint64 *paypa, int max)
+{
+  uint32 id, len;
+  int n = 0;
+
+  while(n < max && vq_pop(&net.tx, &id, &len)){
+    if(id >= net.tx.num || !net.txinfo[id].busy)
+      panic("virtio_net: bad TX used id");
+    cookie[n] = net.txinfo[id].cookie;
+    paypa[n] = net.txinfo[id].paypa;
+    net.txinfo[id].busy = 0;
+    free_chain(id);
+    net.txbusy--;
+    net.tx_frames++;
+    n++;
+  }
+  return n;
+}
+
+// Report every finished TX chain to netchan_txdone, exactly once each,
+// without net.lock held (netchan takes its own lock). With rearm, also
+// ask for an interrupt at the next completion while any are outstanding.
+static void
+tx_reap(int rearm)
+{
+  uint64 cookie[TXBATCH], paypa[TXBATCH];
+  int n, more;
+
+  do {
+    acquire(&net.lock);
+    n = tx_pop(cookie, paypa, TXBATCH);
+    more = n == TXBATCH;
+    if(!more && rearm && net.txbusy > 0)
+      more = vq_rearm(&net.tx);
+    release(&net.lock);
+    for(int i = 0; i < n; i++)
+      netchan_txdone(cookie[i], paypa[i]);
+  } while(more);
+}
+
+// Read the MAC and the link status from config space, again until the
+// generation count is the same before and after, so that a change in
+// between cannot give us half of each (2.4.1, 4.2.2).
+// Caller holds net.lock, or is virtio_net_init.
+static void
+read_config(void)
+{
+  volatile uint8 *cfg = (volatile uint8 *)(VIRTIO1 + VIRTIO_MMIO_CONFIG);
+  uint32 gen;
+
+  do {
+    gen = *R(VIRTIO_MMIO_CONFIG_GENERATION);
+    if(feature_has(net.features, VIRTIO_NET_F_MAC)){
+      for(int i = 0; i < 6; i++)
+        net.mac[i] = cfg[VIRTIO_NET_CONFIG_MAC + i];
+    }
+    if(feature_has(net.features, VIRTIO_NET_F_STATUS))
+      net.linkup = *(volatile uint16 *)(cfg + VIRTIO_NET_CONFIG_STATUS) & VIRTIO_NET_S_LINK_UP;
+  } while(gen != *R(VIRTIO_MMIO_CONFIG_GENERATION));
+}
+
+// 4.2.3.2 Virtqueue Configuration for queue qid, as large as the device
+// allows up to QMAX. Returns 0, or -1 if the queue is unusable.
+static int
+vq_init(struct netq *q, int qid)
+{
+  uint32 max;
+
+  *R(VIRTIO_MMIO_QUEUE_SEL) = qid;
+  if(*R(VIRTIO_MMIO_QUEUE_READY))
+    return -1;
+  max = *R(VIRTIO_MMIO_QUEUE_NUM_MAX);
+  // a TX chain takes three descriptors; split queues are powers of two (2.7).
+  q->num = QMAX;
+  while(q->num > max)
+    q->num /= 2;
+  if(q->num < 4)
+    return -1;
+
+  q->desc = kalloc();
+  q->avail = kalloc();
+  q->used = kalloc();
+  if(!q->desc || !q->avail || !q->used)
+    panic("virtio net: out of memory for rings");
+  memset(q->desc, 0, PGSIZE);
+  memset(q->avail, 0, PGSIZE);
+  memset(q->used, 0, PGSIZE);
+
+  *R(VIRTIO_MMIO_QUEUE_NUM) = q->num;
+  *R(VIRTIO_MMIO_QUEUE_DESC_LOW) = (uint64)q->desc;
+  *R(VIRTIO_MMIO_QUEUE_DESC_HIGH) = (uint64)q->desc >> 32;
+  *R(VIRTIO_MMIO_QUEUE_DRIVER_LOW) = (uint64)q->avail;
+  *R(VIRTIO_MMIO_QUEUE_DRIVER_HIGH) = (uint64)q->avail >> 32;
+  *R(VIRTIO_MMIO_QUEUE_DEVICE_LOW) = (uint64)q->used;
+  *R(VIRTIO_MMIO_QUEUE_DEVICE_HIGH) = (uint64)q->used >> 32;
+  *R(VIRTIO_MMIO_QUEUE_READY) = 1;
+  return 0;
+}
+
+// Give up on the device (3.1.1: set FAILED); the network stays down.
+static void
+init_fail(char *why)
+{
+  *R(VIRTIO_MMIO_STATUS) = *R(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FAILED;
+  printf("virtio net: %s; network down\n", why);
+}
+
+// Bring the device up following 3.1.1 Driver Requirements: Device
+// Initialization and 5.1.5 Device Initialization. Without a usable
+// device, say so in one line and leave the network down.
+void
+virtio_net_init(void)
+{
+  uint32 status = 0;
+  uint64 offered, want;
+
+  initlock(&net.lock, "virtio_net");
+
+  if(*R(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC ||
+     *R(VIRTIO_MMIO_VERSION) != 2 ||
+     *R(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_NET){
+    printf("virtio net: no modern network device in slot 1; network down\n");
+    return;
+  }
+
+  // 1. reset the device.
+  *R(VIRTIO_MMIO_STATUS) = status;
+  // 2. we have noticed it; 3. we know how to drive it.
+  status |= VIRTIO_STATUS_ACKNOWLEDGE;
+  *R(VIRTIO_MMIO_STATUS) = status;
+  status |= VIRTIO_STATUS_DRIVER;
+  *R(VIRTIO_MMIO_STATUS) = status;
+
+  // 4. accept VERSION_1 (required: it fixes the 12-byte header, 5.1.6),
+  // MAC, STATUS and EVENT_IDX if offered; no offloads, no MRG_RXBUF,
+  // so every frame fits one RX page and needs no checksum work.
+  *R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 0;
+  offered = *R(VIRTIO_MMIO_DEVICE_FEATURES);
+  *R(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 1;
+  offered |= (uint64)*R(VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+  if(!feature_has(offered, VIRTIO_F_VERSION_1)){
+    init_fail("device does not offer VIRTIO_F_VERSION_1");
+    return;
+  }
+  want = (1L << VIRTIO_F_VERSION_1) | (1L << VIRTIO_NET_F_MAC) |
+    (1L << VIRTIO_NET_F_STATUS) | (1L << VIRTIO_F_RING_EVENT_IDX);
+  net.features = offered & want;
+  net.event_idx = feature_has(net.features, VIRTIO_F_RING_EVENT_IDX);
+  *R(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 0;
+  *R(VIRTIO_MMIO_DRIVER_FEATURES) = (uint32)net.features;
+  *R(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 1;
+  *R(VIRTIO_MMIO_DRIVER_FEATURES) = net.features >> 32;
+
+  // 5. features are final; 6. the device must agree.
+  status |= VIRTIO_STATUS_FEATURES_OK;
+  *R(VIRTIO_MMIO_STATUS) = status;
+  if(!(*R(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK)){
+    init_fail("device refused our features");
+    return;
+  }
+
+  // 7. device-specific setup: the two queues (5.1.2), the TX free
+  // stack, and the config space. 5.1.5: without F_STATUS the link is
+  // assumed up; without F_MAC we use a fixed locally administered address.
+  if(vq_init(&net.rx, RXQ) < 0 || vq_init(&net.tx, TXQ) < 0){
+    init_fail("queue 0 or 1 missing, in use or too short");
+    return;
+  }
+  for(int i = 0; i < net.tx.num; i++)
+    net.txfree[net.ntxfree++] = i;
+  net.rxempty = net.rx.num / 2;   // every slot RX_EMPTY, filled below
+  net.linkup = 1;
+  net.mac[0] = 0x02;
+  net.mac[5] = 0x01;
+  read_config();
+
+  // 8. the driver is live.
+  status |= VIRTIO_STATUS_DRIVER_OK;
+  *R(VIRTIO_MMIO_STATUS) = status;
+  net.present = 1;
+
+  // 5.1.6.3 the device needs receive buffers; notifying is allowed
+  // only now, after DRIVER_OK (3.1.1).
+  acquire(&net.lock);
+  rx_refill();
+  release(&net.lock);
+
+  // plic.c and trap.c route interrupt VIRTIO1_IRQ to virtio_net_intr().
+}
+
+// Queue one frame: hdrlen bytes at hdr, then paylen bytes at physical
+// address paypa (none if paylen is 0). The device reads both in place;
+// netchan_txdone(cookie, paypa) says when it is done with them.
+// Returns 0, -ENOBUFS if the TX queue is full (nothing queued), or
+// -ENETDOWN without a device. Takes net.lock; interrupts on or off.
+int
+virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
+{
+  int d[3];
+  int n = paylen > 0 ? 3 : 2;
+
+  if(!net.present)
+    return -ENETDOWN;
+  if(hdrlen <= 0 || paylen < 0)
+    return -EINVAL;
+
+  // reap first: the room it frees may be what this frame needs.
+  tx_reap(0);
+
+  acquire(&net.lock);
+  if(net.rxempty > 0)
+    rx_refill();
+  if(net.ntxfree < n){
+    net.tx_full++;
+    release(&net.lock);
+    return -ENOBUFS;
+  }
+  for(int i = 0; i < n; i++)
+    d[i] = alloc_desc();
+
+  // 5.1.6.2: the header the device reads first.
+  net.tx.desc[d[0]].addr = (uint64)&net.txhdr;
+  net.tx.desc[d[0]].len = sizeof(struct virtio_net_hdr);
+  net.tx.desc[d[0]].flags = VIRTQ_DESC_F_NEXT;
+  net.tx.desc[d[0]].next = d[1];
+  net.tx.desc[d[1]].addr = (uint64)hdr;
+  net.tx.desc[d[1]].len = hdrlen;
+  net.tx.desc[d[1]].flags = 0;
+  net.tx.desc[d[1]].next = 0;
+  if(n == 3){
+    net.tx.desc[d[1]].flags = VIRTQ_DESC_F_NEXT;
+    net.tx.desc[d[1]].next = d[2];
+    net.tx.desc[d[2]].addr = paypa;
+    net.tx.desc[d[2]].len = paylen;
+    net.tx.desc[d[2]].flags = 0;
+    net.tx.desc[d[2]].next = 0;
+  }
+
+  net.txinfo[d[0]].cookie = cookie;
+  net.txinfo[d[0]].paypa = paypa;
+  net.txinfo[d[0]].busy = 1;
+  net.txbusy++;
+
+  // With EVENT_IDX, interrupt only when this, the newest chain, is
+  // used (2.7.10): one TX interrupt per burst, and none held back when
+  // traffic stops. It must be set before idx makes the chain visible.
+  if(net.event_idx)
+    *used_event(&net.tx) = net.tx.avail->idx;
+  vq_post(&net.tx, d[0]);
+  vq_kick(&net.tx, TXQ);
+  release(&net.lock);
+  return 0;
+}
+
+// Interrupt handler: hand on received frames, report finished
+// transmissions, note link changes.
+void
+virtio_net_intr(void)
+{
+  if(!net.present)
+    return;
+
+  acquire(&net.lock);
+  // 4.2.2: acknowledge before reading the rings, so that a completion
+  // arriving while we read raises a fresh interrupt rather than being lost.
+  uint32 status = *R(VIRTIO_MMIO_INTERRUPT_STATUS);
+  *R(VIRTIO_MMIO_INTERRUPT_ACK) = status & (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+  if(status & VIRTIO_MMIO_INT_CONFIG)
+    read_config();
+  if(net.rxempty > 0)
+    rx_refill();
+  release(&net.lock);
+
+  rx_harvest();
+  tx_reap(1);
+}
+
+// 1 if the device is running and its link is up.
+int
+virtio_net_up(void)
+{
+  return net.present && net.linkup;
+}
+
+void
+virtio_net_mac(uint8 mac[6])
+{
+  for(int i = 0; i < 6; i++)
+    mac[i] = net.mac[i];
+}
+
+void
+virtio_net_stats(uint64 *rx_frames, uint64 *tx_frames, uint64 *rx_nobuf)
+{
+  acquire(&net.lock);
+  *rx_frames = net.rx_frames;
+  *tx_frames = net.tx_frames;
+  *rx_nobuf = net.rx_nobuf;
+  release(&net.lock);
+}

@@ -1,0 +1,94 @@
+// chan.c: open, sync and use a network channel. The only file in
+// libnet that touches the kernel's rings.
+#include "kernel/types.h"
+#include "kernel/errno.h"
+#include "apps/user.h"
+#include "chan.h"
+
+int
+chan_open(struct chan *ch)
+{
+  int fd = netopen(0);
+
+  if(fd < 0)
+    return fd;
+  ch->fd = fd;
+  ch->info = (struct nc_info *)(NC_VA + NC_INFO_OFF);
+  if(ch->info->version != NC_VERSION || ch->info->nslots != NC_NSLOTS ||
+     ch->info->nbufs != NC_NBUFS || ch->info->bufsize != NC_BUFSIZE){
+    close(fd);
+    return -EPROTO;
+  }
+  ch->rx = (struct nc_ring *)(NC_VA + ch->info->rx_off);
+  ch->tx = (struct nc_ring *)(NC_VA + ch->info->tx_off);
+  ch->bufs = (uint8_t *)(NC_VA + ch->info->buf_off);
+  return 0;
+}
+
+int
+chan_claim(struct chan *ch, int proto, int port)
+{
+  return netclaim(ch->fd, proto, port);
+}
+
+int
+chan_sync(struct chan *ch, int timeout_ms)
+{
+  return netsync(ch->fd, timeout_ms);
+}
+
+int
+chan_close(struct chan *ch)
+{
+  int r = close(ch->fd);
+  ch->fd = -1;
+  return r;
+}
+
+uint8_t *
+chan_txbuf(struct chan *ch)
+{
+  if(nc_ring_space(ch->tx) == 0)
+    return 0;
+  return chan_buf(ch, ch->tx->slot[ch->tx->head].buf);
+}
+
+void
+chan_txpush(struct chan *ch, int len)
+{
+  struct nc_slot *s = &ch->tx->slot[ch->tx->head];
+
+  s->len = len;
+  s->flags = 0;
+  ch->tx->head = nc_next(ch->tx->head);
+}
+
+int
+chan_send(struct chan *ch, const void *frame, int len)
+{
+  uint8_t *b = chan_txbuf(ch);
+
+  if(b == 0)
+    return -ENOBUFS;
+  memmove(b, frame, len);
+  chan_txpush(ch, len);
+  return 0;
+}
+
+uint8_t *
+chan_rxframe(struct chan *ch, int *len)
+{
+  struct nc_slot *s;
+
+  if(nc_ring_space(ch->rx) == 0)
+    return 0;
+  s = &ch->rx->slot[ch->rx->head];
+  *len = s->len;
+  return chan_buf(ch, s->buf);
+}
+
+void
+chan_rxpop(struct chan *ch)
+{
+  ch->rx->head = nc_next(ch->rx->head);
+}
