@@ -6,6 +6,9 @@
 #include "riscv.h"
 #include "spinlock.h"
 #include "proc.h"
+#include "sleeplock.h"
+#include "fs.h"
+#include "file.h"
 #include "defs.h"
 #include "errno.h"
 #include "netchan.h"
@@ -252,8 +255,10 @@ kfork(void)
   *(np->trapframe) = *(p->trapframe);
   np->trapframe->a0 = 0;  // fork returns 0 in the child
 
+  // a network channel is mapped in this address space only, so the
+  // child does not inherit its descriptor.
   for(i = 0; i < NOFILE; i++)
-    if(p->ofile[i])
+    if(p->ofile[i] && p->ofile[i]->type != FD_NETCHAN)
       np->ofile[i] = filedup(p->ofile[i]);
   np->cwd = idup(p->cwd);
 
