@@ -438,8 +438,13 @@ txslot(struct netchan *c, uint32 s)
   uint64 cookie = ((uint64)c->gen << 32) | (c->id << 16) | s;
   uint64 paypa = (uint64)c->page[sl.buf] + hlen;
   r = virtio_net_tx(hdr, hlen, paypa, sl.len - hlen, cookie);
-  if(r < 0)
+  if(r == -ENOBUFS)
     return r;
+  if(r < 0){
+    count(c, NC_tx_reject_nodev, 1);
+    c->txflags[s] = NCS_REJECTED;
+    return 0;
+  }
   count(c, NC_copy_bytes, hlen);
   count(c, NC_tx_frames, 1);
   count(c, NC_tx_bytes, sl.len);
