@@ -11,7 +11,9 @@
 //   ICMP echo reply          the claim on (ICMP, identifier)
 //   ICMP error               the claim on the quoted header's protocol
 //                            and source port (or echo identifier)
-//   IPv4 fragment, not first the default responder (no port to go by)
+//   IPv4 fragment, not first the owner of the first fragment with the
+//                            same (source, id, protocol), remembered for a
+//                            few seconds; else the default responder
 //   anything else IPv4       the default responder, if one is claimed
 // A frame with no owner is counted and dropped.
 #include "types.h"
@@ -35,6 +37,19 @@ static struct claim {
 
 static struct netchan *defowner;   // the default responder (netd), or 0
 static uint16 ephemeral;           // next ephemeral port to try
+
+// Where the later fragments of a datagram go: they carry no port, so we
+// remember who got the first one. A small table, oldest entry replaced.
+#define NFRAG 32
+#define FRAG_TICKS (5 * HZ)
+static struct frag {
+  struct netchan *c;
+  uint32 src;
+  uint16 id;
+  uint8 proto;
+  uint64 when;         // tick the first fragment arrived
+} frags[NFRAG];
+static int fragnext;
 
 // The owner of (proto, port), or 0. netlock held.
 struct netchan *
@@ -135,11 +150,35 @@ netfilt_unclaim(struct netchan *c, int proto, int port)
 void
 netfilt_release(struct netchan *c)
 {
+  for(struct frag *fr = frags; fr < &frags[NFRAG]; fr++)
+    if(fr->c == c)
+      fr->c = 0;
   for(struct claim *cl = claims; cl < &claims[NCLAIM]; cl++)
     if(cl->c == c)
       cl->c = 0;
   if(defowner == c)
     defowner = 0;
+}
+
+static void
+fragremember(struct netchan *c, uint32 src, uint16 id, int proto)
+{
+  struct frag *fr = &frags[fragnext++ % NFRAG];
+  fr->c = c;
+  fr->src = src;
+  fr->id = id;
+  fr->proto = proto;
+  fr->when = ticks;
+}
+
+static struct netchan *
+fraglookup(uint32 src, uint16 id, int proto)
+{
+  for(struct frag *fr = frags; fr < &frags[NFRAG]; fr++)
+    if(fr->c && fr->src == src && fr->id == id && fr->proto == proto &&
+       ticks - fr->when < FRAG_TICKS && fr->c->used)
+      return fr->c;
+  return 0;
 }
 
 // Is the frame addressed to this host at the link layer?
@@ -224,7 +263,11 @@ ipowner(const uint8 *f, int len, int *cause)
     return 0;
   }
   proto = ip[9];
-  if((get16(ip + 6) & 0x1fff) == 0){
+  int frag = get16(ip + 6);
+  if((frag & 0x1fff) != 0){
+    // a later fragment: no transport header here.
+    c = fraglookup(get32(ip + 12), get16(ip + 4), proto);
+  } else {
     // a whole datagram or a first fragment: the transport header is here.
     const uint8 *l4 = ip + hl;
     int l4len = tot - hl;
@@ -245,6 +288,8 @@ ipowner(const uint8 *f, int len, int *cause)
         return 0;
       }
     }
+    if(c && (frag & 0x2000))   // more fragments follow: remember the owner
+      fragremember(c, get32(ip + 12), get16(ip + 4), proto);
   }
   if(c == 0 && defowner){
     c = defowner;
