@@ -20,6 +20,7 @@
 
 static struct spinlock pollock;
 static uint64 pollseq;   // bumped by every pollwakeup(); guarded by pollock
+static int npollers;     // processes asleep in pollsleep(); guarded by pollock
 
 void
 pollinit(void)
@@ -35,7 +36,8 @@ pollwakeup(void)
 {
   acquire(&pollock);
   pollseq++;
-  wakeup(&pollseq);
+  if(npollers > 0)
+    wakeup(&pollseq);
   release(&pollock);
 }
 
@@ -65,8 +67,11 @@ pollsleep(uint64 seq, uint64 until)
   if(until)
     timer_deadline(until);
   acquire(&pollock);
-  if(pollseq == seq)
+  if(pollseq == seq){
+    npollers++;
     sleep(&pollseq, &pollock);
+    npollers--;
+  }
   release(&pollock);
   return 0;
 }

@@ -492,12 +492,13 @@ sleep(void *chan, struct spinlock *lk)
   struct proc *p = myproc();
 
   // holding p->lock means no wakeup (which takes p->lock) can slip in
-  // between releasing lk and going to sleep.
+  // between releasing lk and going to sleep. chan and state are set
+  // before lk is released, so a waker that takes lk next sees them
+  // even without p->lock (wakeup() looks before it locks).
   acquire(&p->lock);
-  release(lk);
-
   p->chan = chan;
   p->state = SLEEPING;
+  release(lk);
 
   sched();
 
@@ -514,10 +515,16 @@ wakeup(void *chan)
   struct proc *p;
 
   for(p = proc; p < &proc[NPROC]; p++) {
+    // an unlocked look first: taking 64 locks per wakeup is most of
+    // the cost of a pipe round trip under TCG. See sleep() for why a
+    // sleeper on chan is always seen.
+    if(*(volatile enum procstate *)&p->state != SLEEPING || *(void * volatile *)&p->chan != chan)
+      continue;
     if(p != myproc()){
       acquire(&p->lock);
-      if(p->state == SLEEPING && p->chan == chan)
+      if(p->state == SLEEPING && p->chan == chan){
         p->state = RUNNABLE;
+      }
       release(&p->lock);
     }
   }

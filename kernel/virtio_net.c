@@ -1,5 +1,6 @@
 // Driver for the virtio network device in virtio-mmio slot 1
-// (virtio 1.1: 5.1 network device, 2.7 split virtqueues, 4.2 mmio).
+// (virtio 1.2 sections, as in virtio.h: 5.1 network device, 2.7 split
+// virtqueues, 4.2 mmio).
 // It moves whole Ethernet frames and nothing else: every received frame
 // goes to netfilt_rx() in a page of its own, and every frame to send
 // comes from netchan as a header piece and a payload piece, which the
@@ -99,8 +100,9 @@ feature_has(uint64 features, int bit)
   return (features >> bit) & 1;
 }
 
-// 2.7.10 (VIRTIO_F_RING_EVENT_IDX): used_event follows the available
-// ring, avail_event follows the used ring.
+// With VIRTIO_F_RING_EVENT_IDX, used_event follows the available ring
+// (2.7.6, read by the device, 2.7.7) and avail_event the used ring
+// (2.7.8, read by us, 2.7.10).
 static volatile uint16 *
 used_event(struct netq *q)
 {
@@ -124,7 +126,7 @@ vq_post(struct netq *q, int head)
 }
 
 // Notify the device of the chains posted since the last call, unless it
-// told us it does not want to hear (2.7.13.4: avail_event with
+// told us it does not want to hear (2.7.13.4, 2.7.10: avail_event with
 // EVENT_IDX, else the used ring's NO_NOTIFY flag). Caller holds net.lock.
 static void
 vq_kick(struct netq *q, int qid)
@@ -143,7 +145,7 @@ vq_kick(struct netq *q, int qid)
   } else if(q->used->flags & VIRTQ_USED_F_NO_NOTIFY){
     return;
   }
-  // 4.2.3.3
+  // 4.2.3.3 Notifying the device
   *R(VIRTIO_MMIO_QUEUE_NOTIFY) = qid;
 }
 
@@ -163,7 +165,7 @@ vq_pop(struct netq *q, uint32 *id, uint32 *len)
 }
 
 // With EVENT_IDX, ask for an interrupt at the next used entry; returns 1
-// if one arrived meanwhile, so the caller must look again (2.7.10: the
+// if one arrived meanwhile, so the caller must look again (2.7.7: the
 // driver re-checks after moving used_event). Caller holds net.lock.
 static int
 vq_rearm(struct netq *q)
@@ -355,7 +357,7 @@ tx_reap(int rearm)
 
 // Read the MAC and the link status from config space, again until the
 // generation count is the same before and after, so that a change in
-// between cannot give us half of each (2.4.1, 4.2.2).
+// between cannot give us half of each (2.5, 4.2.2).
 // Caller holds net.lock, or is virtio_net_init.
 static void
 read_config(void)
@@ -557,7 +559,7 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
   net.txbusy++;
 
   // With EVENT_IDX, interrupt only when this, the newest chain, is
-  // used (2.7.10): one TX interrupt per burst, and none held back when
+  // used (2.7.7): one TX interrupt per burst, and none held back when
   // traffic stops. It must be set before idx makes the chain visible.
   if(net.event_idx)
     *used_event(&net.tx) = net.tx.avail->idx;
