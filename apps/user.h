@@ -2,6 +2,8 @@
 // (ulib.c, printf.c, umalloc.c, getopt.c) every program in apps/ links.
 // System calls return >= 0 on success and -E* (errno.h) on failure; the
 // libc-style helpers below that say so set errno and return -1 instead.
+#ifndef USER_H
+#define USER_H
 #include "kernel/types.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
@@ -95,3 +97,4 @@ void* realloc(void*, uint);
 extern char *optarg;
 extern int optind, opterr, optopt;
 int getopt(int argc, char * const argv[], const char *optstring);
+#endif

@@ -7,8 +7,8 @@
 // interface's address and from a port (or echo identifier) the channel
 // has claimed; an ARP frame must name the interface as its sender. The
 // default responder (netd) may also send ICMP of any kind, since it
-// answers for the host. Nothing else leaves: no other EtherType, no
-// other IP protocol.
+// answers for the host, and TCP resets from ports nobody holds. Nothing
+// else leaves: no other EtherType, no other IP protocol.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -84,14 +84,21 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
   }
 
   l4need = proto == NC_PROTO_ICMP ? 8 : 4;
+  if(proto == NC_PROTO_TCP && netfilt_isdefault(c))
+    l4need = 14;   // through the flags: the default responder may send resets
   if(tot - hl < l4need)
     return NC_tx_reject_malformed;
   *hlen = ETH_HLEN + hl + l4need;
   if(proto == NC_PROTO_ICMP)
     return checkicmp(c, ip + hl);
-  if(netfilt_owner(proto, get16(ip + hl)) != c)
-    return NC_tx_reject_srcport;
-  return -1;
+  struct netchan *owner = netfilt_owner(proto, get16(ip + hl));
+  if(owner == c)
+    return -1;
+  // RFC 9293 3.10.7.1: a segment to a port nobody holds gets a reset;
+  // the default responder sends it, from that unclaimed port.
+  if(owner == 0 && proto == NC_PROTO_TCP && netfilt_isdefault(c) && (ip[hl + 13] & 0x04))
+    return -1;
+  return NC_tx_reject_srcport;
 }
 
 // Check the headers f of a frame of len bytes that channel c wants to

@@ -1,4 +1,6 @@
 // Kernel limits. Shared with user space (usertests probes some of them).
+#ifndef PARAM_H
+#define PARAM_H
 #define NPROC        64    // maximum number of processes
 #define NCPU          8    // maximum number of CPUs
 #define NOFILE       16    // open files per process
@@ -15,3 +17,4 @@
 #define USERSTACK     4    // user stack pages
 #define NPOLL        16    // most descriptors one poll() may watch
 #define HZ         1000    // timer interrupts per second
+#endif

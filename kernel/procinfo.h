@@ -1,4 +1,6 @@
 // getprocs() record, shared by kernel and user space (ps).
+#ifndef PROCINFO_H
+#define PROCINFO_H
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 struct procinfo {
   int pid;
@@ -7,3 +9,4 @@ struct procinfo {
   uint64 sz;       // bytes of user memory
   char name[16];
 };
+#endif

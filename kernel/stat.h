@@ -1,4 +1,6 @@
 // File status, shared by kernel and user space.
+#ifndef STAT_H
+#define STAT_H
 #define T_DIR     1   // directory
 #define T_FILE    2   // file
 #define T_DEVICE  3   // device
@@ -10,3 +12,4 @@ struct stat {
   short nlink; // number of links to file
   uint64 size; // size of file in bytes
 };
+#endif
