@@ -1,11 +1,31 @@
 // init: the first user process. Opens the console as fds 0, 1 and 2,
-// runs the shell, and starts a new one whenever it exits. Orphans are
+// starts netd (the network's default responder) and runs the shell,
+// starting a new one whenever it exits, and netd again if it dies. Orphans are
 // reparented to init by the kernel; waiting here is what reaps them.
 #include "apps/user.h"
 
 #define CONSOLE 1   // the console's major device number
 
 static char *shargv[] = { "sh", 0 };
+static char *netdargv[] = { "netd", 0 };
+
+// Start a program in the background. Returns its pid or -1.
+static int
+spawn(char **argv)
+{
+  int pid = fork();
+
+  if(pid < 0){
+    fprintf(2, "init: fork: %s\n", strerror(-pid));
+    return -1;
+  }
+  if(pid == 0){
+    pid = exec(argv[0], argv);
+    fprintf(2, "init: exec %s: %s\n", argv[0], strerror(-pid));
+    exit(1);
+  }
+  return pid;
+}
 
 // Opens /console as fd 0, making the device node first on a fresh disk.
 static void
@@ -28,9 +48,10 @@ console_open(void)
 int
 main(void)
 {
-  int pid, wpid, started = 0;
+  int pid, wpid, netd, started = 0;
 
   console_open();
+  netd = spawn(netdargv);
   for(;;){
     printf(started ? "init: restarting sh\n" : "init: starting sh\n");
     started = 1;
@@ -50,6 +71,11 @@ main(void)
       wpid = wait(0);
       if(wpid == pid)
         break;
+      if(wpid == netd){
+        fprintf(2, "init: netd exited, restarting it\n");
+        sleep(1000);
+        netd = spawn(netdargv);
+      }
       if(wpid < 0){
         fprintf(2, "init: wait: %s\n", strerror(-wpid));
         break;

@@ -92,3 +92,79 @@ chan_rxpop(struct chan *ch)
 {
   ch->rx->head = nc_next(ch->rx->head);
 }
+
+// ---- the channel as libnet's device (net.h's struct netdev) ----------------
+
+#include "net.h"
+
+static struct chan thechan;
+static struct netdev chandev;
+
+static uint8_t *
+dtxbuf(struct netdev *d)
+{
+  return chan_txbuf(&thechan);
+}
+
+static void
+dtxpush(struct netdev *d, int len)
+{
+  chan_txpush(&thechan, len);
+}
+
+static uint8_t *
+drxframe(struct netdev *d, int *len)
+{
+  return chan_rxframe(&thechan, len);
+}
+
+static void
+drxpop(struct netdev *d)
+{
+  chan_rxpop(&thechan);
+}
+
+static int
+dsync(struct netdev *d, int timeout_ms)
+{
+  return chan_sync(&thechan, timeout_ms);
+}
+
+static int
+dclaim(struct netdev *d, int proto, int port)
+{
+  return chan_claim(&thechan, proto, port);
+}
+
+// Open this process's channel (once) and describe it as a netdev.
+// Returns 0 if the kernel gives no channel.
+struct netdev *
+chan_netdev(void)
+{
+  if(chandev.txbuf)
+    return &chandev;
+  if(chan_open(&thechan) < 0)
+    return 0;
+  memmove(chandev.mac, thechan.info->mac, 6);
+  chandev.fd = thechan.fd;
+  chandev.txbuf = dtxbuf;
+  chandev.txpush = dtxpush;
+  chandev.rxframe = drxframe;
+  chandev.rxpop = drxpop;
+  chandev.sync = dsync;
+  chandev.claim = dclaim;
+  return &chandev;
+}
+
+// The socket layer's first call brings the stack up on the channel.
+int
+net_autoinit(void)
+{
+  struct netdev *d;
+
+  if(netif.dev)
+    return 0;
+  if((d = chan_netdev()) == 0)
+    return -ENETDOWN;
+  return net_init(d);
+}

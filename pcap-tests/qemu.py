@@ -5,14 +5,16 @@ The QEMU command line comes from `make print-qemu`, so the harness and
 by the PID it spawned (Guest.close, and an atexit hook as a last resort);
 nothing here looks processes up by name.
 
-Used by conftest.py (tests) and scripts/bench.py (boot time). It does not
-parse anything a test asserts on; that stays in the tests.
+Used by conftest.py (tests) and scripts/bench.py (boot time). Wire is the
+host's end of NET=dgram: it moves frames as bytes and parses none. Nothing
+here parses what a test asserts on; that stays in the tests.
 """
 import atexit
 import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import time
 
@@ -38,9 +40,10 @@ def pick_port():
     return 30000 + (os.getuid() * 7919 + os.getpid() * 31 + _nport) % 20000
 
 
-def qemu_cmdline(fsimg, cpus=2, port=None, net="user"):
+def qemu_cmdline(fsimg, cpus=2, port=None, net="user", makevars=None):
     """The QEMU argv `make qemu` would run, for this image, CPU count and
-    forwarded host port (host 127.0.0.1:port -> guest port 80)."""
+    forwarded host port (host 127.0.0.1:port -> guest port 80); makevars
+    adds Makefile knobs (NET_LPORT, NET_RPORT, PCAP, ...)."""
     if port is None:
         port = pick_port()
     env = {k: v for k, v in os.environ.items()
@@ -48,7 +51,8 @@ def qemu_cmdline(fsimg, cpus=2, port=None, net="user"):
     out = subprocess.run(
         ["make", "-s", "--no-print-directory", "print-qemu",
          "FSIMG=" + fsimg, "NET=" + net, "CPUS=%d" % cpus,
-         "HOSTFWD=hostfwd=tcp:127.0.0.1:%d-:80" % port, "B=" + BUILD],
+         "HOSTFWD=hostfwd=tcp:127.0.0.1:%d-:80" % port, "B=" + BUILD]
+        + ["%s=%s" % kv for kv in sorted((makevars or {}).items())],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
     lines = [l for l in out.splitlines() if l.startswith("qemu-system")]
     if not lines:
@@ -81,11 +85,11 @@ atexit.register(_kill_leftovers)
 class Guest:
     """One QEMU running our kernel, with its console on a pty."""
 
-    def __init__(self, fsimg, cpus=2, log=None, port=None):
+    def __init__(self, fsimg, cpus=2, log=None, port=None, net="user", makevars=None):
         self.fsimg = fsimg
         self.cpus = cpus
         self.port = port if port is not None else pick_port()
-        self.argv = qemu_cmdline(fsimg, cpus, self.port)
+        self.argv = qemu_cmdline(fsimg, cpus, self.port, net, makevars)
         self.logpath = log
         self.logfile = None
         self.child = None
@@ -180,3 +184,65 @@ class Guest:
 def result_lines(text):
     """(name, 'OK'|'FAILED') for every `test NAME: OK|FAILED` line."""
     return re.findall(r"test (\w+): (OK|FAILED)", text)
+
+
+def _port_free(port, kind):
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+class Wire:
+    """The host end of NET=dgram. QEMU sends each frame the guest
+    transmits as one UDP datagram to 127.0.0.1:rport, where our socket
+    listens, and takes each datagram sent to 127.0.0.1:lport as a frame
+    received. Both ports derive from uid and pid (as pick_port does) and
+    are checked free before use."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        base = 20000 + (os.getuid() * 7919 + os.getpid() * 31) % 9000
+        for i in range(0, 2000, 2):
+            r = 20000 + (base - 20000 + i) % 10000
+            if not _port_free(r + 1, socket.SOCK_DGRAM):
+                continue
+            try:
+                self.sock.bind(("127.0.0.1", r))
+            except OSError:
+                continue
+            self.rport, self.lport = r, r + 1
+            break
+        else:
+            raise RuntimeError("no free UDP port pair for NET=dgram")
+
+    def makevars(self):
+        return {"NET_LPORT": self.lport, "NET_RPORT": self.rport}
+
+    def send(self, frame):
+        """Inject one Ethernet frame (bytes) into the guest's NIC."""
+        self.sock.sendto(bytes(frame), ("127.0.0.1", self.lport))
+
+    def recv(self, timeout=5.0):
+        """The next frame the guest sent, or None after timeout seconds."""
+        self.sock.settimeout(timeout)
+        try:
+            data, _ = self.sock.recvfrom(65536)
+            return data
+        except socket.timeout:
+            return None
+
+    def drain(self):
+        """Throw away frames already waiting; returns how many."""
+        n = 0
+        while self.recv(0.01) is not None:
+            n += 1
+        return n
+
+    def close(self):
+        self.sock.close()

@@ -1,0 +1,274 @@
+// icmp: ICMP for a host (RFC 792, RFC 1122 3.2.2). Answers echo
+// requests when this process speaks for the host (netd), hands echo
+// replies and errors about our echoes to the raw socket that owns the
+// echo id (ping), turns errors about our UDP datagrams into socket
+// errors, and sends rate-limited errors for ipv4.c and udp.c.
+// Not done: timestamp, address mask, redirect (we route by our own
+// table only), source quench (obsolete, RFC 6633).
+#include "net.h"
+
+// The IP header an ICMP error quotes: only the fields we act on.
+// The quote may be cut anywhere after its 8 payload bytes, so
+// ipv4_parse, which wants the whole datagram, cannot read it.
+struct quoted {
+  int hlen;
+  uint8_t proto;
+  uint16_t frag;
+  uint32_t src, dst;
+};
+
+// Read the IP header quoted at q (qlen bytes). Returns its length, or
+// -1 if it is not a plausible IPv4 header followed by 8 payload bytes
+// (RFC 792 promises those 8; we need them for ports and echo ids).
+static int
+icmp_quoted(const uint8_t *q, int qlen, struct quoted *h)
+{
+  if(qlen < IPV4_HLEN || q[0] >> 4 != 4)
+    return -1;
+  h->hlen = (q[0] & 0xf) * 4;
+  if(h->hlen < IPV4_HLEN || h->hlen + 8 > qlen)
+    return -1;
+  h->frag = get16(q + 6);
+  h->proto = q[9];
+  h->src = get32(q + 12);
+  h->dst = get32(q + 16);
+  return h->hlen;
+}
+
+static int
+icmp_isbcast(uint32_t a)
+{
+  return a == 0xffffffff || net_isbcast(a);
+}
+
+static int
+icmp_unicast(uint32_t a)
+{
+  // Not 0, not broadcast, not loopback, multicast or class E.
+  return a != 0 && a != 0xffffffff && !net_isbcast(a) &&
+         (a >> 24) != 127 && (a >> 28) < 14;
+}
+
+// Answer an echo request with the same id, sequence and data (RFC 792;
+// RFC 1122 3.2.2.6). p is the request's ICMP message, len bytes.
+static void
+icmp_echo(const struct ipv4_repr *ip, const struct icmp_repr *ic, const uint8_t *p, int len)
+{
+  struct icmp_repr r;
+  uint8_t *buf, *zc;
+  void *cookie;
+
+  r.type = ICMP_ECHOREPLY;
+  r.code = 0;
+  r.id = ic->id;
+  r.seq = ic->seq;
+  r.rest = 0;
+  // Straight into a TX frame when it fits and the neighbour is known.
+  zc = ipv4_txbegin(ip->src, IP_PROTO_ICMP, len, &cookie);
+  if(zc){
+    memcpy(zc, p, len);
+    icmp_emit(zc, len, &r, len - ICMP_HLEN);
+    if(ipv4_txfinish(cookie) == 0)
+      LNSTAT(icmp_echo_reply_tx);
+    return;
+  }
+  // A reassembled request may need a fragmented reply.
+  buf = malloc(len);
+  if(buf == 0)
+    return;
+  memcpy(buf, p, len);
+  icmp_emit(buf, len, &r, len - ICMP_HLEN);
+  if(ipv4_output(ip->src, IP_PROTO_ICMP, buf, len) == 0)
+    LNSTAT(icmp_echo_reply_tx);
+  free(buf);
+}
+
+// The errno a socket sees for an ICMP error (as BSD and Linux map them).
+static int
+icmp_errno(int type, int code)
+{
+  if(type == ICMP_UNREACH){
+    switch(code){
+    case 0:   // net unreachable
+    case 1:   // host unreachable
+      return EHOSTUNREACH;
+    case ICMP_UNREACH_PORT:
+      return ECONNREFUSED;
+    case 4:   // fragmentation needed and DF set
+      return EMSGSIZE;
+    }
+  }
+  if(type == ICMP_TIMXCEED)
+    return EHOSTUNREACH;
+  return EPROTO;
+}
+
+// An error about a datagram we sent (RFC 1122 3.2.2: it MUST reach the
+// transport). p is the ICMP message (len bytes), its IP header ip
+// just before it.
+static void
+icmp_errinput(const struct ipv4_repr *ip, const struct icmp_repr *ic,
+              const uint8_t *p, int len)
+{
+  struct quoted q;
+  const uint8_t *t;
+  struct sock *s;
+
+  LNSTAT(icmp_err_rx);
+  if(icmp_quoted(p + ICMP_HLEN, len - ICMP_HLEN, &q) < 0){
+    LNSTAT(icmp_drop_bad);
+    return;
+  }
+  t = p + ICMP_HLEN + q.hlen;   // the quoted transport header, 8 bytes
+  switch(q.proto){
+  case IP_PROTO_UDP:
+    sock_error(IP_PROTO_UDP, get16(t), q.dst, get16(t + 2), icmp_errno(ic->type, ic->code));
+    break;
+  case IP_PROTO_ICMP:
+    // About one of our echoes: ping prints it, so it gets the whole
+    // packet, as a BSD raw socket would.
+    if(t[0] == ICMP_ECHO && (s = sock_byport(IP_PROTO_ICMP, get16(t + 4))) != 0)
+      sock_deliver(s, ip->src, 0, ip->ttl, p - ip->hlen, ip->hlen + len);
+    break;
+  }
+}
+
+// An ICMP message arrived: ip is its IP header, p the message (len
+// bytes, the header ip->hlen bytes before it, as ipv4.c guarantees).
+void
+icmp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
+{
+  struct icmp_repr ic;
+  struct sock *s;
+
+  LNSTAT(icmp_rx);
+  if(len < 0 || icmp_parse(p, len, &ic) < 0){
+    LNSTAT(icmp_drop_bad);
+    return;
+  }
+  switch(ic.type){
+  case ICMP_ECHO:
+    // Only the host's responder (netd) answers for it. RFC 1122 3.2.2.6
+    // lets a host ignore echoes to a broadcast, and we do (smurf), and a
+    // reply needs a source that names one host.
+    if(!netif.isdefault || icmp_isbcast(ip->dst))
+      break;
+    if(!icmp_unicast(ip->src)){
+      LNSTAT(icmp_drop_bad);
+      break;
+    }
+    icmp_echo(ip, &ic, p, len);
+    break;
+  case ICMP_ECHOREPLY:
+    s = sock_byport(IP_PROTO_ICMP, ic.id);
+    if(s)
+      sock_deliver(s, ip->src, 0, ip->ttl, p - ip->hlen, ip->hlen + len);
+    break;
+  case ICMP_UNREACH:
+  case ICMP_TIMXCEED:
+  case ICMP_PARAMPROB:
+    icmp_errinput(ip, &ic, p, len);
+    break;
+  }
+}
+
+// ---- errors out --------------------------------------------------------------
+
+// RFC 1812 4.3.2.3: quote as much as fits in a 576-byte datagram.
+#define ICMP_QUOTEMAX (576 - IPV4_HLEN - ICMP_HLEN)
+#define ICMP_ERR_RATE 10     // errors per second, and the burst
+
+static int icmp_tokens = ICMP_ERR_RATE;
+static uint64_t icmp_refill;   // ln_now_ms() of the last token added
+
+// A token bucket: RFC 1812 4.3.2.8 and RFC 4443 2.4(f) ask for a limit
+// on error rate, so a flood of bad packets does not become a flood of
+// errors from us.
+static int
+icmp_ratelimit(void)
+{
+  uint64_t now = ln_now_ms();
+  uint64_t add;
+
+  add = (now - icmp_refill) * ICMP_ERR_RATE / 1000;
+  if(add > 0){
+    icmp_tokens = add >= ICMP_ERR_RATE ? ICMP_ERR_RATE : icmp_tokens + add;
+    if(icmp_tokens > ICMP_ERR_RATE)
+      icmp_tokens = ICMP_ERR_RATE;
+    icmp_refill = now;
+  }
+  if(icmp_tokens == 0)
+    return 1;
+  icmp_tokens--;
+  return 0;
+}
+
+// May we send an error about this packet? RFC 1122 3.2.2: never about
+// an ICMP error, a datagram to a broadcast or multicast address, a
+// fragment but the first, or a source that does not name one host.
+static int
+icmp_errok(const uint8_t *orig, int olen, const struct quoted *q)
+{
+  uint8_t t;
+
+  if(q->frag & IPV4_OFFMASK)
+    return 0;
+  if(!icmp_unicast(q->src) || icmp_isbcast(q->dst) || (q->dst >> 28) == 14)
+    return 0;
+  if(q->proto == IP_PROTO_ICMP){
+    if(q->hlen >= olen)
+      return 0;
+    // Only queries may draw an error: echo, timestamp, info, mask
+    // (types 0, 8, 13-18); anything else is an error or unknown.
+    t = orig[q->hlen];
+    if(t != ICMP_ECHOREPLY && t != ICMP_ECHO && (t < 13 || t > 18))
+      return 0;
+  }
+  return 1;
+}
+
+// Send an error of type/code (rest: bytes 4..7, e.g. a pointer) about
+// orig, a packet we received (its IP header first, olen bytes, maybe
+// padded). Silently does nothing when RFC 1122 forbids the error or the
+// rate limit is reached (counted).
+void
+icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen)
+{
+  uint8_t msg[ICMP_HLEN + ICMP_QUOTEMAX];
+  struct icmp_repr r;
+  struct quoted q;
+  int n, totlen;
+
+  // Our callers hand whole received packets; a quote shorter than a
+  // header plus 8 bytes is still allowed if it is the whole packet.
+  if(olen < IPV4_HLEN || orig[0] >> 4 != 4)
+    return;
+  q.hlen = (orig[0] & 0xf) * 4;
+  if(q.hlen < IPV4_HLEN || q.hlen > olen)
+    return;
+  q.frag = get16(orig + 6);
+  q.proto = orig[9];
+  q.src = get32(orig + 12);
+  q.dst = get32(orig + 16);
+  if(!icmp_errok(orig, olen, &q))
+    return;
+  if(icmp_ratelimit()){
+    LNSTAT(icmp_err_ratelimit);
+    return;
+  }
+  // Quote the datagram, not the link's padding after it.
+  totlen = get16(orig + 2);
+  n = olen;
+  if(totlen >= q.hlen && totlen < n)
+    n = totlen;
+  if(n > ICMP_QUOTEMAX)
+    n = ICMP_QUOTEMAX;
+  memcpy(msg + ICMP_HLEN, orig, n);
+  r.type = type;
+  r.code = code;
+  r.id = r.seq = 0;
+  r.rest = rest;
+  icmp_emit(msg, sizeof msg, &r, n);
+  if(ipv4_output(q.src, IP_PROTO_ICMP, msg, ICMP_HLEN + n) == 0)
+    LNSTAT(icmp_err_tx);
+}

@@ -1,0 +1,236 @@
+// net.h: libnet's layers, as they see each other. Applications use the
+// BSD shim (socket.h); this header is for libnet's own files, its tests
+// and the few programs (netd, ifconfig) that reach below the sockets.
+//
+// One stack per process, single-threaded: the state lives in globals
+// (as the process is the whole host, for libnet), and the application
+// drives it by calling into it (net_poll(), or any blocking socket call).
+//
+// Layers, bottom up, one file each:
+//   chan.c / loop.c  the device: the kernel's rings, or an in-memory one for host tests
+//   netif.c          the interface: addresses, routes, Ethernet in/out, the event loop, timers
+//   arp.c            neighbour cache, resolution and the queue of packets waiting for it
+//   ipv4.c           IPv4 in and out, routing, fragmentation and reassembly
+//   icmp.c           echo, errors in and out
+//   udp.c            UDP demultiplexing and datagram queues
+//   socket.c         the BSD shim: the only file that knows errno and struct sockaddr
+// State code never indexes packet bytes beyond its own header: it gets a
+// parsed repr (wire.h) and a payload.
+#ifndef LIBNET_NET_H
+#define LIBNET_NET_H
+#include "sys.h"
+#include "wire.h"
+
+// ---- counters ------------------------------------------------------------
+// One list, expanded for the struct and for the name table netstat-like
+// programs and the tests print.
+#define LN_STATS(X) \
+  X(eth_rx,            "frames received") \
+  X(eth_tx,            "frames sent") \
+  X(eth_drop_short,    "frames shorter than an Ethernet header") \
+  X(eth_drop_type,     "frames of an EtherType we do not speak") \
+  X(eth_drop_notforus, "frames for another MAC") \
+  X(eth_tx_nobuf,      "frames not sent: no TX buffer free") \
+  X(arp_rx,            "ARP messages received") \
+  X(arp_drop_bad,      "ARP messages malformed or not for IPv4 over Ethernet") \
+  X(arp_req_tx,        "ARP requests sent") \
+  X(arp_reply_tx,      "ARP replies sent") \
+  X(arp_unresolved,    "packets dropped: neighbour never answered") \
+  X(arp_queue_full,    "packets dropped: too many waiting for resolution") \
+  X(ip_rx,             "IPv4 packets received") \
+  X(ip_drop_short,     "IPv4 packets shorter than a header") \
+  X(ip_drop_version,   "IPv4 packets with version not 4") \
+  X(ip_drop_hlen,      "IPv4 packets with a bad header length") \
+  X(ip_drop_len,       "IPv4 packets whose total length disagrees with the frame") \
+  X(ip_drop_cksum,     "IPv4 packets with a bad header checksum") \
+  X(ip_drop_notforus,  "IPv4 packets for another address") \
+  X(ip_drop_proto,     "IPv4 packets of a protocol we do not speak") \
+  X(ip_drop_noroute,   "IPv4 packets not sent: no route") \
+  X(ip_drop_ttl,       "IPv4 packets sent with TTL 0") \
+  X(ip_tx,             "IPv4 packets sent") \
+  X(ip_frag_rx,        "IPv4 fragments received") \
+  X(ip_reasm_ok,       "datagrams reassembled") \
+  X(ip_reasm_timeout,  "datagrams dropped: fragments missing at timeout") \
+  X(ip_reasm_drop,     "fragments dropped: overlap, too big or out of memory") \
+  X(ip_frag_tx,        "fragments sent") \
+  X(icmp_rx,           "ICMP messages received") \
+  X(icmp_drop_bad,     "ICMP messages too short or with a bad checksum") \
+  X(icmp_echo_reply_tx,"echo replies sent") \
+  X(icmp_err_rx,       "ICMP errors received") \
+  X(icmp_err_tx,       "ICMP errors sent") \
+  X(icmp_err_ratelimit,"ICMP errors not sent: rate limit") \
+  X(udp_rx,            "UDP datagrams received") \
+  X(udp_drop_bad,      "UDP datagrams with a bad length") \
+  X(udp_drop_cksum,    "UDP datagrams with a bad checksum") \
+  X(udp_drop_noport,   "UDP datagrams for a port with no socket") \
+  X(udp_drop_full,     "UDP datagrams dropped: socket queue full") \
+  X(udp_tx,            "UDP datagrams sent") \
+  X(tcp_rx,            "TCP segments received") \
+  X(tcp_drop_bad,      "TCP segments malformed or with a bad checksum") \
+  X(tcp_rst_tx,        "TCP resets sent for closed ports")
+
+enum {
+#define LN_ENUM(name, desc) LN_##name,
+  LN_STATS(LN_ENUM)
+#undef LN_ENUM
+  LN_NSTATS
+};
+extern uint64_t lnstat[LN_NSTATS];
+extern const char *lnstat_names[LN_NSTATS];
+#define LNSTAT(name) (lnstat[LN_##name]++)
+
+// ---- the device ------------------------------------------------------------
+// A frame-at-a-time device. txbuf() lends a buffer of at least
+// NET_FRAMEMAX bytes to build a frame in (0 if none is free now);
+// txpush() hands it over with its length. rxframe() shows the next
+// received frame (0 if none), rxpop() gives it back. sync() moves frames
+// between libnet and the device, waiting up to timeout_ms (-1: forever)
+// if nothing is waiting; it returns the number of frames to read.
+struct netdev {
+  uint8_t mac[6];
+  int fd;                        // pollable descriptor, or -1
+  uint8_t *(*txbuf)(struct netdev *d);
+  void (*txpush)(struct netdev *d, int len);
+  uint8_t *(*rxframe)(struct netdev *d, int *len);
+  void (*rxpop)(struct netdev *d);
+  int (*sync)(struct netdev *d, int timeout_ms);
+  int (*claim)(struct netdev *d, int proto, int port);  // kernel port filter; port or -E*
+  void *priv;
+};
+#define NET_MTU 1500
+#define NET_FRAMEMAX (ETH_HLEN + NET_MTU)
+
+struct netdev *chan_netdev(void);   // chan.c, guest: the kernel channel (opens it)
+struct netdev *loop_netdev(void);   // loop.c, host tests: frames to and from queues
+int loop_inject(const uint8_t *f, int len);
+int loop_take(uint8_t *buf, int max);
+void loop_reset(void);
+int net_autoinit(void);             // bring the stack up on the default device
+
+// ---- the interface (netif.c) -------------------------------------------------
+struct route {
+  uint32_t net, mask, gw;   // gw 0: on-link
+  int metric;
+  int used;
+};
+#define NROUTE 8
+
+struct netif {
+  struct netdev *dev;
+  uint8_t mac[6];
+  uint32_t ip, mask, gw;    // host order
+  int isdefault;            // we hold the kernel's default-responder claim (netd)
+  struct route routes[NROUTE];
+};
+extern struct netif netif;
+
+int net_init(struct netdev *dev);              // 0 or -E*; reads the address from the kernel (guest)
+void net_setaddr(uint32_t ip, uint32_t mask, uint32_t gw);  // routes follow
+int net_become_default(void);                  // claim the default responder role (netd)
+int net_poll(int timeout_ms);                  // run the stack; wait up to timeout for input
+void net_input(const uint8_t *frame, int len); // one received frame, all layers
+int net_route(uint32_t dst, uint32_t *nexthop); // 0 or -ENETUNREACH; longest prefix, then metric
+int route_add(uint32_t net, uint32_t mask, uint32_t gw, int metric);
+int route_del(uint32_t net, uint32_t mask);
+int net_isours(uint32_t dst);                  // our address, or a broadcast we accept
+int net_isbcast(uint32_t dst);
+
+// A TX frame buffer (0 if the device has none free even after a wait),
+// and handing it over with its length (padded to 60 bytes here).
+uint8_t *net_txbuf(void);
+void net_txpush(uint8_t *frame, int len);
+
+// Send the IPv4 packet pkt (header included, len bytes) to nexthop: resolve
+// its MAC (queueing the packet if ARP must ask), wrap it in Ethernet and
+// hand it to the device. Returns 0 or -E*.
+int eth_output_ip(uint32_t nexthop, const uint8_t *pkt, int len);
+// Zero-copy path: a TX frame buffer for a packet to nexthop if its MAC is
+// known, else 0 (the caller builds the packet elsewhere and uses
+// eth_output_ip()). The IP packet goes at the returned pointer + ETH_HLEN.
+uint8_t *eth_txbegin(uint32_t nexthop, const uint8_t **mac);
+void eth_txfinish(uint8_t *frame, const uint8_t *mac, int iplen);
+
+// timers: each layer's periodic work, run by net_poll().
+uint64_t net_nexttimer(void);   // absolute ms of the earliest timer, or ~0
+
+// ---- arp.c ---------------------------------------------------------------------
+#define ARP_NENTRY 256
+#define ARP_TTL_MS (300 * 1000)
+#define ARP_RETRY_MS 1000
+#define ARP_TRIES 3
+#define ARP_QMAX 16              // packets waiting for resolution, all neighbours
+int arp_lookup(uint32_t ip, uint8_t mac[6]);   // 1 if known
+void arp_update(uint32_t ip, const uint8_t mac[6]);
+int arp_request(uint32_t ip);
+int arp_enqueue(uint32_t nexthop, const uint8_t *pkt, int len);  // 0 or -ENOBUFS
+void arp_input(const struct eth_repr *eth, const uint8_t *p, int len);
+int arp_gratuitous(void);
+void arp_timer(uint64_t now);
+uint64_t arp_nexttimer(void);
+void arp_flush(void);
+
+// ---- ipv4.c ----------------------------------------------------------------------
+#define IP_TTL 64
+#define REASM_TIMEOUT_MS 10000
+#define REASM_MAXBYTES (64 * 1024)   // all partial datagrams together
+#define REASM_NSLOT 8
+void ipv4_input(const struct eth_repr *eth, const uint8_t *p, int len);
+// Send a transport payload (its header included, len bytes) to dst;
+// fragments as needed. Returns 0 or -E* (-ENETUNREACH, -EMSGSIZE, -ENOBUFS).
+int ipv4_output(uint32_t dst, int proto, const uint8_t *payload, int len);
+// Zero-copy variant for payloads that need no fragmentation and whose
+// next hop is resolved: returns where to write len bytes of payload, or 0.
+uint8_t *ipv4_txbegin(uint32_t dst, int proto, int len, void **cookie);
+int ipv4_txfinish(void *cookie);
+void ipv4_timer(uint64_t now);
+uint64_t ipv4_nexttimer(void);
+
+// ---- icmp.c ----------------------------------------------------------------------
+void icmp_input(const struct ipv4_repr *ip, const uint8_t *p, int len);
+// Send an ICMP error about the packet `orig` (its IP header first, olen
+// bytes) we received. Rate-limited; never about an ICMP error, a
+// broadcast, or a fragment other than the first (RFC 1122 3.2.2).
+void icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen);
+
+// ---- udp.c -----------------------------------------------------------------------
+void udp_input(const struct ipv4_repr *ip, const uint8_t *p, int len);
+int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data, int len);
+
+// ---- tcp (for now only what a host owes: RST for closed ports) ----------------------
+void tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len);
+
+// ---- sockets (socket.c), as the layers see them ----------------------------------
+#define NSOCK 32
+#define SOCK_FDBASE 64           // socket descriptors start here, above the kernel's
+#define SOCK_RQMAX 64            // datagrams queued per socket
+#define SOCK_RQBYTES (128 * 1024)
+
+struct dgram {
+  struct dgram *next;
+  uint32_t src;
+  uint16_t sport;
+  uint8_t ttl;
+  int len;
+  uint8_t data[];
+};
+
+struct sock {
+  int used;
+  int type;                 // SOCK_DGRAM or SOCK_RAW
+  int proto;                // IP_PROTO_UDP or IP_PROTO_ICMP
+  uint32_t laddr, raddr;    // host order; raddr != 0 when connected
+  uint16_t lport, rport;    // UDP ports; for ICMP, lport is the echo id
+  int nonblock;
+  int rcvtimeo_ms;          // -1: block forever
+  int reuseaddr;
+  int error;                // pending error (positive errno), reported once
+  struct dgram *rqhead, *rqtail;
+  int rqcount, rqbytes;
+};
+
+struct sock *sock_byport(int proto, uint16_t lport);
+void sock_deliver(struct sock *s, uint32_t src, uint16_t sport, uint8_t ttl,
+                  const uint8_t *data, int len);   // copies; counts a drop if full
+void sock_error(int proto, uint16_t lport, uint32_t raddr, uint16_t rport, int err);
+
+#endif

@@ -1,0 +1,324 @@
+// netif.c: the interface. Our addresses and routes, Ethernet in and out,
+// the event loop that drives every layer, and the counters.
+// It knows nothing of the protocols above IPv4 and ARP, and nothing of
+// the device beyond struct netdev.
+#include "net.h"
+
+struct netif netif;
+uint64_t lnstat[LN_NSTATS];
+const char *lnstat_names[LN_NSTATS] = {
+#define LN_NAME(name, desc) #name,
+  LN_STATS(LN_NAME)
+#undef LN_NAME
+};
+int64_t ln_clock_offset_ms;
+
+static int txpending;   // frames pushed since the last sync
+
+static const uint8_t bcastmac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+int
+net_init(struct netdev *dev)
+{
+  uint32_t ip = 0x0a00020f, mask = 0xffffff00, gw = 0x0a000202;
+
+  netif.dev = dev;
+  memmove(netif.mac, dev->mac, 6);
+#ifndef LIBNET_HOST
+  // the kernel holds the interface's configuration; it checks every
+  // frame we send against it.
+  getipaddr(&ip, &mask, &gw);
+#endif
+  net_setaddr(ip, mask, gw);
+  return 0;
+}
+
+// New addresses: the connected route and the default route follow.
+void
+net_setaddr(uint32_t ip, uint32_t mask, uint32_t gw)
+{
+  netif.ip = ip;
+  netif.mask = mask;
+  netif.gw = gw;
+  memset(netif.routes, 0, sizeof(netif.routes));
+  route_add(ip & mask, mask, 0, 0);
+  if(gw)
+    route_add(0, 0, gw, 10);
+}
+
+// Take the default responder's role (netd): the kernel sends us what no
+// one else claims, and we answer ARP and ping for the host.
+int
+net_become_default(void)
+{
+  int r = netif.dev->claim(netif.dev, 0, 0);
+  if(r < 0)
+    return r;
+  netif.isdefault = 1;
+  return 0;
+}
+
+int
+route_add(uint32_t net, uint32_t mask, uint32_t gw, int metric)
+{
+  struct route *r;
+
+  for(r = netif.routes; r < &netif.routes[NROUTE]; r++)
+    if(!r->used){
+      r->used = 1;
+      r->net = net & mask;
+      r->mask = mask;
+      r->gw = gw;
+      r->metric = metric;
+      return 0;
+    }
+  return -ENOBUFS;
+}
+
+int
+route_del(uint32_t net, uint32_t mask)
+{
+  for(struct route *r = netif.routes; r < &netif.routes[NROUTE]; r++)
+    if(r->used && r->net == (net & mask) && r->mask == mask){
+      r->used = 0;
+      return 0;
+    }
+  return -ESRCH;
+}
+
+static int
+maskbits(uint32_t m)
+{
+  int n = 0;
+  for(; m; m <<= 1)
+    n++;
+  return n;
+}
+
+int
+net_isbcast(uint32_t dst)
+{
+  return dst == 0xffffffff || (netif.mask != 0xffffffff && dst == (netif.ip | ~netif.mask));
+}
+
+int
+net_isours(uint32_t dst)
+{
+  return dst == netif.ip || net_isbcast(dst) || (dst >> 24) == 127;
+}
+
+// The next hop for dst: the longest matching prefix, then the lowest
+// metric (RFC 1812 5.2.4.3). Ourselves and broadcasts are their own next
+// hop. Returns 0 or -ENETUNREACH.
+int
+net_route(uint32_t dst, uint32_t *nexthop)
+{
+  struct route *best = 0;
+
+  if(net_isours(dst)){
+    *nexthop = dst;
+    return 0;
+  }
+  for(struct route *r = netif.routes; r < &netif.routes[NROUTE]; r++){
+    if(!r->used || (dst & r->mask) != r->net)
+      continue;
+    if(best == 0 || maskbits(r->mask) > maskbits(best->mask) ||
+       (r->mask == best->mask && r->metric < best->metric))
+      best = r;
+  }
+  if(best == 0)
+    return -ENETUNREACH;
+  *nexthop = best->gw ? best->gw : dst;
+  return 0;
+}
+
+// The MAC for a next hop, if we know it without asking.
+static int
+resolve(uint32_t nexthop, uint8_t mac[6])
+{
+  if(net_isbcast(nexthop)){
+    memmove(mac, bcastmac, 6);
+    return 1;
+  }
+  if(nexthop == netif.ip || (nexthop >> 24) == 127){
+    // the kernel loops frames to our own address back without the wire.
+    memmove(mac, netif.mac, 6);
+    return 1;
+  }
+  return arp_lookup(nexthop, mac);
+}
+
+// A TX buffer, syncing once to free one if the ring is full. 0 if none.
+uint8_t *
+net_txbuf(void)
+{
+  struct netdev *d = netif.dev;
+  uint8_t *f = d->txbuf(d);
+
+  for(int i = 0; f == 0 && i < 50; i++){
+    // the device holds every buffer: let it finish some.
+    d->sync(d, i == 0 ? 0 : 10);
+    txpending = 0;
+    f = d->txbuf(d);
+  }
+  if(f == 0)
+    LNSTAT(eth_tx_nobuf);
+  return f;
+}
+
+// Hand a built frame to the device, padded to Ethernet's minimum.
+void
+net_txpush(uint8_t *f, int len)
+{
+  if(len < ETH_MINFRAME){
+    memset(f + len, 0, ETH_MINFRAME - len);
+    len = ETH_MINFRAME;
+  }
+  netif.dev->txpush(netif.dev, len);
+  txpending = 1;
+  LNSTAT(eth_tx);
+}
+
+static void
+ethhdr(uint8_t *f, const uint8_t *dst, int type)
+{
+  struct eth_repr e;
+
+  memmove(e.dst, dst, 6);
+  memmove(e.src, netif.mac, 6);
+  e.type = type;
+  eth_emit(f, ETH_HLEN, &e);
+}
+
+uint8_t *
+eth_txbegin(uint32_t nexthop, const uint8_t **macp)
+{
+  static uint8_t mac[6];
+  uint8_t *f;
+
+  if(!resolve(nexthop, mac))
+    return 0;
+  if((f = net_txbuf()) == 0)
+    return 0;
+  *macp = mac;
+  return f;
+}
+
+void
+eth_txfinish(uint8_t *f, const uint8_t *mac, int iplen)
+{
+  ethhdr(f, mac, ETH_TYPE_IPV4);
+  net_txpush(f, ETH_HLEN + iplen);
+}
+
+int
+eth_output_ip(uint32_t nexthop, const uint8_t *pkt, int len)
+{
+  uint8_t mac[6], *f;
+
+  if(len > NET_MTU)
+    return -EMSGSIZE;
+  if(!resolve(nexthop, mac))
+    return arp_enqueue(nexthop, pkt, len);
+  if((f = net_txbuf()) == 0)
+    return -ENOBUFS;
+  memmove(f + ETH_HLEN, pkt, len);
+  eth_txfinish(f, mac, len);
+  return 0;
+}
+
+// One received frame through every layer. The frame stays valid only
+// for the call.
+void
+net_input(const uint8_t *f, int len)
+{
+  struct eth_repr e;
+
+  LNSTAT(eth_rx);
+  if(eth_parse(f, len, &e) < 0){
+    LNSTAT(eth_drop_short);
+    return;
+  }
+  if(memcmp(e.dst, netif.mac, 6) != 0 && memcmp(e.dst, bcastmac, 6) != 0){
+    LNSTAT(eth_drop_notforus);
+    return;
+  }
+  switch(e.type){
+  case ETH_TYPE_ARP:
+    arp_input(&e, f + ETH_HLEN, len - ETH_HLEN);
+    break;
+  case ETH_TYPE_IPV4:
+    ipv4_input(&e, f + ETH_HLEN, len - ETH_HLEN);
+    break;
+  default:
+    LNSTAT(eth_drop_type);
+    break;
+  }
+}
+
+uint64_t
+net_nexttimer(void)
+{
+  uint64_t a = arp_nexttimer(), b = ipv4_nexttimer();
+  return a < b ? a : b;
+}
+
+// Feed every waiting frame to the stack. Returns how many.
+static int
+drain(void)
+{
+  struct netdev *d = netif.dev;
+  uint8_t *f;
+  int len, n = 0;
+
+  while((f = d->rxframe(d, &len)) != 0){
+    net_input(f, len);
+    d->rxpop(d);
+    n++;
+  }
+  return n;
+}
+
+static void
+timers(void)
+{
+  uint64_t now = ln_now_ms();
+
+  if(net_nexttimer() <= now){
+    arp_timer(now);
+    ipv4_timer(now);
+  }
+}
+
+// Run the stack: send what is queued, take in what arrived, run due
+// timers. If nothing arrived, wait up to timeout_ms (-1: forever) for
+// something to. Returns the number of frames taken in.
+int
+net_poll(int timeout_ms)
+{
+  struct netdev *d = netif.dev;
+  uint64_t now = ln_now_ms();
+  uint64_t deadline = timeout_ms < 0 ? ~0ULL : now + timeout_ms;
+  int n;
+
+  for(;;){
+    d->sync(d, 0);
+    txpending = 0;
+    n = drain();
+    timers();
+    if(txpending){
+      // replies and timer output go out now, not at the next call.
+      d->sync(d, 0);
+      txpending = 0;
+    }
+    if(n > 0 || timeout_ms == 0)
+      return n;
+    now = ln_now_ms();
+    if(now >= deadline)
+      return 0;
+    uint64_t until = net_nexttimer();
+    if(deadline < until)
+      until = deadline;
+    d->sync(d, until == ~0ULL ? -1 : (int)(until > now ? until - now : 0));
+  }
+}

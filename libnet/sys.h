@@ -1,0 +1,44 @@
+// sys.h: what libnet needs from its platform, the guest's user runtime
+// or the Linux host's libc: memory, strings, errno, a millisecond clock.
+// Only this header knows which one it is built for.
+#ifndef LIBNET_SYS_H
+#define LIBNET_SYS_H
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef LIBNET_HOST
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+#define ln_printf printf
+static inline uint64_t
+ln_now_us(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+#else
+#include "kernel/types.h"
+#include "apps/user.h"
+#define ln_printf printf
+static inline uint64_t
+ln_now_us(void)
+{
+  return clock();
+}
+#endif
+
+// Milliseconds since some fixed point; libnet's timers run on it. Tests
+// on the host may move it (ln_clock_offset) to expire timers at once.
+extern int64_t ln_clock_offset_ms;
+static inline uint64_t
+ln_now_ms(void)
+{
+  return ln_now_us() / 1000 + ln_clock_offset_ms;
+}
+#endif

@@ -1,0 +1,63 @@
+// udp.c: UDP (RFC 768) between the IPv4 layer and the sockets.
+// Checks each datagram, finds its socket by local port, and queues a
+// copy there. Output builds the datagram in the device's buffer when
+// it can (ipv4_txbegin), so the payload is copied once, from the caller.
+#include "net.h"
+
+void
+udp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
+{
+  struct udp_repr u;
+  struct sock *s;
+  int r;
+
+  LNSTAT(udp_rx);
+  if((r = udp_parse(p, len, ip->src, ip->dst, &u)) < 0){
+    if(r == WIRE_ECKSUM)
+      LNSTAT(udp_drop_cksum);
+    else
+      LNSTAT(udp_drop_bad);
+    return;
+  }
+  s = sock_byport(IP_PROTO_UDP, u.dport);
+  if(s && s->raddr && (s->raddr != ip->src || s->rport != u.sport))
+    s = 0;   // a connected socket hears only its peer
+  if(s == 0){
+    LNSTAT(udp_drop_noport);
+    // RFC 1122 4.1.3.1: port unreachable, if we answer for the host and
+    // the datagram was not a broadcast (icmp_error checks the rest).
+    if(netif.isdefault && !net_isbcast(ip->dst))
+      icmp_error(ICMP_UNREACH, ICMP_UNREACH_PORT, 0, p - ip->hlen, ip->hlen + len);
+    return;
+  }
+  sock_deliver(s, ip->src, u.sport, ip->ttl, p + UDP_HLEN, u.len - UDP_HLEN);
+}
+
+// Send len bytes of data from sport to dst:dport. Returns 0 or -E*.
+int
+udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data, int len)
+{
+  static uint8_t scratch[65536];
+  struct udp_repr u;
+  void *cookie;
+  uint8_t *p;
+  int r;
+
+  if(len > 65507)
+    return -EMSGSIZE;
+  u.sport = sport;
+  u.dport = dport;
+  u.len = UDP_HLEN + len;
+  if((p = ipv4_txbegin(dst, IP_PROTO_UDP, u.len, &cookie)) != 0){
+    memmove(p + UDP_HLEN, data, len);
+    udp_emit(p, u.len, netif.ip, dst, &u);
+    r = ipv4_txfinish(cookie);
+  } else {
+    memmove(scratch + UDP_HLEN, data, len);
+    udp_emit(scratch, u.len, netif.ip, dst, &u);
+    r = ipv4_output(dst, IP_PROTO_UDP, scratch, u.len);
+  }
+  if(r == 0)
+    LNSTAT(udp_tx);
+  return r;
+}

@@ -1,0 +1,114 @@
+// ipv4: the IPv4 header (RFC 791). Options are checksummed and skipped,
+// never interpreted or emitted; fragments parse like any packet and are
+// left to ipv4.c above to refuse. Also the dotted-quad helpers.
+#include "libnet/wire.h"
+
+enum {
+  IPV4_VIHL = 0, IPV4_TOS = 1, IPV4_LEN = 2, IPV4_ID = 4, IPV4_FRAG = 6,
+  IPV4_TTL = 8, IPV4_PROTO = 9, IPV4_SUM = 10, IPV4_SRC = 12, IPV4_DST = 16,
+};
+
+// Returns the header length, which is where the payload starts, or
+// WIRE_E*. len may exceed totlen: Ethernet pads short frames to 60 bytes.
+int
+ipv4_parse(const uint8_t *p, size_t len, struct ipv4_repr *r)
+{
+  size_t hlen, totlen;
+
+  if(len < IPV4_HLEN)
+    return WIRE_ESHORT;
+  if(p[IPV4_VIHL] >> 4 != 4)
+    return WIRE_EVERSION;
+  // RFC 791 3.1: IHL counts 32-bit words, and "the minimum value for a
+  // correct header is 5".
+  hlen = (p[IPV4_VIHL] & 0xf) * 4;
+  if(hlen < IPV4_HLEN || hlen > len)
+    return WIRE_EHLEN;
+  totlen = get16(p + IPV4_LEN);
+  if(totlen < hlen || totlen > len)
+    return WIRE_ELEN;
+  // RFC 1122 3.2.1.2: a datagram whose header checksum fails MUST be
+  // silently discarded. Summing a correct header, checksum included, gives 0.
+  if(cksum_fold(cksum_add(0, p, hlen)) != 0)
+    return WIRE_ECKSUM;
+  r->tos = p[IPV4_TOS];
+  r->totlen = totlen;
+  r->id = get16(p + IPV4_ID);
+  r->frag = get16(p + IPV4_FRAG);
+  r->ttl = p[IPV4_TTL];
+  r->proto = p[IPV4_PROTO];
+  r->src = get32(p + IPV4_SRC);
+  r->dst = get32(p + IPV4_DST);
+  r->hlen = hlen;
+  return hlen;
+}
+
+// Writes a 20-byte header without options, whatever r->hlen says, and
+// its checksum. r->totlen must count these 20 bytes and the payload.
+int
+ipv4_emit(uint8_t *p, size_t len, const struct ipv4_repr *r)
+{
+  if(len < IPV4_HLEN)
+    return WIRE_ESHORT;
+  p[IPV4_VIHL] = 4 << 4 | IPV4_HLEN / 4;
+  p[IPV4_TOS] = r->tos;
+  put16(p + IPV4_LEN, r->totlen);
+  put16(p + IPV4_ID, r->id);
+  put16(p + IPV4_FRAG, r->frag);
+  p[IPV4_TTL] = r->ttl;
+  p[IPV4_PROTO] = r->proto;
+  put16(p + IPV4_SUM, 0);
+  put32(p + IPV4_SRC, r->src);
+  put32(p + IPV4_DST, r->dst);
+  put16(p + IPV4_SUM, cksum_fold(cksum_add(0, p, IPV4_HLEN)));
+  return IPV4_HLEN;
+}
+
+// Writes "a.b.c.d" and its NUL into buf, which holds at least 16 bytes.
+char *
+ip_ntoa(uint32_t ip, char *buf)
+{
+  char *q = buf;
+  int i, b;
+
+  for(i = 24; i >= 0; i -= 8){
+    b = (ip >> i) & 0xff;
+    if(b >= 100)
+      *q++ = '0' + b / 100;
+    if(b >= 10)
+      *q++ = '0' + b / 10 % 10;
+    *q++ = '0' + b % 10;
+    if(i > 0)
+      *q++ = '.';
+  }
+  *q = 0;
+  return buf;
+}
+
+// Accepts exactly four dot-separated decimal numbers, each 0..255 and
+// at most three digits; nothing before, between or after them. Unlike
+// inet_aton, "010" is ten, not octal, and "10.1" is refused.
+int
+ip_aton(const char *s, uint32_t *ip)
+{
+  uint32_t a = 0;
+  int i, n, v;
+
+  for(i = 0; i < 4; i++){
+    if(i > 0 && *s++ != '.')
+      return 0;
+    v = 0;
+    for(n = 0; *s >= '0' && *s <= '9'; n++, s++){
+      if(n == 3)
+        return 0;
+      v = v * 10 + (*s - '0');
+    }
+    if(n == 0 || v > 255)
+      return 0;
+    a = a << 8 | v;
+  }
+  if(*s != 0)
+    return 0;
+  *ip = a;
+  return 1;
+}

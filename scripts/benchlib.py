@@ -1,0 +1,70 @@
+"""Small helpers shared by the benchmarks (scripts/bench_raw.py; bench.py
+still has its own copies).
+
+  write_section(heading, text)  replace or add "## heading" in
+                                docs/performance.md, keeping every other
+                                section as it was
+  host_line(load)               date, host, CPUs, QEMU version, load average
+  free_ports(n)                 n host ports derived from the uid and pid
+  peer_built()                  whether the Linux peer's Image and initramfs exist
+"""
+import datetime
+import os
+import platform
+import re
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PERF = os.path.join(ROOT, "docs", "performance.md")
+PEER = os.environ.get("LINUX_PEER_DIR", "/work/shared/linux-peer")
+PEER_BUILD = os.environ.get("LINUX_PEER_BUILD") or os.path.expanduser("~/.cache/linux-peer")
+
+
+def peer_built():
+    return (os.path.exists(os.path.join(PEER_BUILD, "Image"))
+            and os.path.exists(os.path.join(PEER_BUILD, "initramfs.cpio")))
+
+
+def qemu_version():
+    try:
+        out = subprocess.run(["qemu-system-riscv64", "--version"], capture_output=True,
+                             text=True, timeout=10).stdout.splitlines()
+        return out[0] if out else "qemu-system-riscv64"
+    except (OSError, subprocess.SubprocessError):
+        return "qemu-system-riscv64"
+
+
+def host_line(load):
+    """Where and when, for the last line of a section; load is the
+    (start, end) pair of 1-minute load averages."""
+    return ("Measured %s on %s, %d host CPUs, %s, TCG; host load average %.2f at the start, "
+            "%.2f at the end."
+            % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), platform.node() or "host",
+               os.cpu_count() or 0, qemu_version(), load[0], load[1]))
+
+
+def free_ports(n, base=40000, span=20000):
+    """n distinct host ports from the uid and pid, so that runs by one or
+    several users do not collide; a range apart from qemu.pick_port's."""
+    seed = os.getuid() * 7919 + os.getpid() * 53
+    return [base + (seed + 7 * i) % span for i in range(n)]
+
+
+def write_section(heading, text):
+    """Replace (or append) the section "## heading" of docs/performance.md;
+    text starts with that heading line. Other sections are kept."""
+    old = ""
+    if os.path.exists(PERF):
+        with open(PERF) as f:
+            old = f.read()
+    if not old.strip():
+        old = "# Performance\n\nEach number with the command that produced it and what it ran beside.\n"
+    pat = re.compile(r"^## " + re.escape(heading) + r"\n.*?(?=^## |\Z)", re.M | re.S)
+    if pat.search(old):
+        new = pat.sub(lambda m: text.rstrip("\n") + "\n\n", old, count=1)
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    new = new.rstrip("\n") + "\n"
+    os.makedirs(os.path.dirname(PERF), exist_ok=True)
+    with open(PERF, "w") as f:
+        f.write(new)
