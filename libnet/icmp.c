@@ -151,8 +151,10 @@ icmp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
     // Only the host's responder (netd) answers for it. RFC 1122 3.2.2.6
     // lets a host ignore echoes to a broadcast, and we do (smurf), and a
     // reply needs a source that names one host.
-    if(!netif.isdefault || icmp_isbcast(ip->dst))
+    if(!netif.isdefault || icmp_isbcast(ip->dst)){
+      LNSTAT(icmp_ignored);
       break;
+    }
     if(!icmp_unicast(ip->src)){
       LNSTAT(icmp_drop_bad);
       break;
@@ -163,11 +165,16 @@ icmp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
     s = sock_byport(IP_PROTO_ICMP, ic.id);
     if(s)
       sock_deliver(s, ip->src, 0, ip->ttl, p - ip->hlen, ip->hlen + len);
+    else
+      LNSTAT(icmp_drop_noport);
     break;
   case ICMP_UNREACH:
   case ICMP_TIMXCEED:
   case ICMP_PARAMPROB:
     icmp_errinput(ip, &ic, p, len);
+    break;
+  default:
+    LNSTAT(icmp_ignored);
     break;
   }
 }

@@ -56,6 +56,8 @@
   X(icmp_rx,           "ICMP messages received") \
   X(icmp_drop_bad,     "ICMP messages too short or with a bad checksum") \
   X(icmp_echo_reply_tx,"echo replies sent") \
+  X(icmp_ignored,      "ICMP messages ignored: echo not ours to answer, or a type we do not use") \
+  X(icmp_drop_noport,  "echo replies for an identifier no socket holds") \
   X(icmp_err_rx,       "ICMP errors received") \
   X(icmp_err_tx,       "ICMP errors sent") \
   X(icmp_err_ratelimit,"ICMP errors not sent: rate limit") \
@@ -158,7 +160,7 @@ uint64_t net_nexttimer(void);   // absolute ms of the earliest timer, or ~0
 #define ARP_TTL_MS (300 * 1000)
 #define ARP_RETRY_MS 1000
 #define ARP_TRIES 3
-#define ARP_QMAX 16              // packets waiting for resolution, all neighbours
+#define ARP_QMAX 64              // packets waiting for resolution, all neighbours (a 64 KiB datagram is 45 fragments)
 int arp_lookup(uint32_t ip, uint8_t mac[6]);   // 1 if known
 void arp_update(uint32_t ip, const uint8_t mac[6]);
 int arp_request(uint32_t ip);
