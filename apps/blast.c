@@ -108,33 +108,48 @@ drainrx(void)
     chan_rxpop(&ch);
 }
 
+static void
+usage(void)
+{
+  fprintf(2, "usage: blast [-k] [-b batch] n len [dstip dstport]; 60 <= len <= %d\n",
+          NC_FRAMEMAX);
+  exit(1);
+}
+
 // blast: send UDP frames as fast as possible
-// usage: blast n len [dstip dstport]
+// usage: blast [-k] [-b batch] n len [dstip dstport]
 // Sends n frames of len bytes (60..1514, headers included) to
-// dstip:dstport (10.0.2.15:9000, where sink listens, by default).
+// dstip:dstport (10.0.2.15:9000, where sink listens, by default),
+// handing over at most batch (all free) slots per netsync; -k keeps
+// one free slot back, never handing over the whole ring (a kernel that
+// cannot tell a full ring from an empty one stalls otherwise).
 int
 main(int argc, char *argv[])
 {
   uint8 tmpl[HDRS], *b;
   struct nc_stats st;
   uint32 sip, dip = 0x0a00020f;
-  int n, len, dport = 9000, sport, r, pushed = 0;
-  uint64 t0, us, bytes;
+  int n, len, dport = 9000, sport, r, c, pushed = 0, batch = NC_NSLOTS, keep = 0, k;
+  uint64 t0, us, bytes, stuck;
 
-  if(argc != 3 && argc != 5){
-    fprintf(2, "usage: blast n len [dstip dstport]\n");
-    exit(1);
+  while((c = getopt(argc, argv, "b:k")) != -1){
+    if(c == 'k')
+      keep = 1;
+    else if(c != 'b' || (batch = atoi(optarg)) <= 0)
+      usage();
   }
-  n = atoi(argv[1]);
-  len = atoi(argv[2]);
-  if(argc == 5){
-    dip = parseip(argv[3]);
-    dport = atoi(argv[4]);
+  argc -= optind;
+  argv += optind;
+  if(argc != 2 && argc != 4)
+    usage();
+  n = atoi(argv[0]);
+  len = atoi(argv[1]);
+  if(argc == 4){
+    dip = parseip(argv[2]);
+    dport = atoi(argv[3]);
   }
-  if(n <= 0 || len < 60 || len > NC_FRAMEMAX || dip == 0 || dport <= 0 || dport > 65535){
-    fprintf(2, "usage: blast n len [dstip dstport]; 60 <= len <= %d\n", NC_FRAMEMAX);
-    exit(1);
-  }
+  if(n <= 0 || len < 60 || len > NC_FRAMEMAX || dip == 0 || dport <= 0 || dport > 65535)
+    usage();
   if((r = chan_open(&ch)) < 0)
     die("netopen", r);
   if((sport = chan_claim(&ch, NC_PROTO_UDP, 0)) < 0)
@@ -143,9 +158,10 @@ main(int argc, char *argv[])
     die("getipaddr", r);
   template(tmpl, sip, dip, sport, dport, len);
 
-  t0 = clock();
+  t0 = stuck = clock();
   while(pushed < n){
-    while(pushed < n && (b = chan_txbuf(&ch)) != 0){
+    for(k = 0; k < batch && pushed < n && nc_ring_space(ch.tx) > keep &&
+        (b = chan_txbuf(&ch)) != 0; k++){
       memmove(b, tmpl, HDRS);
       chan_txpush(&ch, len);
       pushed++;
@@ -156,6 +172,13 @@ main(int argc, char *argv[])
     if(nc_ring_space(ch.tx) == 0 && (r = chan_sync(&ch, 100)) < 0)
       die("sync", r);
     drainrx();
+    if(nc_ring_space(ch.tx) > 0)
+      stuck = clock();
+    else if(clock() - stuck > 2000000){
+      printf("blast: no TX slot came back in 2 s after %d frames (head %d tail %d)\n",
+             pushed, ch.tx->head, ch.tx->tail);
+      exit(1);
+    }
   }
   // wait until the kernel has looked at every frame (5 s at most).
   for(;;){

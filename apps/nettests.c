@@ -459,6 +459,47 @@ ringfull(char *s)
   wantexit0(s, "receiver", pid);
 }
 
+// Handing over every free TX slot at once (head catching up with tail)
+// is allowed; the slots must come back once the frames are sent.
+static void
+txfull(char *s)
+{
+  int n, len;
+  uint64 t0;
+  uint8 *b;
+
+  xopen(s);
+  xclaim(s, NC_PROTO_UDP, 7025);
+  for(int round = 0; round < 3; round++){
+    n = 0;
+    while((b = chan_txbuf(&ch)) != 0){
+      // to an unclaimed port: looped back, then dropped
+      len = udpframe(b, 0, ourip, 7025, 7026, n, 18);
+      chan_txpush(&ch, len);
+      n++;
+    }
+    if(n < NC_NSLOTS - 2){
+      printf("%s: round %d: only %d free TX slots\n", s, round, n);
+      exit(1);
+    }
+    t0 = clock();
+    wantok(s, "netsync", netsync(ch.fd, 0));
+    while(nc_ring_space(ch.tx) < n - 1){
+      if(msince(t0) > 2000){
+        printf("%s: round %d: %d slots handed over, %d came back in 2 s (head %d tail %d)\n",
+               s, round, n, nc_ring_space(ch.tx), ch.tx->head, ch.tx->tail);
+        exit(1);
+      }
+      wantok(s, "netsync", netsync(ch.fd, 100));
+    }
+  }
+  xstat(s, ch.fd, &st1);
+  if(st1.v[NC_tx_loopback] < 3 * (NC_NSLOTS - 2)){
+    printf("%s: tx_loopback %lu after 3 full rings\n", s, st1.v[NC_tx_loopback]);
+    exit(1);
+  }
+}
+
 // --- hostile: a process that writes garbage into its rings ---
 
 // Counters a ring write can move.
@@ -1224,6 +1265,7 @@ struct test tests[] = {
   {claims, "claims", QUICK},
   {ephemeral, "ephemeral", QUICK},
   {ringfull, "ringfull", QUICK},
+  {txfull, "txfull", QUICK},
   {hostile, "hostile", QUICK},
   {infopage, "infopage", QUICK},
   {errors, "errors", QUICK},

@@ -223,6 +223,7 @@ void            netchan_txdone(uint64 cookie, uint64 paypa);
 // netfilt.c
 void            netfilt_init(void);
 int             netfilt_rx(char *page, int len);
+void            netfilt_rxbad(void);
 
 // number of elements in fixed-size array
 #define NELEM(x) (sizeof(x)/sizeof((x)[0]))

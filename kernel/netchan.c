@@ -160,6 +160,8 @@ initrings(struct netchan *c)
   c->rxhead = c->rxtail = 0;
   c->txhead = c->txcur = 0;
   c->txtail = NC_NSLOTS - 1;
+  c->txown = 1;        // the slot before head, always the kernel's
+  c->txnew = 0;
   c->tx->tail = c->txtail;
   c->pendr = c->pendw = 0;
   c->txinflight = 0;
@@ -456,30 +458,40 @@ txslot(struct netchan *c, uint32 s)
 
 // Take the process's new TX slots, send what can be sent, and hand back
 // finished slots. Returns the number of slots handed back. netlock held.
+//
+// Indices alone cannot tell "the process handed over every slot" from
+// "nothing handed over" (head == tail either way), so the kernel counts:
+// txown slots are its own, from txtail on, and the first txown - txnew
+// of them have been examined. It always keeps one (netchan.h).
 static int
 txsync(struct netchan *c)
 {
-  uint32 uhead = c->tx->head;
+  uint32 uhead = c->tx->head, d;
   int n = 0;
 
-  if(uhead >= NC_NSLOTS || ((uhead - c->txhead) & MASK) > ((c->txtail - c->txhead) & MASK))
+  d = (uhead - c->txhead) & MASK;
+  if(uhead >= NC_NSLOTS || d > NC_NSLOTS - c->txown){
     count(c, NC_tx_reject_badindex, 1);
-  else
+  } else {
     c->txhead = uhead;
+    c->txown += d;
+    c->txnew += d;
+  }
 
-  while(c->txcur != c->txhead){
+  while(c->txnew > 0){
     if(txslot(c, c->txcur) < 0)
       break;
     c->txcur = (c->txcur + 1) & MASK;
+    c->txnew--;
   }
 
-  // hand back finished slots, keeping the one before head (see netchan.h).
-  while(c->txtail != c->txcur && ((c->txtail + 1) & MASK) != c->txhead &&
-        c->txstate[c->txtail] == T_DONE){
+  // hand back finished slots, oldest first, keeping one.
+  while(c->txown > 1 && c->txown > c->txnew && c->txstate[c->txtail] == T_DONE){
     struct nc_slot *sl = &c->tx->slot[c->txtail];
     sl->buf = c->txbuf[c->txtail];
     sl->flags = c->txflags[c->txtail];
     c->txtail = (c->txtail + 1) & MASK;
+    c->txown--;
     n++;
   }
   c->tx->tail = c->txtail;
@@ -567,7 +579,7 @@ netchan_poll(struct netchan *c, uint gen, int events)
   if(c->pendr != c->pendw || c->rx->tail != c->rx->head)
     r |= POLLIN;
   if(c->tx->tail != c->tx->head ||
-     (c->txtail != c->txcur && c->txstate[c->txtail] == T_DONE))
+     (c->txown > 1 && c->txown > c->txnew && c->txstate[c->txtail] == T_DONE))
     r |= POLLOUT;
   release(&netlock);
   return r & events;

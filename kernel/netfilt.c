@@ -366,6 +366,16 @@ netfilt_deliver(char *page, int len)
   return netchan_enqueue(c, page, len);
 }
 
+// The device received something that is not a frame (too short, or a
+// header we never asked for). Called without the driver's lock.
+void
+netfilt_rxbad(void)
+{
+  acquire(&netlock);
+  netif.st.v[NC_rx_drop_malformed]++;
+  release(&netlock);
+}
+
 // The device received a frame into page (called by virtio_net.c without
 // its lock held). Returns 1 if the page now belongs to a channel, 0 if
 // the driver keeps it.

@@ -35,11 +35,14 @@ struct netchan {
   uint16 pendlen[NC_NSLOTS];
   uint32 pendr, pendw;       // read and write counts; pendw - pendr frames waiting
 
-  // TX: slots [txtail, txhead) are the kernel's; those in [txcur, txhead)
-  // were handed over but not yet looked at (the device queue was full).
+  // TX: the kernel owns txown slots from txtail (they end at txhead);
+  // the last txnew of them, from txcur, were handed over but not yet
+  // looked at (the device queue was full).
   uint32 txhead;             // the process's head, as last checked
   uint32 txcur;              // next handed-over slot to examine
   uint32 txtail;             // our tail, as published
+  int txown;                 // slots the kernel owns, from txtail on (>= 1)
+  int txnew;                 // of those, handed over but not yet examined (from txcur)
   uint8 txstate[NC_NSLOTS];  // T_* per kernel-owned slot
   uint32 txbuf[NC_NSLOTS];   // buffer per kernel-owned slot
   uint16 txflags[NC_NSLOTS]; // flags to hand back (NCS_REJECTED)

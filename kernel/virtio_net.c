@@ -286,9 +286,15 @@ rx_harvest(void)
     // 5.1.6.4: len covers the header and the frame.
     if(len < sizeof(struct virtio_net_hdr) + ETHHDR){
       net.rx_drop_runt++;
+      release(&net.lock);
+      netfilt_rxbad();     // so netstat shows it, as rx_drop_malformed
+      acquire(&net.lock);
     } else if(len > sizeof(struct virtio_net_hdr) + PGSIZE ||
               !rx_hdrok(&net.rxhdr[i])){
       net.rx_drop_badhdr++;
+      release(&net.lock);
+      netfilt_rxbad();
+      acquire(&net.lock);
     } else {
       net.rx_frames++;
       release(&net.lock);

@@ -2,6 +2,8 @@
 wire over NET=dgram: frames the host injects reach the process that
 claimed their port, or are dropped and counted by cause; frames a process
 sends leave well formed. Counters are read back with the guest's netstat.
+init starts netd, the default responder, so IPv4 and ARP frames no
+process claimed are netd's, not dropped.
 The in-guest channel tests (nettests) run here too, on the same link.
 """
 import random
@@ -78,10 +80,24 @@ def test_udp_to_claimed_port_arrives_with_exact_payload(dgram_guest, wire):
     assert bytes.fromhex(m.group(5)) == payload
 
 
-def test_udp_to_unclaimed_port_is_dropped_and_counted(dgram_guest, wire):
+def test_udp_to_unclaimed_port_goes_to_the_default_responder(dgram_guest, wire):
+    # init starts netd, which holds the default claim: a datagram no
+    # process claimed is netd's to answer (netd's answer is test_udp's).
     g = dgram_guest
     mac = netstat(g)["mac"]
-    before, after = inject_counted(g, wire, udp_frame(mac, 7999, b"nobody"), "rx_drop_nofilter")
+    before, after = inject_counted(g, wire, udp_frame(mac, 7999, b"nobody"), "rx_to_default")
+    d = moved(before, after)
+    assert d.get("rx_to_default") == 1 and d.get("rx_frames") == 1, d
+    assert "rx_drop_nofilter" not in d, d
+
+
+def test_frame_no_filter_takes_is_dropped_and_counted(dgram_guest, wire):
+    # Not even the default responder takes an EtherType other than IPv4
+    # and ARP: an IPv6 frame to our MAC has no owner.
+    g = dgram_guest
+    mac = netstat(g)["mac"]
+    frame = bytes(Ether(dst=mac, src=HOSTMAC, type=0x86DD) / Raw(b"\x60" + b"\0" * 39))
+    before, after = inject_counted(g, wire, frame, "rx_drop_nofilter")
     assert moved(before, after) == {"rx_drop_nofilter": 1}
 
 

@@ -1,0 +1,108 @@
+"""UDP on the wire (NET=dgram), RFC 768 and RFC 1122 4.1.3.1: a datagram
+to a port nobody holds draws ICMP port unreachable from netd, quoting
+the datagram; one to `udpecho -l` comes back; the guest's sockets send
+well-formed datagrams with correct checksums.
+"""
+import re
+
+import pytest
+from scapy.layers.inet import ICMP, IP, UDP
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
+
+from lan import background, lan_fixture
+from test_filter import GUESTIP, HOSTIP, HOSTMAC, moved, netstat
+
+lan = lan_fixture()
+ECHOPORT = 7
+
+
+@pytest.fixture(scope="module")
+def echo(lan):
+    """The guest runs `udpecho -l 7` for the rest of the module."""
+    background(lan.g, "udpecho -l %d" % ECHOPORT, r"udpecho: listening on %d" % ECHOPORT)
+    lan.learn()
+    return lan
+
+
+def udp_to(lan, dport, payload, sport=5555):
+    return (Ether(dst=lan.mac, src=HOSTMAC) / IP(src=HOSTIP, dst=GUESTIP, id=0x4242) /
+            UDP(sport=sport, dport=dport) / Raw(payload))
+
+
+def udp_data(p):
+    """The datagram's data, without the link's padding after it."""
+    return bytes(p[UDP])[8:p[UDP].len]
+
+
+def test_udp_to_closed_port_gets_port_unreachable_quoting_it(echo):
+    lan = echo
+    lan.drain()
+    req = udp_to(lan, 4444, b"is anyone there?")
+    before = netstat(lan.g)
+    lan.send(req)
+    r = lan.expect(lambda p: ICMP in p)
+    after = netstat(lan.g)
+    assert r is not None, "no ICMP; guest sent %s" % [p.summary() for p in lan.seen]
+    assert r[IP].src == GUESTIP and r[IP].dst == HOSTIP
+    assert (r[ICMP].type, r[ICMP].code) == (3, 3)
+    quoted = bytes(r[ICMP].payload)
+    sent = bytes(req[IP])
+    # RFC 792: the header and at least 8 bytes of data; we quote it all.
+    assert quoted[:28] == sent[:28]
+    assert quoted == sent[:len(quoted)] and len(quoted) >= 28
+    q = IP(bytes(r[IP]))
+    del q.chksum
+    del q[ICMP].chksum
+    q = IP(bytes(q))
+    assert r[ICMP].chksum == q[ICMP].chksum
+    m = moved(before, after)
+    assert m.get("rx_to_default") == 1 and m.get("tx_frames") == 1, m
+
+
+def test_udp_to_udpecho_is_echoed(echo):
+    lan = echo
+    lan.drain()
+    payload = b"echo me, please " * 10
+    lan.send(udp_to(lan, ECHOPORT, payload, sport=6001))
+    r = lan.expect(lambda p: UDP in p and p[UDP].dport == 6001)
+    assert r is not None, "no echo; guest sent %s" % [p.summary() for p in lan.seen]
+    assert r.dst == HOSTMAC and r[IP].src == GUESTIP and r[IP].dst == HOSTIP
+    assert r[UDP].sport == ECHOPORT and udp_data(r) == payload
+    q = IP(bytes(r[IP]))
+    del q[UDP].chksum
+    q = IP(bytes(q))
+    assert r[UDP].chksum == q[UDP].chksum
+
+
+def test_udp_with_bad_checksum_is_not_echoed(echo):
+    lan = echo
+    lan.drain()
+    p = udp_to(lan, ECHOPORT, b"corrupt", sport=6002)
+    p[UDP].chksum = 0x1234
+    lan.send(p)
+    assert lan.expect(lambda p: UDP in p and p[UDP].dport == 6002, timeout=1.5) is None
+
+
+def test_udp_without_checksum_is_echoed(echo):
+    lan = echo
+    lan.drain()
+    p = udp_to(lan, ECHOPORT, b"no sum", sport=6003)
+    p[UDP].chksum = 0
+    lan.send(p)
+    r = lan.expect(lambda p: UDP in p and p[UDP].dport == 6003)
+    assert r is not None and udp_data(r) == b"no sum"
+
+
+def test_guest_udp_client_gets_the_hosts_reply(echo):
+    lan = echo
+    g = lan.g
+    lan.drain()
+    g.sendline("udpecho 10.0.2.2 9000 ping-me")
+    req = lan.expect(lambda p: UDP in p and p[UDP].dport == 9000)
+    assert req is not None and udp_data(req) == b"ping-me"
+    lan.send(Ether(dst=lan.mac, src=HOSTMAC) / IP(src=HOSTIP, dst=GUESTIP) /
+             UDP(sport=9000, dport=req[UDP].sport) / Raw(b"ping-me"))
+    g.expect(r"\$ ", what="udpecho to finish")
+    out = g.child.before
+    assert re.search(r"udpecho: 7 bytes from 10.0.2.2:9000 in [\d.]+ ms: ping-me", out), out
