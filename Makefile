@@ -96,7 +96,10 @@ UPROGS = \
   $B/$A/_blast \
   $B/$A/_sink \
   $B/$A/_netd \
-  $B/$A/_udpecho
+  $B/$A/_udpecho \
+  $B/$A/_ping \
+  $B/$A/_ifconfig \
+  $B/$A/_libnettests
 
 all: $B/$K/kernel $B/fs.img
 
@@ -199,6 +202,7 @@ bench: setup
 	$(MAKE) all
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_raw.py
+	$(PY) scripts/bench_libnet.py
 
 clean:
 	rm -rf $B
@@ -234,10 +238,19 @@ HOSTCFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
 # -fno-sanitize-recover: a UBSan report must stop the fuzzer like a crash.
 FUZZCFLAGS = -Wall -Werror -O1 -g -fno-omit-frame-pointer -MD -I.
 FUZZCFLAGS += -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# sys.h picks libc over the guest's runtime (the wire layer needs neither).
+HOSTCFLAGS += -DLIBNET_HOST
+FUZZCFLAGS += -DLIBNET_HOST
 FUZZTIME ?= 20
 
 # libnet as the host tests link it (the stateful layers may join).
 HLOBJS = $(patsubst $B/%,$H/%,$(LWIRE))
+
+# The stateful layers on loop.c's in-memory device, for the stack's tests
+# and fuzzer. chan.c stays out: it needs the kernel's channel.
+LSTACK = netif arp ipv4 icmp udp tcp socket loop
+HSOBJS = $(patsubst %,$H/$L/%.o,$(LSTACK))
+FSOBJS = $(patsubst %,$H/fuzz/obj/%.o,$(LSTACK))
 
 HTESTS = \
   $H/$L/test/test_cksum \
@@ -248,13 +261,24 @@ HTESTS = \
   $H/$L/test/test_udp \
   $H/$L/test/test_tcp
 
+HSTESTS = \
+  $H/$L/test/test_stack \
+  $H/$L/test/test_arpcache \
+  $H/$L/test/test_ipin \
+  $H/$L/test/test_reasm \
+  $H/$L/test/test_icmperr \
+  $H/$L/test/test_udpsock
+
+HTESTS += $(HSTESTS)
+
 FUZZERS = \
   $H/fuzz/fuzz_eth \
   $H/fuzz/fuzz_arp \
   $H/fuzz/fuzz_ipv4 \
   $H/fuzz/fuzz_icmp \
   $H/fuzz/fuzz_udp \
-  $H/fuzz/fuzz_tcp
+  $H/fuzz/fuzz_tcp \
+  $H/fuzz/fuzz_stack
 
 $H/$L/%.o: $L/%.c
 	@mkdir -p $(@D)
@@ -270,6 +294,10 @@ $H/fuzz/obj/%.o: $L/%.c
 
 $H/fuzz/fuzz_%: $H/fuzz/obj/fuzz/fuzz_%.o $(patsubst $B/$L/%,$H/fuzz/obj/%,$(LWIRE))
 	$(FUZZCC) $(FUZZCFLAGS) -o $@ $^
+
+# The stack's tests and fuzzer link the stateful layers as well ($^ takes these in).
+$(HSTESTS): $(HSOBJS)
+$H/fuzz/fuzz_stack: $(FSOBJS)
 
 # Run every test binary; each ends with "name: N passed, N failed".
 # A binary that dies before that line (a sanitizer report) counts as one failure.
@@ -298,7 +326,7 @@ fuzz: $(FUZZERS)
 	    "corpus `ls $L/fuzz/corpus/$$n | wc -l` -> `ls $$c | wc -l`, no findings"; \
 	done
 
--include $B/$L/wire/*.d $H/$L/*/*.d $H/fuzz/obj/*/*.d
+-include $B/$L/wire/*.d $H/$L/*.d $H/$L/*/*.d $H/fuzz/obj/*.d $H/fuzz/obj/*/*.d
 
 .PRECIOUS: $H/$L/%.o $H/fuzz/obj/%.o
 .PHONY: host-test fuzz

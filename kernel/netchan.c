@@ -685,7 +685,13 @@ sys_setipaddr(void)
   netif.ip = ip;
   netif.mask = mask;
   netif.gw = gw;
+  // tell every channel: their stacks re-read the address (libnet's
+  // net_poll looks at cfggen on each turn).
+  for(struct netchan *c = chans; c < &chans[NNETCHAN]; c++)
+    if(c->used)
+      ((struct nc_info*)c->info)->cfggen++;
   release(&netlock);
+  pollwakeup();
   return 0;
 }
 

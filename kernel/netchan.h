@@ -71,7 +71,8 @@ struct nc_info {
   uint32_t buf_off;     // (k) offset of buffer 0
   uint16_t mtu;         // (k) NC_MTU
   uint8_t  mac[6];      // (k) the interface's MAC address
-  uint32_t reserved[8]; // (k) zero
+  uint32_t cfggen;      // (k) bumped by every setipaddr(): time to call getipaddr() again
+  uint32_t reserved[7]; // (k) zero
 };
 
 // One ring slot. It names a buffer by index, never by address:

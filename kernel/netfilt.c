@@ -13,7 +13,10 @@
 //                            and source port (or echo identifier)
 //   IPv4 fragment, not first the owner of the first fragment with the
 //                            same (source, id, protocol), remembered for a
-//                            few seconds; else the default responder
+//                            few seconds; one that comes before its first
+//                            fragment is held (up to a second) until the
+//                            first names the owner; else the default
+//                            responder
 //   anything else IPv4       the default responder, if one is claimed
 // A frame with no owner is counted and dropped.
 #include "types.h"
@@ -50,6 +53,19 @@ static struct frag {
   uint64 when;         // tick the first fragment arrived
 } frags[NFRAG];
 static int fragnext;
+
+// Later fragments that came before their first: held until it does.
+#define NORPHAN 16
+#define ORPHAN_TICKS HZ
+static struct orphan {
+  char *page;          // 0 if the entry is free
+  int len;
+  uint32 src;
+  uint16 id;
+  uint8 proto;
+  uint64 when;
+} orphans[NORPHAN];
+
 
 // The owner of (proto, port), or 0. netlock held.
 struct netchan *
@@ -150,6 +166,7 @@ netfilt_unclaim(struct netchan *c, int proto, int port)
 void
 netfilt_release(struct netchan *c)
 {
+  // (held fragments belong to no channel yet; they expire on their own)
   for(struct frag *fr = frags; fr < &frags[NFRAG]; fr++)
     if(fr->c == c)
       fr->c = 0;
@@ -169,6 +186,50 @@ fragremember(struct netchan *c, uint32 src, uint16 id, int proto)
   fr->id = id;
   fr->proto = proto;
   fr->when = ticks;
+}
+
+// Hold a later fragment whose owner is not known yet. Returns 1 if held.
+static int
+orphanhold(char *page, int len, const uint8 *ip)
+{
+  for(struct orphan *o = orphans; o < &orphans[NORPHAN]; o++)
+    if(o->page == 0){
+      o->page = page;
+      o->len = len;
+      o->src = get32(ip + 12);
+      o->id = get16(ip + 4);
+      o->proto = ip[9];
+      o->when = ticks;
+      return 1;
+    }
+  return 0;
+}
+
+// The first fragment named c the owner: give it what was held.
+static void
+orphanrelease(struct netchan *c, uint32 src, uint16 id, int proto)
+{
+  for(struct orphan *o = orphans; o < &orphans[NORPHAN]; o++)
+    if(o->page && o->src == src && o->id == id && o->proto == proto){
+      if(netchan_enqueue(c, o->page, o->len) == 0)
+        kfree(o->page);
+      o->page = 0;
+    }
+}
+
+// Fragments whose first never came go to the default responder, which
+// owes the sender a time-exceeded message, or are dropped.
+static void
+orphanexpire(struct netchan *defowner)
+{
+  for(struct orphan *o = orphans; o < &orphans[NORPHAN]; o++)
+    if(o->page && ticks - o->when >= ORPHAN_TICKS){
+      if(defowner == 0 || netchan_enqueue(defowner, o->page, o->len) == 0){
+        netif.st.v[NC_rx_drop_nofilter]++;
+        kfree(o->page);
+      }
+      o->page = 0;
+    }
 }
 
 static struct netchan *
@@ -240,6 +301,8 @@ icmpowner(const uint8 *ic, int icmplen, int *bad)
   return 0;
 }
 
+#define HOLD (-1)   // ipowner's cause for "a later fragment, owner unknown yet"
+
 // Choose the owner of an IPv4 frame f of len bytes. Returns it, or 0
 // with *cause set to the counter to bump. netlock held.
 static struct netchan *
@@ -267,6 +330,10 @@ ipowner(const uint8 *f, int len, int *cause)
   if((frag & 0x1fff) != 0){
     // a later fragment: no transport header here.
     c = fraglookup(get32(ip + 12), get16(ip + 4), proto);
+    if(c == 0){
+      *cause = HOLD;
+      return 0;
+    }
   } else {
     // a whole datagram or a first fragment: the transport header is here.
     const uint8 *l4 = ip + hl;
@@ -288,8 +355,10 @@ ipowner(const uint8 *f, int len, int *cause)
         return 0;
       }
     }
-    if(c && (frag & 0x2000))   // more fragments follow: remember the owner
+    if(c && (frag & 0x2000)){   // more fragments follow: remember the owner
       fragremember(c, get32(ip + 12), get16(ip + 4), proto);
+      orphanrelease(c, get32(ip + 12), get16(ip + 4), proto);
+    }
   }
   if(c == 0 && defowner){
     c = defowner;
@@ -353,7 +422,14 @@ netfilt_deliver(char *page, int len)
   case ETHERTYPE_ARP:
     return arpfanout(page, len);
   case ETHERTYPE_IPV4:
+    orphanexpire(defowner);
     c = ipowner(f, len, &cause);
+    if(c == 0 && cause == HOLD){
+      if(orphanhold(page, len, f + ETH_HLEN))
+        return 1;
+      c = defowner;          // no room to hold it
+      cause = NC_rx_drop_nofilter;
+    }
     break;
   default:
     c = 0;

@@ -136,6 +136,18 @@ dclaim(struct netdev *d, int proto, int port)
   return chan_claim(&thechan, proto, port);
 }
 
+static uint32_t
+dcfggen(struct netdev *d)
+{
+  return thechan.info->cfggen;
+}
+
+static int
+dgetaddr(struct netdev *d, uint32_t *ip, uint32_t *mask, uint32_t *gw)
+{
+  return getipaddr(ip, mask, gw);
+}
+
 // Open this process's channel (once) and describe it as a netdev.
 // Returns 0 if the kernel gives no channel.
 struct netdev *
@@ -153,6 +165,8 @@ chan_netdev(void)
   chandev.rxpop = drxpop;
   chandev.sync = dsync;
   chandev.claim = dclaim;
+  chandev.cfggen = dcfggen;
+  chandev.getaddr = dgetaddr;
   return &chandev;
 }
 

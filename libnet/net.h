@@ -97,6 +97,11 @@ struct netdev {
   void (*rxpop)(struct netdev *d);
   int (*sync)(struct netdev *d, int timeout_ms);
   int (*claim)(struct netdev *d, int proto, int port);  // kernel port filter; port or -E*
+  // The interface's configuration generation: when it changes, the
+  // stack reads the addresses again (getaddr). 0 forever on devices
+  // without a kernel behind them.
+  uint32_t (*cfggen)(struct netdev *d);
+  int (*getaddr)(struct netdev *d, uint32_t *ip, uint32_t *mask, uint32_t *gw);
   void *priv;
 };
 #define NET_MTU 1500
@@ -122,6 +127,7 @@ struct netif {
   uint8_t mac[6];
   uint32_t ip, mask, gw;    // host order
   int isdefault;            // we hold the kernel's default-responder claim (netd)
+  uint32_t cfggen;          // the device's cfggen when we last read the addresses
   struct route routes[NROUTE];
 };
 extern struct netif netif;

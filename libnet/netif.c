@@ -24,13 +24,34 @@ net_init(struct netdev *dev)
 
   netif.dev = dev;
   memmove(netif.mac, dev->mac, 6);
-#ifndef LIBNET_HOST
   // the kernel holds the interface's configuration; it checks every
   // frame we send against it.
-  getipaddr(&ip, &mask, &gw);
-#endif
+  if(dev->getaddr){
+    netif.cfggen = dev->cfggen(dev);
+    dev->getaddr(dev, &ip, &mask, &gw);
+  }
   net_setaddr(ip, mask, gw);
   return 0;
+}
+
+// Someone ran ifconfig: take the new addresses, and if we answer for
+// the host, announce the new one.
+static void
+recheckaddr(void)
+{
+  struct netdev *d = netif.dev;
+  uint32_t ip, mask, gw, gen;
+
+  if(d->cfggen == 0 || (gen = d->cfggen(d)) == netif.cfggen)
+    return;
+  netif.cfggen = gen;
+  if(d->getaddr(d, &ip, &mask, &gw) < 0)
+    return;
+  if(ip != netif.ip || mask != netif.mask || gw != netif.gw){
+    net_setaddr(ip, mask, gw);
+    if(netif.isdefault)
+      arp_gratuitous();
+  }
 }
 
 // New addresses: the connected route and the default route follow.
@@ -304,6 +325,7 @@ net_poll(int timeout_ms)
   for(;;){
     d->sync(d, 0);
     txpending = 0;
+    recheckaddr();
     n = drain();
     timers();
     if(txpending){

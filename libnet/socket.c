@@ -301,8 +301,12 @@ ln_recvfrom(int fd, void *buf, size_t len, int flags,
       s->error = 0;
       return fail(err);
     }
-    if(s->nonblock || (flags & MSG_DONTWAIT))
+    if(s->nonblock || (flags & MSG_DONTWAIT)){
+      // run the stack once: what arrived since the last call counts.
+      if(net_poll(0) > 0)
+        continue;
       return fail(EAGAIN);
+    }
     uint64_t now = ln_now_ms();
     if(now >= deadline)
       return fail(EAGAIN);

@@ -2,8 +2,10 @@
 echo requests; the guest's ping sends them, queued behind ARP the first
 time, and reports replies, silence, and errors in iputils' words.
 """
+import os
 import re
 
+import pytest
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
@@ -136,3 +138,16 @@ def test_guest_ping_to_silent_neighbour_reports_host_unreachable(lan):
     assert not [p for p in lan.seen if is_echo_request(p)]
     assert "From 10.0.2.15 icmp_seq=1 Destination Host Unreachable" in out, out
     assert "1 packets transmitted, 0 received, +1 errors, 100% packet loss" in out, out
+
+
+def test_guest_pings_slirp_gateway_on_user_networking(guest):
+    # NET=user: slirp answers echo requests to its own address (10.0.2.2)
+    # itself; only pings beyond it need the host's ICMP sockets
+    # (net.ipv4.ping_group_range), which this test does not use.
+    out = guest.run("ping -c 3 -i 0.3 10.0.2.2", timeout=60)
+    if "0 received" in out:
+        with open("/proc/sys/net/ipv4/ping_group_range") as f:
+            rng = f.read().split()
+        pytest.skip("slirp did not answer; ping_group_range is %s, gid %d" % (rng, os.getgid()))
+    assert len(re.findall(r"64 bytes from 10.0.2.2: icmp_seq=\d ttl=\d+ time=", out)) == 3, out
+    assert "3 packets transmitted, 3 received, 0% packet loss" in out, out

@@ -82,7 +82,7 @@ def frames(lan, pkts):
     return [bytes(Ether(dst=lan.mac, src=HOSTMAC) / p) for p in pkts]
 
 
-def udp_fragments(payload, sport, ident, size=1200):
+def udp_fragments(payload, sport, ident, size=680):
     p = IP(src=HOSTIP, dst=GUESTIP, id=ident) / UDP(sport=sport, dport=ECHOPORT) / Raw(payload)
     return fragment(p, fragsize=size)
 
@@ -107,12 +107,16 @@ ORDERS = {
 }
 
 
+# kernel/netfilt.c sends a later fragment to the owner of its datagram's
+# first fragment; one that comes before the first is held until the first
+# names the owner ("first_last" failed before that).
 @pytest.mark.parametrize("order", sorted(ORDERS))
 def test_fragmented_udp_is_reassembled_and_echo_fragmented(echo, order):
     lan = echo
     lan.drain()
     sport = 6100 + sorted(ORDERS).index(order)
-    payload = random.Random(sport).randbytes(3000)
+    # udpecho echoes up to 2048 bytes: three fragments in, two out.
+    payload = random.Random(sport).randbytes(2000)
     frags = udp_fragments(payload, sport, ident=0x1000 + sport)
     assert len(frags) == 3
     before = netstat(lan.g)
@@ -122,7 +126,7 @@ def test_fragmented_udp_is_reassembled_and_echo_fragmented(echo, order):
     after = netstat(lan.g)
     assert p is not None, "no echo; guest sent %s; counters moved %s" % (
         [q.summary() for q in got], moved(before, after))
-    assert len(got) >= 3 and all(q[IP].flags.MF or q[IP].frag for q in got), \
+    assert len(got) == 2 and all(q[IP].flags.MF or q[IP].frag for q in got), \
         "echo not fragmented: %s" % [q.summary() for q in got]
     assert all(len(q[IP]) <= 1500 for q in got)
     assert bytes(p[UDP].payload)[:len(payload)] == payload and p[UDP].len == 8 + len(payload)
@@ -132,17 +136,17 @@ def test_overlapping_fragments_are_dropped_without_crash(echo):
     lan = echo
     lan.drain()
     sport = 6200
-    payload = random.Random(sport).randbytes(2400)
+    payload = random.Random(sport).randbytes(2000)
     whole = IP(bytes(IP(src=HOSTIP, dst=GUESTIP, id=0x2222) /
                      UDP(sport=sport, dport=ECHOPORT) / Raw(payload)))
-    raw = bytes(whole[IP].payload)   # UDP header + data, 2408 bytes
+    raw = bytes(whole[IP].payload)   # UDP header + data, 2008 bytes
 
     def frag(off, end, more):
         return (IP(src=HOSTIP, dst=GUESTIP, id=0x2222, proto=17, frag=off // 8,
                    flags="MF" if more else 0) / Raw(raw[off:end]))
 
     # the second overlaps the first by 200 bytes; then the rest.
-    pkts = [frag(0, 1200, True), frag(1000, 2000, True), frag(2000, len(raw), False)]
+    pkts = [frag(0, 800, True), frag(600, 1600, True), frag(1600, len(raw), False)]
     for f in frames(lan, pkts):
         lan.wire.send(f)
     p, got = echoed(lan, sport, timeout=3)
