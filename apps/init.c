@@ -7,7 +7,6 @@
 #define CONSOLE 1   // the console's major device number
 
 static char *shargv[] = { "sh", 0 };
-static char *netdargv[] = { "netd", 0 };
 
 // Start a program in the background. Returns its pid or -1.
 static int
@@ -24,6 +23,30 @@ spawn(char **argv)
     fprintf(2, "init: exec %s: %s\n", argv[0], strerror(-pid));
     exit(1);
   }
+  return pid;
+}
+
+// Start netd and wait (up to 2 s) until it says it is answering, so the
+// shell starts on a settled machine: tests that count free pages, or
+// ping us, at once, see netd's channel already there.
+static int
+startnetd(void)
+{
+  int p[2], pid;
+  char fdarg[8], c;
+  struct pollfd pf;
+  char *argv[] = { "netd", "-r", fdarg, 0 };
+
+  if(pipe(p) < 0)
+    return -1;
+  snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+  pid = spawn(argv);
+  close(p[1]);
+  pf.fd = p[0];
+  pf.events = POLLIN;
+  if(pid > 0 && poll(&pf, 1, 2000) == 1)
+    read(p[0], &c, 1);
+  close(p[0]);
   return pid;
 }
 
@@ -51,7 +74,7 @@ main(void)
   int pid, wpid, netd, started = 0;
 
   console_open();
-  netd = spawn(netdargv);
+  netd = startnetd();
   for(;;){
     printf(started ? "init: restarting sh\n" : "init: starting sh\n");
     started = 1;
@@ -74,7 +97,7 @@ main(void)
       if(wpid == netd){
         fprintf(2, "init: netd exited, restarting it\n");
         sleep(1000);
-        netd = spawn(netdargv);
+        netd = startnetd();
       }
       if(wpid < 0){
         fprintf(2, "init: wait: %s\n", strerror(-wpid));

@@ -5,7 +5,7 @@
 // unreachable for closed UDP ports, resets for closed TCP ports. init
 // starts it at boot.
 //
-// usage: netd
+// usage: netd [-r fd]   (-r: write one byte to fd once answering)
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/net.h"
@@ -26,6 +26,10 @@ main(int argc, char *argv[])
     exit(1);
   }
   arp_gratuitous();
-  for(;;)
-    net_poll(-1);
+  if(argc == 3 && strcmp(argv[1], "-r") == 0){
+    int fd = atoi(argv[2]);
+    write(fd, "r", 1);
+    close(fd);
+  }
+  net_run();
 }

@@ -34,10 +34,13 @@ kinit()
 
 // Free the page of physical memory pointed at by pa,
 // which normally should have been returned by kalloc().
+// No junk fill here: kalloc() fills every page it hands out, and that
+// is what keeps old data (another process's frame, say) from the next
+// owner. A fill here too cost a 4 KiB memset per received frame.
 void
 kfree(void *pa)
 {
-  freepage(pa, 1);
+  freepage(pa, 0);
 }
 
 static void

@@ -295,6 +295,8 @@ netchan_enqueue(struct netchan *c, char *page, int len)
   c->pend[c->pendw % NC_NSLOTS] = page;
   c->pendlen[c->pendw % NC_NSLOTS] = len;
   c->pendw++;
+  if(c->waiting)
+    wakeup(c);
   count(c, NC_rx_frames, 1);
   count(c, NC_rx_bytes, len);
   return 1;
@@ -517,6 +519,8 @@ netchan_txdone(uint64 cookie, uint64 paypa)
     c->txstate[s] = T_DONE;
     c->bstate[c->txbuf[s]] = B_USER;
     c->txinflight--;
+    if(c->waiting)
+      wakeup(c);
   }
   if(!locked)
     release(&netlock);
@@ -535,33 +539,64 @@ rxready(struct netchan *c)
 // timeout_ms != 0, wait until something does (a frame, or a TX slot
 // back) or the timeout passes (< 0: forever). Returns the number of
 // received frames the process owns, or -EINTR.
+//
+// The wait sleeps on the channel itself, under netlock, so only frames
+// for this channel (netchan_enqueue), its TX completions and its
+// deadline (netchan_timeout) wake it: a busy neighbour costs it nothing.
 static int
 netchan_sync(struct netchan *c, int timeout_ms)
 {
-  uint64 seq, until = 0, looped;
-  int rx, moved;
+  uint64 until = 0, looped;
+  int rx, moved, r;
 
   if(timeout_ms > 0)
     until = ticks + ((uint64)timeout_ms * HZ + 999) / 1000;
+  acquire(&netlock);
   for(;;){
-    seq = pollsnap();
-    acquire(&netlock);
     looped = c->st.v[NC_tx_loopback];
     moved = txsync(c);
     looped = c->st.v[NC_tx_loopback] - looped;
     rxreclaim(c);
     moved += rxdeliver(c);
     rx = rxready(c);
-    release(&netlock);
-    if(looped)
-      pollwakeup();   // a local receiver may be waiting
-    if(rx > 0 || moved > 0 || timeout_ms == 0)
-      return rx;
-    if(timeout_ms > 0 && ticks >= until)
-      return rx;
-    if(pollsleep(seq, until) < 0)
-      return -EINTR;
+    if(looped){
+      // a local receiver may be waiting in poll().
+      release(&netlock);
+      pollwakeup();
+      acquire(&netlock);
+    }
+    if(rx > 0 || moved > 0 || timeout_ms == 0){
+      r = rx;
+      break;
+    }
+    if(timeout_ms > 0 && ticks >= until){
+      r = rx;
+      break;
+    }
+    if(killed(myproc())){
+      r = -EINTR;
+      break;
+    }
+    if(timeout_ms > 0)
+      timer_deadline(until);
+    c->waiting = 1;
+    sleep(c, &netlock);
+    c->waiting = 0;
   }
+  release(&netlock);
+  return r;
+}
+
+// A timed sleeper's deadline may have come: wake every channel waiting
+// in netsync; each checks its own clock. From the timer interrupt.
+void
+netchan_timeout(void)
+{
+  acquire(&netlock);
+  for(struct netchan *c = chans; c < &chans[NNETCHAN]; c++)
+    if(c->used && c->waiting)
+      wakeup(c);
+  release(&netlock);
 }
 
 // Readable when frames wait (in the ring or queued for it); writable

@@ -49,6 +49,7 @@ struct netchan {
   int txinflight;            // frames the device still holds
   char *hdrcopy[NC_NSLOTS * NC_HDRCOPY / PGSIZE]; // pages of NC_HDRCOPY-byte header copies, one per slot
 
+  int waiting;               // the owner sleeps in netsync() on this channel
   struct nc_stats st;        // this channel's counters
 };
 

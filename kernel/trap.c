@@ -208,6 +208,7 @@ clockintr()
     if(wake){
       wakeup((void*)&ticks);
       pollwakeup();
+      netchan_timeout();
     }
   }
 

@@ -368,6 +368,10 @@ ipv4_input(const struct eth_repr *eth, const uint8_t *p, int len)
     LNSTAT(ip_drop_notforus);
     return;
   }
+  if(!net_isvalidsrc(ip.src)){
+    LNSTAT(ip_drop_badsrc);
+    return;
+  }
   if((ip.frag & (IPV4_MF | IPV4_OFFMASK)) == 0){
     ipv4_dispatch(&ip, p);
     return;

@@ -44,6 +44,7 @@
   X(ip_drop_len,       "IPv4 packets whose total length disagrees with the frame") \
   X(ip_drop_cksum,     "IPv4 packets with a bad header checksum") \
   X(ip_drop_notforus,  "IPv4 packets for another address") \
+  X(ip_drop_badsrc,    "IPv4 packets from a source no single host can have") \
   X(ip_drop_proto,     "IPv4 packets of a protocol we do not speak") \
   X(ip_drop_noroute,   "IPv4 packets not sent: no route") \
   X(ip_drop_ttl,       "IPv4 packets sent with TTL 0") \
@@ -136,12 +137,14 @@ int net_init(struct netdev *dev);              // 0 or -E*; reads the address fr
 void net_setaddr(uint32_t ip, uint32_t mask, uint32_t gw);  // routes follow
 int net_become_default(void);                  // claim the default responder role (netd)
 int net_poll(int timeout_ms);                  // run the stack; wait up to timeout for input
+void net_run(void) __attribute__((noreturn));  // run the stack for ever (netd)
 void net_input(const uint8_t *frame, int len); // one received frame, all layers
 int net_route(uint32_t dst, uint32_t *nexthop); // 0 or -ENETUNREACH; longest prefix, then metric
 int route_add(uint32_t net, uint32_t mask, uint32_t gw, int metric);
 int route_del(uint32_t net, uint32_t mask);
 int net_isours(uint32_t dst);                  // our address, or a broadcast we accept
 int net_isbcast(uint32_t dst);
+int net_isvalidsrc(uint32_t src);              // 0 for 0/8, 127/8, class D/E and broadcasts
 
 // A TX frame buffer (0 if the device has none free even after a wait),
 // and handing it over with its length (padded to 60 bytes here).

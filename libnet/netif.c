@@ -122,6 +122,20 @@ net_isbcast(uint32_t dst)
   return dst == 0xffffffff || (netif.mask != 0xffffffff && dst == (netif.ip | ~netif.mask));
 }
 
+// Could src be one host's address? RFC 1122 3.2.1.3 says a datagram
+// from "this network" (0/8), loopback from outside (127/8, unless it is
+// our own looped back), a class D or E address, or a broadcast must be
+// silently discarded: answering any of them answers many, or no one.
+int
+net_isvalidsrc(uint32_t src)
+{
+  if((src >> 24) == 0 || src >= 0xe0000000 || net_isbcast(src))
+    return 0;
+  if((src >> 24) == 127)
+    return 0;
+  return 1;
+}
+
 int
 net_isours(uint32_t dst)
 {
@@ -311,36 +325,73 @@ timers(void)
   }
 }
 
-// Run the stack: send what is queued, take in what arrived, run due
-// timers. If nothing arrived, wait up to timeout_ms (-1: forever) for
-// something to. Returns the number of frames taken in.
+// One turn of the stack without waiting: whatever the last sync left
+// in the ring goes through the layers, then due timers. Returns frames.
+static int
+turn(void)
+{
+  int n;
+
+  recheckaddr();
+  n = drain();
+  timers();
+  return n;
+}
+
+// How long the device may sleep: until deadline or the next timer.
+static int
+waitms(uint64_t deadline)
+{
+  uint64_t now = ln_now_ms(), until = net_nexttimer();
+
+  if(deadline < until)
+    until = deadline;
+  if(until == ~0ULL)
+    return -1;
+  return until > now ? (int)(until - now) : 0;
+}
+
+// Run the stack: take in what arrived, run due timers, send what is
+// queued. If nothing arrived, wait up to timeout_ms (-1: forever) for
+// something to. Returns the number of frames taken in. Each sync both
+// sends and receives, so a reply and the next wait share one call.
 int
 net_poll(int timeout_ms)
 {
   struct netdev *d = netif.dev;
-  uint64_t now = ln_now_ms();
-  uint64_t deadline = timeout_ms < 0 ? ~0ULL : now + timeout_ms;
+  uint64_t deadline = timeout_ms < 0 ? ~0ULL : ln_now_ms() + timeout_ms;
   int n;
 
-  for(;;){
+  if((n = turn()) == 0){
     d->sync(d, 0);
     txpending = 0;
-    recheckaddr();
-    n = drain();
-    timers();
-    if(txpending){
-      // replies and timer output go out now, not at the next call.
-      d->sync(d, 0);
-      txpending = 0;
-    }
-    if(n > 0 || timeout_ms == 0)
+    n = turn();
+  }
+  for(;;){
+    if(n > 0 || timeout_ms == 0 || ln_now_ms() >= deadline){
+      if(txpending){
+        // replies and timer output go out now, not at the next call.
+        d->sync(d, 0);
+        txpending = 0;
+      }
       return n;
-    now = ln_now_ms();
-    if(now >= deadline)
-      return 0;
-    uint64_t until = net_nexttimer();
-    if(deadline < until)
-      until = deadline;
-    d->sync(d, until == ~0ULL ? -1 : (int)(until > now ? until - now : 0));
+    }
+    d->sync(d, waitms(deadline));
+    txpending = 0;
+    n = turn();
+  }
+}
+
+// Run the stack for ever, as a daemon does: what a turn sends leaves
+// with the next wait's sync, one system call per turn.
+void
+net_run(void)
+{
+  struct netdev *d = netif.dev;
+
+  for(;;){
+    turn();
+    d->sync(d, waitms(~0ULL));
+    txpending = 0;
   }
 }

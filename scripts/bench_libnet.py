@@ -487,7 +487,9 @@ def section(res, notes, args, cmds, load, elapsed):
              % (runs(o, "lost", "%d"), runs(o, "burst_lost", "%d"),
                 runs(p, "lost", "%d"), runs(p, "burst_lost", "%d")))
     L.append("")
-    L.append("For RTT a ratio above 1 means we are slower; for the rates, below 1.")
+    L.append("For RTT a ratio above 1 means we are slower; for the rates, below 1. Round trips/s "
+             "is the count over the run's wall time, so it follows the mean RTT, tail included, "
+             "where the median does not.")
     L.append("")
 
     L.append("### ping from the guest (ours only)")

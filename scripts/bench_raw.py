@@ -32,6 +32,7 @@ import argparse
 import os
 import re
 import shlex
+import shutil
 import socket
 import statistics
 import subprocess
@@ -97,6 +98,22 @@ def rcvbuf_errors():
 
 def delta(a, b):
     return b - a if a is not None and b is not None else None
+
+
+def other_qemus(mine):
+    """PIDs of qemu-system processes this script did not start (read from
+    /proc, only to say what ran beside the benchmark)."""
+    found = set()
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) in mine:
+            continue
+        try:
+            with open("/proc/%s/comm" % d) as f:
+                if f.read().startswith("qemu-system"):
+                    found.add(int(d))
+        except OSError:
+            pass
+    return found
 
 
 def wait_for(n, fps_floor=5000):
@@ -234,6 +251,12 @@ class Ours:
         self.wire = wire
         self.qport = qport
         self.img = copy_image(tmp, "bench-raw.img")
+        # A private copy of the kernel too: a rebuild during the run must
+        # not change what later rounds boot.
+        self.snap = os.path.join(tmp, "snap")
+        os.makedirs(os.path.join(self.snap, "kernel"), exist_ok=True)
+        shutil.copyfile(os.path.join(BUILD, "kernel", "kernel"),
+                        os.path.join(self.snap, "kernel", "kernel"))
         self.argv = self.cmdline()
         self.g = None
         self.hung = False
@@ -245,7 +268,7 @@ class Ours:
         out = subprocess.run(
             ["make", "-s", "--no-print-directory", "print-qemu", "FSIMG=" + self.img,
              "NET=dgram", "NET_LPORT=%d" % self.qport, "NET_RPORT=%d" % self.wire.hport,
-             "CPUS=1", "B=" + BUILD],
+             "CPUS=1", "B=" + self.snap],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=60).stdout
         lines = [l for l in out.splitlines() if l.startswith("qemu-system")]
         if not lines:
@@ -433,7 +456,7 @@ def med(rs, key="fps"):
     return statistics.median(vals) if vals else None
 
 
-def section(res, notes, args, ncfg, load, elapsed):
+def section(res, notes, args, ncfg, load, elapsed, others):
     L = ["## " + HEADING, ""]
     L.append("Frames per second through each system's batched raw-frame TX path on the same "
              "emulated machine (`-machine virt`, one hart, 128 MiB, TCG, virtio-net on the "
@@ -467,6 +490,17 @@ def section(res, notes, args, ncfg, load, elapsed):
                     ncfg.get(("ours", "tx", ln), "-"), ncfg.get(("peer", "tx", ln), "-"),
                     fmt_runs(o), fmt_runs(p)))
     L.append("")
+    pr = []
+    for ln in SIZES:
+        o, p = res[("ours", "tx", ln)], res[("peer", "tx", ln)]
+        rr = [a["fps"] / b["fps"] for a, b in zip(o, p) if b["fps"] > 0]
+        if rr:
+            pr.append("%d B: %s (median **%.2f**)" % (ln, " ".join("%.2f" % x for x in rr),
+                                                     statistics.median(rr)))
+    if pr:
+        L.append("Ratio within each round (ours / the peer run right after it): "
+                 + "; ".join(pr) + ".")
+        L.append("")
     lost = []
     for ln in SIZES:
         for sysn in ("ours", "peer"):
@@ -544,8 +578,12 @@ def section(res, notes, args, ncfg, load, elapsed):
              "one frame to QEMU's socket; the host answers the peer's ARP for 10.0.2.2). "
              "Whole run %.0f s." % (" " + " ".join(args.argv) if args.argv else "", PEER, elapsed))
     L.append("")
-    L.append(host_line(load) + " Beside it: nothing of ours; the two guests ran one after "
-             "the other, never together, and the host counter/sender ran in this script.")
+    L.append(host_line(load) + " The two guests never ran together; the host's counter "
+             "and sender ran in this script. Beside it: %s."
+             % ("no other QEMU (sampled before each run)" if not others else
+                "%d other QEMU process%s (other benchmarks or tests, sampled before each run), "
+                "so the spread between runs is partly theirs; the alternation keeps the ratio "
+                "fair" % (others, "" if others == 1 else "es")))
     return "\n".join(L) + "\n"
 
 
@@ -598,14 +636,23 @@ def main():
             use_ours = False
     peer = Peer(wire, qpeer) if use_peer else None
 
+    beside = set()
+
+    def sample():
+        mine = {o.pid for o in (ours and ours.g, peer and peer.child) if o}
+        beside.update(other_qemus(mine))
+
     def tx_runs(sysobj, rnd):
         for ln in SIZES:
             key = (sysobj.name, "tx", ln)
             if key not in ncfg:
-                cal = sysobj.tx(20000 if ln == 60 else 10000, ln)
-                ncfg[key] = pick_n(cal["fps"], args.seconds)
+                # Two short runs, the faster one counts: the first run after
+                # a boot is often slow, and a low guess makes short runs.
+                fps = max(sysobj.tx(20000, ln)["fps"] for _ in range(2))
+                ncfg[key] = pick_n(fps, args.seconds)
                 print("bench_raw: %s TX %d B calibration %.0f frames/s -> N=%d"
-                      % (sysobj.name, ln, cal["fps"], ncfg[key]), flush=True)
+                      % (sysobj.name, ln, fps, ncfg[key]), flush=True)
+            sample()
             r = sysobj.tx(ncfg[key], ln)
             res[key].append(r)
             print("bench_raw: round %d %s TX %d B: %.0f frames/s %.1f Mbit/s, host saw %d at "
@@ -629,6 +676,7 @@ def main():
                     ncfg[key] = pick_n(cal["send_fps"], args.seconds)
                     print("bench_raw: ours RX %d B calibration: host %.0f frames/s, sink %.0f"
                           " -> N=%d" % (ln, cal["send_fps"], cal["fps"], ncfg[key]), flush=True)
+                sample()
                 r = ours.rx(ncfg[key], ln)
             except Skip as e:
                 notes_rx[key] = str(e)
@@ -681,7 +729,7 @@ def main():
         tmp.cleanup()
 
     load = (load0, os.getloadavg()[0])
-    text = section(res, notes, args, ncfg, load, time.monotonic() - t_start)
+    text = section(res, notes, args, ncfg, load, time.monotonic() - t_start, len(beside))
     print(text)
     if not args.no_write:
         write_section(HEADING, text)

@@ -128,7 +128,7 @@ test_queue_until_reply(void)
 static void
 test_unanswered(void)
 {
-  uint8_t f[FMAX], buf[16];
+  uint8_t buf[16];
   struct sockaddr_in to;
   struct eth_repr e;
   struct arp_repr a;
@@ -159,7 +159,6 @@ test_unanswered(void)
   CHECKEQ(ln_recv(fd, buf, sizeof buf, MSG_DONTWAIT), -1);
   CHECKEQ(errno, EAGAIN);            // reported once
   ln_close(fd);
-  (void)f;
 }
 
 // A ping socket learns the same way, by its echo id.
@@ -192,7 +191,7 @@ test_unanswered_ping(void)
 static void
 test_expiry(void)
 {
-  uint8_t mac[6], f[FMAX];
+  uint8_t mac[6];
   struct eth_repr e;
   struct arp_repr a;
 
@@ -208,7 +207,6 @@ test_expiry(void)
   CHECK(takearp(&e, &a));
   CHECKEQ(a.tpa, PEER);
   CHECKEQ(stack_drain(), 0);
-  (void)f;
 }
 
 // More neighbours than entries: the oldest make room, nothing spills.
