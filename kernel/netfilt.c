@@ -355,14 +355,14 @@ ipowner(const uint8 *f, int len, int *cause)
         return 0;
       }
     }
+    if(c == 0 && defowner){
+      c = defowner;
+      netif.st.v[NC_rx_to_default]++;
+    }
     if(c && (frag & 0x2000)){   // more fragments follow: remember the owner
       fragremember(c, get32(ip + 12), get16(ip + 4), proto);
       orphanrelease(c, get32(ip + 12), get16(ip + 4), proto);
     }
-  }
-  if(c == 0 && defowner){
-    c = defowner;
-    netif.st.v[NC_rx_to_default]++;
   }
   if(c == 0)
     *cause = NC_rx_drop_nofilter;
