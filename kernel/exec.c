@@ -64,7 +64,7 @@ loadelf(pagetable_t pagetable, struct inode *ip, struct elfhdr *elf, uint64 *szp
     // page 0 stays unmapped; segments are page-aligned and ascending.
     if(ph.vaddr < PGSIZE || ph.vaddr % PGSIZE != 0 || ph.vaddr < *szp)
       return -ENOEXEC;
-    if(ph.vaddr + ph.memsz >= TRAPFRAME)
+    if(ph.vaddr + ph.memsz > USERTOP)
       return -ENOMEM;
     if((sz1 = uvmalloc(pagetable, ph.vaddr, ph.vaddr + ph.memsz, flags2perm(ph.flags))) == 0)
       return -ENOMEM;
@@ -173,6 +173,9 @@ kexec(char *path, char **argv)
   p->stackbase = stackbase;
   p->trapframe->epc = elf.entry;
   p->trapframe->sp = sp;
+  // we run on the old table: move to the new one before freeing it.
+  w_satp(MAKE_SATP(p->pagetable));
+  sfence_vma();
   proc_freepagetable(oldpagetable, oldsz);
 
   return argc;

@@ -13,12 +13,14 @@ void
 main()
 {
   if(cpuid() == 0){
-    consoleinit();
-    printfinit();
-    printf("\nkernel is booting\n");
+    // paging first: the kernel reaches the devices, the UART
+    // included, at their KDEV aliases (memlayout.h).
     kinit();         // physical page allocator
     kvminit();       // create kernel page table
     kvminithart();   // turn on paging
+    consoleinit();
+    printfinit();
+    printf("\nkernel is booting\n");
     procinit();      // process table
     trapinit();      // trap vectors
     trapinithart();  // install kernel trap vector

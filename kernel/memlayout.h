@@ -12,17 +12,31 @@
 // 80000000 -- RAM; -kernel loads the kernel here, entry.S starts here
 // 80000000 + 128M -- end of RAM (PHYSTOP)
 
-#define TESTDEV 0x100000L
-#define UART0 0x10000000L
+// The kernel is mapped into every process's page table (without PTE_U),
+// so a trap or system call never switches satp: under QEMU's TCG each
+// satp write flushes the whole software TLB, and refilling it cost more
+// than the system call itself. User memory lives below USERTOP, so the
+// kernel's regions must not: RAM stays mapped one to one at KERNBASE
+// (2 GiB), and the devices, which sit low in physical memory, are
+// mapped at KDEV + their physical address.
+#define KDEV 0x2000000000L             // 128 GiB: devices, one 1 GiB L2 entry
+#define TESTDEV_PA 0x100000L
+#define UART0_PA 0x10000000L
+#define VIRTIO0_PA 0x10001000L
+#define VIRTIO1_PA 0x10002000L
+#define PLIC_PA 0x0c000000L
+
+#define TESTDEV (KDEV + TESTDEV_PA)
+#define UART0 (KDEV + UART0_PA)
 #define UART0_IRQ 10
 
 // virtio-mmio slots: each 0x1000 apart, interrupt 1 + slot.
-#define VIRTIO0 0x10001000L
+#define VIRTIO0 (KDEV + VIRTIO0_PA)
 #define VIRTIO0_IRQ 1
-#define VIRTIO1 0x10002000L
+#define VIRTIO1 (KDEV + VIRTIO1_PA)
 #define VIRTIO1_IRQ 2
 
-#define PLIC 0x0c000000L
+#define PLIC (KDEV + PLIC_PA)
 #define PLIC_PRIORITY (PLIC + 0x0)
 #define PLIC_PENDING (PLIC + 0x1000)
 #define PLIC_SENABLE(hart) (PLIC + 0x2080 + (hart)*0x100)
@@ -32,12 +46,18 @@
 #define KERNBASE 0x80000000L
 #define PHYSTOP (KERNBASE + 128*1024*1024)
 
-// The trampoline page sits at the top of every address space,
-// user and kernel, so the trap code keeps running across the satp switch.
+// The trampoline page sits at the top of every address space: stvec
+// points there while a process runs.
 #define TRAMPOLINE (MAXVA - PGSIZE)
 
-// Kernel stacks sit below the trampoline, each with an unmapped guard page.
-#define KSTACK(p) (TRAMPOLINE - ((p)+1)* 2*PGSIZE)
+// Kernel stacks, each above an unmapped guard page, in their own 1 GiB
+// L2 entry (192 GiB), shared by every page table like RAM and devices.
+#define KSTACKBASE 0x3000000000L
+#define KSTACK(p) (KSTACKBASE + ((p)*2+1)*PGSIZE)
+
+// The top of user memory (exclusive) below the kernel's RAM mapping.
+// (The network channel's region, NC_VA, sits above the kernel regions.)
+#define USERTOP KERNBASE
 
 // User address space, from zero:
 //   page 0 (unmapped: NULL dereferences fault)

@@ -256,6 +256,7 @@ netchan_release(struct proc *p)
   release(&netlock);
 
   uvmunmap(p->pagetable, NC_VA, NC_SIZE / PGSIZE, 0);
+  sfence_vma();   // p may be running on this table: drop the old translations
   freepages(c);   // pages still in flight are freed by netchan_txdone
   p->netchan = 0;
   acquire(&netlock);
@@ -315,7 +316,7 @@ flip(struct netchan *c, int b, char *page)
   if(pte == 0 || (*pte & PTE_V) == 0 || PTE2PA(*pte) != (uint64)old)
     panic("netchan flip");
   *pte = PA2PTE(page) | PTE_V | PTE_R | PTE_W | PTE_U;
-  sfence_vma();
+  sfence_vma_page(bufva(b));
   c->page[b] = page;
   return old;
 }

@@ -14,6 +14,7 @@
 #include "netchan.h"
 
 struct cpu cpus[NCPU];
+extern pagetable_t kernel_pagetable;
 
 struct proc proc[NPROC];
 
@@ -167,15 +168,18 @@ proc_pagetable(struct proc *p)
   pagetable = uvmcreate();
   if(pagetable == 0)
     return 0;
+  kvmshare(pagetable);
 
   // the trampoline is not PTE_U: only supervisor mode runs it,
   // on the way in and out of user space.
   if(mappages(pagetable, TRAMPOLINE, PGSIZE, (uint64)trampoline, PTE_R | PTE_X) < 0){
+    kvmunshare(pagetable);
     uvmfree(pagetable, 0);
     return 0;
   }
   if(mappages(pagetable, TRAPFRAME, PGSIZE, (uint64)(p->trapframe), PTE_R | PTE_W) < 0){
     uvmunmap(pagetable, TRAMPOLINE, 1, 0);
+    kvmunshare(pagetable);
     uvmfree(pagetable, 0);
     return 0;
   }
@@ -188,6 +192,7 @@ proc_freepagetable(pagetable_t pagetable, uint64 sz)
 {
   uvmunmap(pagetable, TRAMPOLINE, 1, 0);
   uvmunmap(pagetable, TRAPFRAME, 1, 0);
+  kvmunshare(pagetable);
   uvmfree(pagetable, sz);
 }
 
@@ -218,7 +223,7 @@ growproc(int n)
   sz = p->sz;
   heapbase = p->stackbase + USERSTACK*PGSIZE;
   if(n > 0){
-    if(sz + n >= NC_VA)   // the heap stops below the network channel's region
+    if(sz + n > USERTOP)   // the heap stops below the kernel's RAM mapping
       return -ENOMEM;
     if((sz = uvmalloc(p->pagetable, sz, sz + n, PTE_W)) == 0)
       return -ENOMEM;
@@ -228,6 +233,8 @@ growproc(int n)
     sz = uvmdealloc(p->pagetable, sz, sz + n);
   }
   p->sz = sz;
+  // we run on this page table: no stale translation may outlive a change.
+  sfence_vma();
   return 0;
 }
 
@@ -408,9 +415,16 @@ scheduler(void)
         // jumping back to us.
         p->state = RUNNING;
         c->proc = p;
+        // the process runs, in user and kernel mode alike, on its own
+        // page table (the kernel is mapped into it).
+        w_satp(MAKE_SATP(p->pagetable));
+        sfence_vma();
         swtch(&c->context, &p->context);
 
-        // the process is done running for now.
+        // the process is done running for now. Back to the kernel's
+        // table before p->lock goes: once it is free, p's table may be.
+        w_satp(MAKE_SATP(kernel_pagetable));
+        sfence_vma();
         c->proc = 0;
         found = 1;
       }

@@ -21,11 +21,11 @@ extern struct cpu cpus[NCPU];
 // Per-process data for the trap handling code in trampoline.S.
 // Sits in a page by itself just under the trampoline page in the user
 // page table; not mapped in the kernel page table. uservec saves user
-// registers here, loads kernel_sp, kernel_hartid, kernel_satp and jumps
+// registers here, loads kernel_sp and kernel_hartid, and jumps
 // to kernel_trap. usertrapret() and userret set up the kernel_* fields,
 // restore the user registers and sret. Offsets are used by trampoline.S.
 struct trapframe {
-  /*   0 */ uint64 kernel_satp;   // kernel page table
+  /*   0 */ uint64 unused;        // (was the kernel's satp: the kernel is mapped in every page table)
   /*   8 */ uint64 kernel_sp;     // top of process's kernel stack
   /*  16 */ uint64 kernel_trap;   // usertrap()
   /*  24 */ uint64 epc;           // saved user program counter

@@ -299,6 +299,13 @@ sfence_vma()
   asm volatile("sfence.vma zero, zero");
 }
 
+// flush the TLB's translations of one virtual address.
+static inline void
+sfence_vma_page(uint64 va)
+{
+  asm volatile("sfence.vma %0, zero" : : "r" (va));
+}
+
 typedef uint64 pte_t;
 typedef uint64 *pagetable_t; // 512 PTEs
 

@@ -1,8 +1,9 @@
         #
         # The way in and out of user space. This page is mapped at
-        # TRAMPOLINE in both the kernel's and every process's page
-        # table, so it keeps executing across the satp switch.
-        # Offsets into struct trapframe are in proc.h.
+        # TRAMPOLINE in every process's page table. The kernel is mapped
+        # there too (vm.c kvmshare), so nothing here switches satp: a
+        # trap costs no TLB flush. Offsets into struct trapframe are in
+        # proc.h.
         #
 #include "riscv.h"
 #include "memlayout.h"
@@ -58,29 +59,19 @@ uservec:
         csrr t0, sscratch
         sd t0, 112(a0)
 
-        # the kernel stack, hartid, usertrap() and page table, as
-        # usertrapret() left them.
+        # the kernel stack, hartid and usertrap(), as usertrapret()
+        # left them.
         ld sp, 8(a0)
         ld tp, 32(a0)
         ld t0, 16(a0)
-        ld t1, 0(a0)
-
-        # order earlier memory accesses before the switch.
-        sfence.vma zero, zero
-        csrw satp, t1
-        sfence.vma zero, zero
 
         # usertrap() does not return.
         jr t0
 
 .globl userret
 userret:
-        # userret(pagetable): from usertrapret(), to return to user
-        # space. a0: the user page table, for satp.
-        sfence.vma zero, zero
-        csrw satp, a0
-        sfence.vma zero, zero
-
+        # userret(): from usertrapret(), to return to user space, on the
+        # page table the process already runs on.
         li a0, TRAPFRAME
 
         # restore all but a0 from the trapframe.

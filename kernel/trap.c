@@ -140,7 +140,6 @@ usertrapret(void)
   w_stvec(trampoline_uservec);
 
   // what uservec needs the next time the process traps.
-  p->trapframe->kernel_satp = r_satp();
   p->trapframe->kernel_sp = p->kstack + PGSIZE;
   p->trapframe->kernel_trap = (uint64)usertrap;
   p->trapframe->kernel_hartid = r_tp();
@@ -153,10 +152,8 @@ usertrapret(void)
 
   w_sepc(p->trapframe->epc);
 
-  uint64 satp = MAKE_SATP(p->pagetable);
-
   uint64 trampoline_userret = TRAMPOLINE + (userret - trampoline);
-  ((void (*)(uint64))trampoline_userret)(satp);
+  ((void (*)(void))trampoline_userret)();
 }
 
 // Interrupts and exceptions from kernel code come here via kernelvec,

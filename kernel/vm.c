@@ -22,11 +22,11 @@ kvmmake(void)
   pagetable_t kpgtbl = (pagetable_t) kalloc();
   memset(kpgtbl, 0, PGSIZE);
 
-  kvmmap(kpgtbl, TESTDEV, TESTDEV, PGSIZE, PTE_R | PTE_W);
-  kvmmap(kpgtbl, UART0, UART0, PGSIZE, PTE_R | PTE_W);
-  kvmmap(kpgtbl, VIRTIO0, VIRTIO0, PGSIZE, PTE_R | PTE_W);
-  kvmmap(kpgtbl, VIRTIO1, VIRTIO1, PGSIZE, PTE_R | PTE_W);
-  kvmmap(kpgtbl, PLIC, PLIC, 0x4000000, PTE_R | PTE_W);
+  kvmmap(kpgtbl, TESTDEV, TESTDEV_PA, PGSIZE, PTE_R | PTE_W);
+  kvmmap(kpgtbl, UART0, UART0_PA, PGSIZE, PTE_R | PTE_W);
+  kvmmap(kpgtbl, VIRTIO0, VIRTIO0_PA, PGSIZE, PTE_R | PTE_W);
+  kvmmap(kpgtbl, VIRTIO1, VIRTIO1_PA, PGSIZE, PTE_R | PTE_W);
+  kvmmap(kpgtbl, PLIC, PLIC_PA, 0x4000000, PTE_R | PTE_W);
   // kernel text executable and read-only; data and free RAM read-write.
   kvmmap(kpgtbl, KERNBASE, KERNBASE, (uint64)etext-KERNBASE, PTE_R | PTE_X);
   kvmmap(kpgtbl, (uint64)etext, (uint64)etext, PHYSTOP-(uint64)etext, PTE_R | PTE_W);
@@ -39,6 +39,27 @@ void
 kvminit(void)
 {
   kernel_pagetable = kvmmake();
+}
+
+// The L2 entries (1 GiB each) every page table shares with the kernel's:
+// RAM, devices, kernel stacks. Their lower levels belong to the kernel.
+static int kshared[] = { PX(2, KERNBASE), PX(2, KDEV), PX(2, KSTACKBASE) };
+
+// Map the kernel into a process's page table: no PTE_U, so user code
+// cannot touch it, but traps and system calls need no satp switch.
+void
+kvmshare(pagetable_t pt)
+{
+  for(int i = 0; i < NELEM(kshared); i++)
+    pt[kshared[i]] = kernel_pagetable[kshared[i]];
+}
+
+// Take the kernel's entries out again, before the table is freed.
+void
+kvmunshare(pagetable_t pt)
+{
+  for(int i = 0; i < NELEM(kshared); i++)
+    pt[kshared[i]] = 0;
 }
 
 // Switch this hart to the kernel page table and turn on paging.
@@ -167,7 +188,7 @@ uvmalloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz, int xperm)
 
   if(newsz < oldsz)
     return oldsz;
-  if(newsz >= TRAPFRAME)
+  if(newsz > USERTOP)
     return 0;
 
   oldsz = PGROUNDUP(oldsz);
