@@ -409,6 +409,10 @@ scheduler(void)
 
     int found = 0;
     for(p = proc; p < &proc[NPROC]; p++) {
+      // look before locking, as wakeup() does: an idle hart rescans
+      // after every interrupt, and 64 lock pairs per scan add up.
+      if(*(volatile enum procstate *)&p->state != RUNNABLE)
+        continue;
       acquire(&p->lock);
       if(p->state == RUNNABLE) {
         // the process releases its lock and takes it again before
@@ -573,15 +577,12 @@ setkilled(struct proc *p)
   release(&p->lock);
 }
 
+// killed only ever goes from 0 to 1, so a plain (atomic) read is as
+// good as one under p->lock, and every system call asks twice.
 int
 killed(struct proc *p)
 {
-  int k;
-
-  acquire(&p->lock);
-  k = p->killed;
-  release(&p->lock);
-  return k;
+  return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
 }
 
 // Copy to a user address or a kernel address, as user_dst says.
