@@ -390,7 +390,8 @@ static int
 txslot(struct netchan *c, uint32 s)
 {
   struct nc_slot sl = c->tx->slot[s];   // one read of untrusted memory
-  uint8 *hdr = (uint8*)c->hdrcopy[s * NC_HDRCOPY / PGSIZE] + (s * NC_HDRCOPY) % PGSIZE;
+  // room for the device's 12-byte header first (virtio_net_tx)
+  uint8 *hdr = (uint8*)c->hdrcopy[s * NC_HDRCOPY / PGSIZE] + (s * NC_HDRCOPY) % PGSIZE + NC_HDRROOM;
   int why = -1, hlen, n, r;
 
   c->txbuf[s] = sl.buf;
@@ -408,7 +409,7 @@ txslot(struct netchan *c, uint32 s)
   if(why < 0){
     // copy the headers first, then check the copy: the process cannot
     // change what was checked.
-    n = sl.len < NC_HDRCOPY ? sl.len : NC_HDRCOPY;
+    n = sl.len < NC_HDRCOPY - NC_HDRROOM ? sl.len : NC_HDRCOPY - NC_HDRROOM;
     memmove(hdr, c->page[sl.buf], n);
     why = netguard_tx(c, hdr, sl.len, &hlen);
   }

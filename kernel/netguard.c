@@ -102,7 +102,7 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
 }
 
 // Check the headers f of a frame of len bytes that channel c wants to
-// send; f holds min(len, NC_HDRCOPY) bytes, and no check reads past
+// send; f holds min(len, NC_HDRCOPY - NC_HDRROOM) bytes, and no check reads past
 // 14 + 60 + 8 of them. Returns -1 if the frame may go, with *hlen set to
 // how many leading bytes were checked (the kernel sends those from its
 // copy), else the NC_tx_reject_* counter that says why not. netlock held.

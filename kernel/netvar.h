@@ -5,7 +5,8 @@
 
 #define NNETCHAN   16    // channels open at once, system-wide
 #define NCLAIM    128    // (protocol, port) claims, system-wide
-#define NC_HDRCOPY 128   // bytes of a TX frame's headers copied and checked
+#define NC_HDRCOPY 128   // bytes per TX slot for the checked header copy
+#define NC_HDRROOM  16   // of which the first are room for the virtio-net header
 
 // Who holds each buffer of a channel's pool. The kernel's record, never
 // the process's rings, decides.

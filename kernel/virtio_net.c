@@ -71,7 +71,8 @@ static struct net {
   char rxstate[QMAX/2];      // RX_* above
   int rxempty;               // slots in RX_EMPTY
 
-  // TX chains are [txhdr][caller's header][payload], 2 or 3 descriptors.
+  // TX chains are [virtio header + caller's header][payload], 1 or 2
+  // descriptors; the virtio header goes in the caller's 12 bytes of room.
   uint16 txfree[QMAX];       // stack of free TX descriptors
   int ntxfree;               // entries in txfree
   int txbusy;                // chains the device has not given back
@@ -80,9 +81,6 @@ static struct net {
     uint64 paypa;
     char busy;               // chain outstanding
   } txinfo[QMAX];            // per chain head
-  // All zero and only read by the device, so one serves every chain:
-  // no offloads asked for (5.1.6.2).
-  struct virtio_net_hdr txhdr;
 
   uint64 rx_frames;          // frames handed to netfilt_rx
   uint64 rx_nobuf;           // RX refills that found no free page
@@ -512,25 +510,29 @@ virtio_net_init(void)
 }
 
 // Queue one frame: hdrlen bytes at hdr, then paylen bytes at physical
-// address paypa (none if paylen is 0). The device reads both in place;
-// netchan_txdone(cookie, paypa) says when it is done with them.
+// address paypa (none if paylen is 0). The 12 bytes just before hdr are
+// ours: the virtio-net header goes there. The device reads everything
+// in place; netchan_txdone(cookie, paypa) says when it is done.
 // Returns 0, -ENOBUFS if the TX queue is full (nothing queued), or
 // -ENETDOWN without a device. Takes net.lock; interrupts on or off.
 int
 virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
 {
-  int d[3];
-  int n = paylen > 0 ? 3 : 2;
+  int d[2];
+  int n = paylen > 0 ? 2 : 1;
 
   if(!net.present)
     return -ENETDOWN;
   if(hdrlen <= 0 || paylen < 0)
     return -EINVAL;
 
-  // reap first: the room it frees may be what this frame needs.
-  tx_reap(0);
-
   acquire(&net.lock);
+  if(net.ntxfree < n){
+    // reap only when short: the room it frees may be what this frame needs.
+    release(&net.lock);
+    tx_reap(0);
+    acquire(&net.lock);
+  }
   if(net.rxempty > 0)
     rx_refill();
   if(net.ntxfree < n){
@@ -541,22 +543,22 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
   for(int i = 0; i < n; i++)
     d[i] = alloc_desc();
 
-  // 5.1.6.2: the header the device reads first.
-  net.tx.desc[d[0]].addr = (uint64)&net.txhdr;
-  net.tx.desc[d[0]].len = sizeof(struct virtio_net_hdr);
-  net.tx.desc[d[0]].flags = VIRTQ_DESC_F_NEXT;
-  net.tx.desc[d[0]].next = d[1];
-  net.tx.desc[d[1]].addr = (uint64)hdr;
-  net.tx.desc[d[1]].len = hdrlen;
-  net.tx.desc[d[1]].flags = 0;
-  net.tx.desc[d[1]].next = 0;
-  if(n == 3){
-    net.tx.desc[d[1]].flags = VIRTQ_DESC_F_NEXT;
-    net.tx.desc[d[1]].next = d[2];
-    net.tx.desc[d[2]].addr = paypa;
-    net.tx.desc[d[2]].len = paylen;
-    net.tx.desc[d[2]].flags = 0;
-    net.tx.desc[d[2]].next = 0;
+  // 5.1.6.2: the header the device reads first, all zero (no offloads),
+  // in the caller's room just before hdr, so it and the checked headers
+  // are one descriptor: two per frame, 128 frames in a 256-entry queue.
+  uint8 *vh = (uint8 *)hdr - sizeof(struct virtio_net_hdr);
+  memset(vh, 0, sizeof(struct virtio_net_hdr));
+  net.tx.desc[d[0]].addr = (uint64)vh;
+  net.tx.desc[d[0]].len = sizeof(struct virtio_net_hdr) + hdrlen;
+  net.tx.desc[d[0]].flags = 0;
+  net.tx.desc[d[0]].next = 0;
+  if(n == 2){
+    net.tx.desc[d[0]].flags = VIRTQ_DESC_F_NEXT;
+    net.tx.desc[d[0]].next = d[1];
+    net.tx.desc[d[1]].addr = paypa;
+    net.tx.desc[d[1]].len = paylen;
+    net.tx.desc[d[1]].flags = 0;
+    net.tx.desc[d[1]].next = 0;
   }
 
   net.txinfo[d[0]].cookie = cookie;
