@@ -220,7 +220,7 @@ void            netchan_init(void);
 void            netchan_fileclose(struct netchan*, uint gen);
 int             netchan_poll(struct netchan*, uint gen, int events);
 void            netchan_release(struct proc*);
-void            netchan_txdone(uint64 cookie, uint64 paypa);
+void            netchan_txdone(uint64 *cookie, uint64 *paypa, int n);
 void            netchan_timeout(void);
 
 // netfilt.c

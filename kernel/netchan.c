@@ -502,22 +502,25 @@ txsync(struct netchan *c)
   return n;
 }
 
-// The device is done with a frame (virtio_net.c, from its interrupt or
+// The device is done with n frames (virtio_net.c, from its interrupt or
 // from a later virtio_net_tx; netlock may already be held by this hart).
+// One lock and one wakeup for the lot.
 void
-netchan_txdone(uint64 cookie, uint64 paypa)
+netchan_txdone(uint64 *cookie, uint64 *paypa, int n)
 {
-  struct netchan *c = &chans[(cookie >> 16) & 0xffff];
-  uint32 s = cookie & 0xffff;
   int locked = holding(&netlock);
 
   if(!locked)
     acquire(&netlock);
-  if(c->gen != (uint32)(cookie >> 32) || c->txstate[s] != T_FLIGHT){
-    // the channel closed without waiting for this frame: its page was
-    // left for us to free.
-    kfree((void*)PGROUNDDOWN(paypa));
-  } else {
+  for(int i = 0; i < n; i++){
+    struct netchan *c = &chans[(cookie[i] >> 16) & 0xffff];
+    uint32 s = cookie[i] & 0xffff;
+    if(c->gen != (uint32)(cookie[i] >> 32) || c->txstate[s] != T_FLIGHT){
+      // the channel closed without waiting for this frame: its page
+      // was left for us to free.
+      kfree((void*)PGROUNDDOWN(paypa[i]));
+      continue;
+    }
     c->txstate[s] = T_DONE;
     c->bstate[c->txbuf[s]] = B_USER;
     c->txinflight--;

@@ -31,7 +31,7 @@
 
 #define ETHHDR 14     // shortest frame we pass on: an Ethernet header
 #define QMAX 256      // we use at most this many descriptors per queue
-#define TXBATCH 16    // TX completions reported per lock hold
+#define TXBATCH 32    // TX completions reported per lock hold (on the kernel stack)
 
 // The receive and transmit queues (5.1.2).
 #define RXQ 0
@@ -354,8 +354,8 @@ tx_reap(int rearm)
     if(!more && rearm && net.txbusy > 0)
       more = vq_rearm(&net.tx);
     release(&net.lock);
-    for(int i = 0; i < n; i++)
-      netchan_txdone(cookie[i], paypa[i]);
+    if(n > 0)
+      netchan_txdone(cookie, paypa, n);
   } while(more);
 }
 
@@ -512,7 +512,7 @@ virtio_net_init(void)
 // Queue one frame: hdrlen bytes at hdr, then paylen bytes at physical
 // address paypa (none if paylen is 0). The 12 bytes just before hdr are
 // ours: the virtio-net header goes there. The device reads everything
-// in place; netchan_txdone(cookie, paypa) says when it is done.
+// in place; netchan_txdone() gets (cookie, paypa) when it is done.
 // Returns 0, -ENOBUFS if the TX queue is full (nothing queued), or
 // -ENETDOWN without a device. Takes net.lock; interrupts on or off.
 int
