@@ -566,11 +566,13 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
   net.txinfo[d[0]].busy = 1;
   net.txbusy++;
 
-  // With EVENT_IDX, interrupt only when this, the newest chain, is
-  // used (2.7.7): one TX interrupt per burst, and none held back when
-  // traffic stops. It must be set before idx makes the chain visible.
+  // With EVENT_IDX (2.7.7), interrupt when half of what is outstanding
+  // is done: one interrupt per half burst, early enough that the sender
+  // refills the queue while the device still sends the other half, and
+  // none held back when traffic stops (a lone frame interrupts at once).
+  // It must be set before idx makes the chain visible.
   if(net.event_idx)
-    *used_event(&net.tx) = net.tx.avail->idx;
+    *used_event(&net.tx) = net.tx.used_idx + (net.txbusy - 1) / 2;
   vq_post(&net.tx, d[0]);
   vq_kick(&net.tx, TXQ);
   release(&net.lock);
