@@ -299,6 +299,12 @@ $H/fuzz/fuzz_%: $H/fuzz/obj/fuzz/fuzz_%.o $(patsubst $B/$L/%,$H/fuzz/obj/%,$(LWI
 $(HSTESTS): $(HSOBJS)
 $H/fuzz/fuzz_stack: $(FSOBJS)
 
+# libnet on a tap device, against Linux's own stack (pcap-tests/test_libnet_tap.py).
+$H/$L/test/tapecho: $H/$L/test/tapecho.o $H/$L/tap.o $(HSOBJS) $(HLOBJS)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
+
+host-tap: $H/$L/test/tapecho
+
 # Run every test binary; each ends with "name: N passed, N failed".
 # A binary that dies before that line (a sanitizer report) counts as one failure.
 host-test: $(HTESTS)
