@@ -115,6 +115,8 @@ int             either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
 int             either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 void            procdump(void);
 int             procinfo(uint64 addr, int n);
+void            ptchanged(void);
+void            loadpt(pagetable_t pt, uint64 gen);
 
 // swtch.S
 void            swtch(struct context*, struct context*);
@@ -174,6 +176,8 @@ void            kvminit(void);
 void            kvminithart(void);
 void            kvmshare(pagetable_t);
 void            kvmunshare(pagetable_t);
+int             kvmisshared(int l2index);
+void            uvmfreekeeproot(pagetable_t, uint64);
 void            kvmmap(pagetable_t, uint64, uint64, uint64, int);
 int             mappages(pagetable_t, uint64, uint64, uint64, int);
 pagetable_t     uvmcreate(void);

@@ -174,8 +174,10 @@ kexec(char *path, char **argv)
   p->trapframe->epc = elf.entry;
   p->trapframe->sp = sp;
   // we run on the old table: move to the new one before freeing it.
-  w_satp(MAKE_SATP(p->pagetable));
-  sfence_vma();
+  push_off();
+  p->ptgen++;
+  loadpt(p->pagetable, p->ptgen);
+  pop_off();
   proc_freepagetable(oldpagetable, oldsz);
 
   return argc;

@@ -202,6 +202,8 @@ netchan_open(void)
     c->proc = 0;
     return -ENOMEM;
   }
+  sfence_vma();
+  ptchanged();
   if((f = filealloc()) == 0 || (fd = fdalloc(f)) < 0){
     if(f)
       fileclose(f);  // not FD_NETCHAN yet: closes nothing else
@@ -257,6 +259,7 @@ netchan_release(struct proc *p)
 
   uvmunmap(p->pagetable, NC_VA, NC_SIZE / PGSIZE, 0);
   sfence_vma();   // p may be running on this table: drop the old translations
+  ptchanged();
   freepages(c);   // pages still in flight are freed by netchan_txdone
   p->netchan = 0;
   acquire(&netlock);
@@ -317,6 +320,7 @@ flip(struct netchan *c, int b, char *page)
     panic("netchan flip");
   *pte = PA2PTE(page) | PTE_V | PTE_R | PTE_W | PTE_U;
   sfence_vma_page(bufva(b));
+  ptchanged();   // other harts that ran us must flush before they do again
   c->page[b] = page;
   return old;
 }

@@ -16,6 +16,10 @@
 struct cpu cpus[NCPU];
 extern pagetable_t kernel_pagetable;
 
+// Guards every cpu's pagetable and rootdead: which page tables harts
+// have in satp, so that none is freed while loaded.
+struct spinlock ptlock;
+
 struct proc proc[NPROC];
 
 struct proc *initproc;
@@ -54,6 +58,7 @@ procinit(void)
   struct proc *p;
 
   initlock(&pid_lock, "nextpid");
+  initlock(&ptlock, "ptlock");
   initlock(&wait_lock, "wait_lock");
   for(p = proc; p < &proc[NPROC]; p++) {
     initlock(&p->lock, "proc");
@@ -186,14 +191,76 @@ proc_pagetable(struct proc *p)
   return pagetable;
 }
 
+// Free a page table's root page, or, if some hart still has it in satp
+// (the scheduler switches lazily), leave that to its next switch.
+static void
+rootfree(pagetable_t pt)
+{
+  int loaded = 0;
+
+  acquire(&ptlock);
+  for(struct cpu *c = cpus; c < &cpus[NCPU]; c++)
+    if(c->pagetable == pt){
+      c->rootdead = 1;
+      loaded = 1;
+    }
+  release(&ptlock);
+  if(!loaded){
+    kvmunshare(pt);
+    kfree(pt);
+  }
+}
+
 // Free a process's page table and the user memory it maps.
 void
 proc_freepagetable(pagetable_t pagetable, uint64 sz)
 {
   uvmunmap(pagetable, TRAMPOLINE, 1, 0);
   uvmunmap(pagetable, TRAPFRAME, 1, 0);
-  kvmunshare(pagetable);
-  uvmfree(pagetable, sz);
+  uvmfreekeeproot(pagetable, sz);
+  rootfree(pagetable);
+}
+
+// Put pt in this hart's satp and flush, noting gen (its owner's ptgen)
+// as seen; free the old table's root if its process died meanwhile.
+// Interrupts must be off.
+void
+loadpt(pagetable_t pt, uint64 gen)
+{
+  struct cpu *c = mycpu();
+  pagetable_t old;
+  int dead;
+
+  acquire(&ptlock);
+  old = c->pagetable;
+  dead = c->rootdead && old != pt;
+  c->pagetable = pt;
+  c->ptgen = gen;
+  c->rootdead = 0;
+  w_satp(MAKE_SATP(pt));
+  sfence_vma();
+  // several harts may hold the dead root: the last to let go frees it.
+  for(struct cpu *o = cpus; dead && o < &cpus[NCPU]; o++)
+    if(o->pagetable == old)
+      dead = 0;
+  release(&ptlock);
+  if(dead){
+    kvmunshare(old);
+    kfree(old);
+  }
+}
+
+// The running process changed its own page table and flushed this
+// hart's TLB of what changed: other harts must flush before running it.
+void
+ptchanged(void)
+{
+  struct proc *p = myproc();
+
+  push_off();
+  p->ptgen++;
+  mycpu()->ptgen = p->ptgen;
+  pop_off();
 }
 
 // The first process. It has no memory yet: its first run (forkret)
@@ -235,6 +302,7 @@ growproc(int n)
   p->sz = sz;
   // we run on this page table: no stale translation may outlive a change.
   sfence_vma();
+  ptchanged();
   return 0;
 }
 
@@ -420,21 +488,26 @@ scheduler(void)
         p->state = RUNNING;
         c->proc = p;
         // the process runs, in user and kernel mode alike, on its own
-        // page table (the kernel is mapped into it).
-        w_satp(MAKE_SATP(p->pagetable));
-        sfence_vma();
+        // page table (the kernel is mapped into it). Loading it flushes
+        // the TLB, which under TCG is most of a switch's cost, so a hart
+        // keeps the last table (idle, the scheduler needs only the
+        // kernel's shared entries) and reloads only for another table,
+        // or for one its owner changed elsewhere.
+        if(c->pagetable != p->pagetable || c->ptgen != p->ptgen)
+          loadpt(p->pagetable, p->ptgen);
         swtch(&c->context, &p->context);
 
-        // the process is done running for now. Back to the kernel's
-        // table before p->lock goes: once it is free, p's table may be.
-        w_satp(MAKE_SATP(kernel_pagetable));
-        sfence_vma();
+        // the process is done running for now.
         c->proc = 0;
         found = 1;
       }
       release(&p->lock);
     }
     if(found == 0) {
+      // idle on a dead process's table: let its root go now, or a
+      // count of free pages would miss it until this hart's next switch.
+      if(c->rootdead)
+        loadpt(kernel_pagetable, 0);
       // nothing to run: wait for an interrupt.
       intr_on();
       asm volatile("wfi");

@@ -14,6 +14,9 @@ struct cpu {
   struct context context;     // swtch() here to enter scheduler()
   int noff;                   // depth of push_off() nesting
   int intena;                 // were interrupts enabled before push_off()?
+  pagetable_t pagetable;      // the page table in satp (ptlock)
+  uint64 ptgen;               // its owner's ptgen when loaded or last flushed here
+  int rootdead;               // pagetable's process is gone: free its root on the next switch (ptlock)
 };
 
 extern struct cpu cpus[NCPU];
@@ -82,6 +85,7 @@ struct proc {
   uint64 sz;                   // size of process memory (bytes)
   uint64 stackbase;            // lowest address of the user stack (guard page just below)
   pagetable_t pagetable;       // user page table
+  uint64 ptgen;                // bumped by every change to pagetable (ptchanged())
   struct trapframe *trapframe; // data page for trampoline.S
   struct context context;      // swtch() here to run process
   struct file *ofile[NOFILE];  // open files

@@ -54,6 +54,15 @@ kvmshare(pagetable_t pt)
     pt[kshared[i]] = kernel_pagetable[kshared[i]];
 }
 
+int
+kvmisshared(int l2index)
+{
+  for(int i = 0; i < NELEM(kshared); i++)
+    if(kshared[i] == l2index)
+      return 1;
+  return 0;
+}
+
 // Take the kernel's entries out again, before the table is freed.
 void
 kvmunshare(pagetable_t pt)
@@ -71,6 +80,7 @@ kvminithart()
   w_satp(MAKE_SATP(kernel_pagetable));
   // flush stale entries from the TLB.
   sfence_vma();
+  mycpu()->pagetable = kernel_pagetable;
 }
 
 // The address of the PTE for virtual address va, creating page-table
@@ -245,6 +255,25 @@ uvmfree(pagetable_t pagetable, uint64 sz)
   if(sz > 0)
     uvmunmap(pagetable, 0, PGROUNDUP(sz)/PGSIZE, 1);
   freewalk(pagetable);
+}
+
+// Free a process's user memory and page-table pages, all but the root,
+// which keeps the kernel's shared entries (and no others): a hart may
+// still have it in satp (proc.c rootfree).
+void
+uvmfreekeeproot(pagetable_t pagetable, uint64 sz)
+{
+  if(sz > 0)
+    uvmunmap(pagetable, 0, PGROUNDUP(sz)/PGSIZE, 1);
+  for(int i = 0; i < 512; i++){
+    pte_t pte = pagetable[i];
+    if(!(pte & PTE_V) || kvmisshared(i))
+      continue;
+    if(pte & (PTE_R|PTE_W|PTE_X))
+      panic("uvmfreekeeproot: leaf");
+    freewalk((pagetable_t)PTE2PA(pte));
+    pagetable[i] = 0;
+  }
 }
 
 // Copy a parent's memory, holes and all, into a child's page table.
