@@ -1,11 +1,23 @@
 // The few string and memory functions the kernel needs.
 #include "types.h"
 
+// A word at a time when aligned: every page kalloc hands out is filled,
+// and under TCG a byte loop over 4 KiB costs microseconds per page.
 void*
 memset(void *dst, int c, uint n)
 {
   char *d = dst;
-  for(uint i = 0; i < n; i++)
+  uint i = 0;
+
+  if(((uint64)d & 7) == 0){
+    uint64 w = (uchar)c;
+    w |= w << 8;
+    w |= w << 16;
+    w |= w << 32;
+    for(; i + 8 <= n; i += 8)
+      *(uint64*)(d + i) = w;
+  }
+  for(; i < n; i++)
     d[i] = c;
   return dst;
 }
