@@ -26,12 +26,16 @@ static struct arpq {
   uint8_t *pkt;        // an IPv4 packet, header first (malloc)
 } queue[ARP_QMAX];
 
+static struct arpent *lasthit;   // most lookups are for the last neighbour again
+
 static struct arpent *
 find(uint32_t ip)
 {
+  if(lasthit && lasthit->state != A_FREE && lasthit->ip == ip)
+    return lasthit;
   for(struct arpent *a = cache; a < &cache[ARP_NENTRY]; a++)
     if(a->state != A_FREE && a->ip == ip)
-      return a;
+      return lasthit = a;
   return 0;
 }
 
@@ -120,6 +124,7 @@ arpsend(int op, const uint8_t *ethdst, const uint8_t *tha, uint32_t tpa)
 }
 
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static int asking;   // some entry may be A_PENDING (cleared when the timer finds none)
 static const uint8_t zero[6];
 
 int
@@ -135,6 +140,7 @@ arp_request(uint32_t ip)
   }
   a->tries++;
   a->retry = ln_now_ms() + ARP_RETRY_MS;
+  asking = 1;
   LNSTAT(arp_req_tx);
   return arpsend(ARP_REQUEST, bcast, zero, ip);
 }
@@ -235,7 +241,11 @@ giveup(uint32_t ip)
 void
 arp_timer(uint64_t now)
 {
+  int pending = 0;
+
   for(struct arpent *a = cache; a < &cache[ARP_NENTRY]; a++){
+    if(a->state == A_PENDING)
+      pending = 1;
     if(a->state == A_OK && a->expire <= now)
       a->state = A_FREE;
     if(a->state != A_PENDING || a->retry > now)
@@ -247,16 +257,26 @@ arp_timer(uint64_t now)
       arp_request(a->ip);
     }
   }
+  asking = pending;
 }
 
+// The earliest retry. Every turn of the event loop asks, so the common
+// answer (nothing pending) does not walk the table.
 uint64_t
 arp_nexttimer(void)
 {
   uint64_t t = ~0ULL;
+  int pending = 0;
 
+  for(struct arpq *q = queue; q < &queue[ARP_QMAX] && !pending; q++)
+    pending = q->used;
+  if(!pending && !asking)
+    return t;
   for(struct arpent *a = cache; a < &cache[ARP_NENTRY]; a++)
     if(a->state == A_PENDING && a->retry < t)
       t = a->retry;
+  if(t == ~0ULL)
+    asking = 0;
   return t;
 }
 
