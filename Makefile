@@ -126,6 +126,13 @@ $B/$A/%.o: $A/%.S | toolcheck
 	@mkdir -p $(@D)
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
+# The in-guest test programs (usertests, nettests, libnettests) share
+# testlib: the failure helpers and the runner.
+TESTPROGS = $B/$A/_usertests $B/$A/_nettests $B/$A/_libnettests
+$(TESTPROGS): $B/$A/_%: $B/$A/%.o $B/$A/testlib.o $B/$L/libnet.a $(ULIB) $A/user.ld
+	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$A/testlib.o $B/$L/libnet.a $(ULIB)
+	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
+
 # The file system gets programs without debug information (it would not
 # fit); build/apps/name.debug keeps it for gdb.
 $B/$A/_%: $B/$A/%.o $B/$L/libnet.a $(ULIB) $A/user.ld

@@ -11,25 +11,13 @@
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/socket.h"
+#include "apps/testlib.h"
 
-#define TESTLIMIT 60        // seconds a test may run before it is killed
 #define PORTBASE 7100       // each test uses its own ports from here
-
-struct test {
-  void (*fn)(char *);
-  char *name;
-};
 
 static struct sockaddr_in ouraddr;   // our address, port 0
 
 // --- helpers ------------------------------------------------------------
-
-static void
-fail(char *s, char *msg)
-{
-  printf("%s: %s\n", s, msg);
-  exit(1);
-}
 
 // A socket call's result: -1 with errno on failure.
 static int
@@ -44,7 +32,7 @@ ok(char *s, char *what, int r)
 
 // A socket call that must fail with errno err.
 static void
-wanterr(char *s, char *what, int r, int err)
+wanterrno(char *s, char *what, int r, int err)
 {
   if(r >= 0){
     printf("%s: %s returned %d, wanted -1 (%s)\n", s, what, r, strerror(err));
@@ -54,18 +42,6 @@ wanterr(char *s, char *what, int r, int err)
     printf("%s: %s failed with %s, wanted %s\n", s, what, strerror(errno), strerror(err));
     exit(1);
   }
-}
-
-static int
-xfork(char *s)
-{
-  int pid = fork();
-
-  if(pid < 0){
-    printf("%s: fork returned %d (%s)\n", s, pid, strerror(-pid));
-    exit(1);
-  }
-  return pid;
 }
 
 static void
@@ -81,12 +57,6 @@ wantexit0(char *s, char *who, int pid)
     printf("%s: %s exited with status %d\n", s, who, st);
     exit(1);
   }
-}
-
-static int
-msince(uint64 t0)
-{
-  return (clock() - t0) / 1000;
 }
 
 // One byte through a pipe: "ready", "go".
@@ -230,10 +200,10 @@ connrefused(char *s)
   ok(s, "connect", connect(fd, (struct sockaddr *)&a, sizeof(a)));
   settimeo(s, fd, 3000);
   ok(s, "send", send(fd, "anyone?", 7, 0));
-  wanterr(s, "recv after port unreachable", recv(fd, buf, sizeof(buf), 0), ECONNREFUSED);
+  wanterrno(s, "recv after port unreachable", recv(fd, buf, sizeof(buf), 0), ECONNREFUSED);
   // the error is reported once.
   settimeo(s, fd, 200);
-  wanterr(s, "second recv", recv(fd, buf, sizeof(buf), 0), EAGAIN);
+  wanterrno(s, "second recv", recv(fd, buf, sizeof(buf), 0), EAGAIN);
   close(fd);
 }
 
@@ -248,7 +218,7 @@ rcvtimeo(char *s)
   fd = udpbound(s, PORTBASE + 20);
   settimeo(s, fd, 300);
   t0 = clock();
-  wanterr(s, "recv with SO_RCVTIMEO 300 ms", recv(fd, buf, sizeof(buf), 0), EAGAIN);
+  wanterrno(s, "recv with SO_RCVTIMEO 300 ms", recv(fd, buf, sizeof(buf), 0), EAGAIN);
   ms = msince(t0);
   if(ms < 280 || ms > 2000){
     printf("%s: recv timed out after %d ms, wanted 300\n", s, ms);
@@ -267,11 +237,11 @@ nonblock(char *s)
 
   fd = udpbound(s, PORTBASE + 30);
   t0 = clock();
-  wanterr(s, "recv MSG_DONTWAIT", recv(fd, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+  wanterrno(s, "recv MSG_DONTWAIT", recv(fd, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
   ok(s, "fcntl F_SETFL O_NONBLOCK", fcntl(fd, F_SETFL, O_NONBLOCK));
   if(fcntl(fd, F_GETFL, 0) != O_NONBLOCK)
     fail(s, "F_GETFL does not show O_NONBLOCK");
-  wanterr(s, "recv O_NONBLOCK", recv(fd, buf, sizeof(buf), 0), EAGAIN);
+  wanterrno(s, "recv O_NONBLOCK", recv(fd, buf, sizeof(buf), 0), EAGAIN);
   if(msince(t0) > 500){
     printf("%s: non-blocking calls took %d ms\n", s, msince(t0));
     exit(1);
@@ -361,7 +331,7 @@ addrinuse(char *s)
   a.sin_family = AF_INET;
   a.sin_port = htons(PORTBASE + 50);
   fd = ok(s, "socket", socket(AF_INET, SOCK_DGRAM, 0));
-  wanterr(s, "bind to a port another process holds", bind(fd, (struct sockaddr *)&a, sizeof(a)),
+  wanterrno(s, "bind to a port another process holds", bind(fd, (struct sockaddr *)&a, sizeof(a)),
           EADDRINUSE);
   tell(done[1]);
   wantexit0(s, "holder", pid);
@@ -372,63 +342,23 @@ addrinuse(char *s)
 // --- the runner ----------------------------------------------------------
 
 struct test tests[] = {
-  {udpecho, "udpecho"},
-  {pingself, "pingself"},
-  {connrefused, "connrefused"},
-  {rcvtimeo, "rcvtimeo"},
-  {nonblock, "nonblock"},
-  {pollmix, "pollmix"},
-  {addrinuse, "addrinuse"},
-  {0, 0},
+  {udpecho, "udpecho", QUICK},
+  {pingself, "pingself", QUICK},
+  {connrefused, "connrefused", QUICK},
+  {rcvtimeo, "rcvtimeo", QUICK},
+  {nonblock, "nonblock", QUICK},
+  {pollmix, "pollmix", QUICK},
+  {addrinuse, "addrinuse", QUICK},
+  {0, 0, 0},
 };
 
-// Run one test in a child, with a watchdog that kills it after
-// TESTLIMIT seconds. Returns 0 if it passed.
-static int
-run(struct test *t)
-{
-  int pid, dog, w, st, xstatus = -1, done = 0, timedout = 0;
-  uint64 t0 = clock();
-
-  pid = fork();
-  if(pid < 0){
-    printf("libnettests: fork for %s returned %d\n", t->name, pid);
-    return -1;
-  }
-  if(pid == 0){
-    t->fn(t->name);
-    exit(0);
-  }
-  dog = fork();
-  if(dog == 0){
-    sleep(TESTLIMIT * 1000);
-    kill(pid);
-    exit(0);
-  }
-  while((w = wait(&st)) >= 0){
-    if(w == pid){
-      xstatus = st;
-      done = 1;
-      if(dog > 0)
-        kill(dog);
-    } else if(w == dog && !done){
-      timedout = 1;
-    }
-  }
-  if(timedout)
-    printf("libnettests: %s still running after %d s, killed\n", t->name, TESTLIMIT);
-  printf("test %s: %s (%d ms)\n", t->name, xstatus == 0 ? "OK" : "FAILED", msince(t0));
-  return xstatus == 0 ? 0 : -1;
-}
-
 // libnettests: test libnet's sockets between processes
-// usage: libnettests [name ...]
+// usage: libnettests [-q | -a] [name ...]
 int
 main(int argc, char *argv[])
 {
-  struct test *t;
   uint32 ip;
-  int fails = 0, i, r;
+  int r;
 
   if((r = getipaddr(&ip, 0, 0)) < 0){
     printf("libnettests: getipaddr: %s\n", strerror(-r));
@@ -437,30 +367,5 @@ main(int argc, char *argv[])
   memset(&ouraddr, 0, sizeof(ouraddr));
   ouraddr.sin_family = AF_INET;
   ouraddr.sin_addr.s_addr = htonl(ip);
-  for(i = 1; i < argc; i++){
-    for(t = tests; t->name; t++)
-      if(strcmp(t->name, argv[i]) == 0)
-        break;
-    if(t->name == 0){
-      fprintf(2, "usage: libnettests [name ...]\nno test named %s\n", argv[i]);
-      exit(1);
-    }
-  }
-  for(t = tests; t->name; t++){
-    if(argc > 1){
-      for(i = 1; i < argc; i++)
-        if(strcmp(t->name, argv[i]) == 0)
-          break;
-      if(i == argc)
-        continue;
-    }
-    if(run(t) != 0)
-      fails++;
-  }
-  if(fails){
-    printf("SOME TESTS FAILED\n");
-    exit(1);
-  }
-  printf("ALL TESTS PASSED\n");
-  exit(0);
+  testmain("libnettests", tests, argc, argv);
 }

@@ -10,20 +10,11 @@
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/chan.h"
+#include "apps/testlib.h"
 
-#define TESTLIMIT 120       // seconds a test may run before it is killed
 #define MASK      (NC_NSLOTS - 1)
 #define HDRS      42        // Ethernet 14 + IPv4 20 + UDP 8
 
-enum { QUICK, SLOW };
-
-struct test {
-  void (*fn)(char *);
-  char *name;
-  int kind;
-};
-
-static int testarg = -1;        // number after a test name on the command line
 static struct chan ch;          // this process's channel, once opened
 static uint32 ourip;            // host order, as getipaddr gives it
 static uint8 frame[NC_FRAMEMAX];   // scratch frames; each test has its own copy
@@ -41,61 +32,6 @@ static const char *statname[] = {
 // --- helpers ------------------------------------------------------------
 
 static void
-fail(char *s, char *msg)
-{
-  printf("%s: %s\n", s, msg);
-  exit(1);
-}
-
-static void
-want(char *s, char *what, long got, long wanted)
-{
-  if(got == wanted)
-    return;
-  if(got < 0 && got > -4096)
-    printf("%s: %s returned %ld (%s), wanted %ld\n", s, what, got, strerror(-got), wanted);
-  else
-    printf("%s: %s returned %ld, wanted %ld\n", s, what, got, wanted);
-  exit(1);
-}
-
-static long
-wantok(char *s, char *what, long got)
-{
-  if(got < 0){
-    printf("%s: %s returned %ld (%s), wanted success\n", s, what, got, strerror(-got));
-    exit(1);
-  }
-  return got;
-}
-
-static int
-xfork(char *s)
-{
-  int pid = fork();
-
-  if(pid < 0){
-    printf("%s: fork returned %d (%s)\n", s, pid, strerror(-pid));
-    exit(1);
-  }
-  return pid;
-}
-
-// Wait for the one child pid; returns its exit status.
-static int
-waitst(char *s, int pid)
-{
-  int st = 0, w;
-
-  w = wait(&st);
-  if(w != pid){
-    printf("%s: wait returned %d, wanted pid %d\n", s, w, pid);
-    exit(1);
-  }
-  return st;
-}
-
-static void
 wantexit0(char *s, char *who, int pid)
 {
   int st = waitst(s, pid);
@@ -104,12 +40,6 @@ wantexit0(char *s, char *who, int pid)
     printf("%s: %s exited with status %d\n", s, who, st);
     exit(1);
   }
-}
-
-static int
-msince(uint64 t0)
-{
-  return (clock() - t0) / 1000;
 }
 
 // One byte through a pipe: "ready", "go".
@@ -1278,105 +1208,12 @@ struct test tests[] = {
   {0, 0, 0},
 };
 
-// Run one test in a child, with a watchdog that kills it after
-// TESTLIMIT seconds. Returns 0 if it passed.
-static int
-run(struct test *t)
-{
-  int pid, dog, w, st, xstatus = -1, done = 0, timedout = 0;
-  uint64 t0 = clock();
-
-  pid = fork();
-  if(pid < 0){
-    printf("nettests: fork for %s returned %d\n", t->name, pid);
-    return -1;
-  }
-  if(pid == 0){
-    t->fn(t->name);
-    exit(0);
-  }
-  dog = fork();
-  if(dog == 0){
-    sleep(TESTLIMIT * 1000);
-    kill(pid);
-    exit(0);
-  }
-  while((w = wait(&st)) >= 0){
-    if(w == pid){
-      xstatus = st;
-      done = 1;
-      if(dog > 0)
-        kill(dog);
-    } else if(w == dog && !done){
-      timedout = 1;
-    }
-  }
-  if(timedout)
-    printf("nettests: %s still running after %d s, killed\n", t->name, TESTLIMIT);
-  else if(xstatus != 0 && xstatus != 1)
-    printf("nettests: %s exited with status %d\n", t->name, xstatus);
-  printf("test %s: %s (%d ms)\n", t->name, xstatus == 0 ? "OK" : "FAILED", msince(t0));
-  return xstatus == 0 ? 0 : -1;
-}
-
-static struct test*
-lookup(char *name)
-{
-  for(struct test *t = tests; t->name; t++)
-    if(strcmp(t->name, name) == 0)
-      return t;
-  return 0;
-}
-
-// nettests: test the network channel
+// nettests: the network channel's tests, each in a child of its own.
 // usage: nettests [-q | -a] [name [N] ...]
-// Runs the quick tests (default), all (-a), or the named ones; a number
-// after a name is its argument (opencycles: cycles; hostile: garbage
-// rounds).
+// A number after a name is its argument (opencycles: cycles; hostile:
+// garbage rounds).
 int
 main(int argc, char *argv[])
 {
-  struct test *t;
-  int all = 0, named = 0, fails = 0, free0, free1, i;
-
-  free0 = freemem();
-  for(i = 1; i < argc; i++){
-    if(strcmp(argv[i], "-q") == 0)
-      all = 0;
-    else if(strcmp(argv[i], "-a") == 0)
-      all = 1;
-    else if((t = lookup(argv[i])) != 0){
-      named = 1;
-      testarg = -1;
-      if(i + 1 < argc && isdigit(argv[i + 1][0]))
-        testarg = atoi(argv[++i]);
-      if(run(t) != 0)
-        fails++;
-    } else {
-      fprintf(2, "usage: nettests [-q | -a] [name [N] ...]\nno test named %s\n", argv[i]);
-      exit(1);
-    }
-  }
-  if(!named)
-    for(t = tests; t->name; t++)
-      if(t->kind == QUICK || all)
-        if(run(t) != 0)
-          fails++;
-  // a channel's pages may wait a moment for the device to let go.
-  free1 = freemem();
-  for(i = 0; i < 40 && free1 < free0; i++){
-    sleep(50);
-    free1 = freemem();
-  }
-  printf("free pages: %d before, %d after\n", free0, free1);
-  if(free1 < free0){
-    printf("nettests: %d pages lost\n", free0 - free1);
-    fails++;
-  }
-  if(fails){
-    printf("SOME TESTS FAILED\n");
-    exit(1);
-  }
-  printf("ALL TESTS PASSED\n");
-  exit(0);
+  testmain("nettests", tests, argc, argv);
 }

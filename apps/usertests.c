@@ -10,22 +10,13 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "apps/user.h"
+#include "apps/testlib.h"
 
 #define PGSIZE      4096     // riscv.h is kernel-only; the page size is not
-#define TESTLIMIT   120      // seconds a test may run before it is killed
 #define CRASHSZ     3072     // one write() that fits one log transaction (file.c splits larger
                              // writes, and a crash may tear them at those boundaries, as in xv6)
 #define BIG         (64*1024)
 
-enum { QUICK, SLOW, BYNAME };  // BYNAME: crash tests that power the machine off
-
-struct test {
-  void (*fn)(char *);
-  char *name;
-  int kind;
-};
-
-static int testarg = -1;    // number after a test name on the command line
 static char buf[BIG];       // scratch; each test has its own copy after fork
 static char buf2[BIG];
 static struct procinfo pinfo[NPROC];
@@ -50,77 +41,6 @@ static uint64 badaddrs[] = {
 
 // --- helpers ------------------------------------------------------------
 
-static void
-fail(char *s, char *msg)
-{
-  printf("%s: %s\n", s, msg);
-  exit(1);
-}
-
-// Fail the test unless got == wanted; negative results are shown with
-// their errno name so a failure line says why.
-static void
-want(char *s, char *what, long got, long wanted)
-{
-  if(got == wanted)
-    return;
-  if(got < 0 && got > -4096)
-    printf("%s: %s returned %ld (%s), wanted %ld\n", s, what, got, strerror(-got), wanted);
-  else
-    printf("%s: %s returned %ld, wanted %ld\n", s, what, got, wanted);
-  exit(1);
-}
-
-// Fail unless got is a success (>= 0).
-static long
-wantok(char *s, char *what, long got)
-{
-  if(got < 0){
-    printf("%s: %s returned %ld (%s), wanted success\n", s, what, got, strerror(-got));
-    exit(1);
-  }
-  return got;
-}
-
-// Fail unless got is an error (< 0); for calls whose exact code the
-// kernel's contract leaves open.
-static void
-wanterr(char *s, char *what, long got)
-{
-  if(got >= 0){
-    printf("%s: %s returned %ld, wanted an error\n", s, what, got);
-    exit(1);
-  }
-}
-
-static int
-xfork(char *s)
-{
-  int pid;
-
-  pid = fork();
-  if(pid < 0){
-    printf("%s: fork returned %d (%s)\n", s, pid, strerror(-pid));
-    exit(1);
-  }
-  return pid;
-}
-
-// Wait for the one child pid and return its exit status.
-static int
-waitst(char *s, int pid)
-{
-  int st, w;
-
-  st = 0;
-  w = wait(&st);
-  if(w != pid){
-    printf("%s: wait returned %d, wanted pid %d\n", s, w, pid);
-    exit(1);
-  }
-  return st;
-}
-
 // A child that ran off the rails must have been killed, not exited 0.
 static void
 wantkilled(char *s, char *what, int pid)
@@ -138,12 +58,6 @@ static void
 xpipe(char *s, int *p)
 {
   wantok(s, "pipe", pipe(p));
-}
-
-static int
-msince(uint64 t0)
-{
-  return (clock() - t0) / 1000;
 }
 
 static int
@@ -1877,111 +1791,11 @@ struct test tests[] = {
   {0, 0, 0},
 };
 
-// Run one test in a child, with a watchdog child that kills it after
-// TESTLIMIT seconds. Returns 0 if the test passed.
-static int
-run(struct test *t)
-{
-  int pid, dog, w, st, xstatus, done, timedout;
-
-  pid = fork();
-  if(pid < 0){
-    printf("usertests: fork for %s returned %d\n", t->name, pid);
-    return -1;
-  }
-  if(pid == 0){
-    t->fn(t->name);
-    exit(0);
-  }
-  dog = fork();
-  if(dog == 0){
-    sleep(TESTLIMIT * 1000);
-    kill(pid);
-    exit(0);
-  }
-  xstatus = -1;
-  done = timedout = 0;
-  while((w = wait(&st)) >= 0){
-    if(w == pid){
-      xstatus = st;
-      done = 1;
-      if(dog > 0)
-        kill(dog);
-    } else if(w == dog && !done){
-      timedout = 1;
-    }
-  }
-  if(timedout)
-    printf("usertests: %s still running after %d s, killed\n", t->name, TESTLIMIT);
-  else if(xstatus != 0 && xstatus != 1)
-    printf("usertests: %s exited with status %d\n", t->name, xstatus);
-  printf("test %s: %s\n", t->name, xstatus == 0 ? "OK" : "FAILED");
-  return xstatus == 0 ? 0 : -1;
-}
-
-static struct test*
-lookup(char *name)
-{
-  struct test *t;
-
-  for(t = tests; t->name; t++)
-    if(strcmp(t->name, name) == 0)
-      return t;
-  return 0;
-}
-
-// usertests [-q | -a] [name [N] ...]
-// Runs the quick tests (default, -q), all but the crash tests (-a), or
-// the named ones; a number after a name is that test's argument
-// (crashwrite's crash point).
+// usertests: the kernel's tests, each in a child of its own.
+// usage: usertests [-q | -a] [name [N] ...]
 int
 main(int argc, char *argv[])
 {
-  struct test *t;
-  int i, all, named, fails, free0, free1;
-
-  all = named = fails = 0;
   runnerpid = getpid();
-  free0 = freemem();
-  for(i = 1; i < argc; i++){
-    if(strcmp(argv[i], "-q") == 0)
-      all = 0;
-    else if(strcmp(argv[i], "-a") == 0)
-      all = 1;
-    else if((t = lookup(argv[i])) != 0){
-      named = 1;
-      testarg = -1;
-      if(i + 1 < argc && isdigit(argv[i + 1][0]))
-        testarg = atoi(argv[++i]);
-      if(run(t) != 0)
-        fails++;
-    } else {
-      fprintf(2, "usage: usertests [-q | -a] [name [N] ...]\nno test named %s\n", argv[i]);
-      exit(1);
-    }
-  }
-  if(!named){
-    for(t = tests; t->name; t++){
-      if(t->kind == QUICK || (all && t->kind == SLOW))
-        if(run(t) != 0)
-          fails++;
-    }
-  }
-  // Orphans of a test are reaped by init; give it a moment.
-  free1 = freemem();
-  for(i = 0; i < 20 && free1 < free0; i++){
-    sleep(50);
-    free1 = freemem();
-  }
-  printf("free pages: %d before, %d after\n", free0, free1);
-  if(free1 < free0){
-    printf("usertests: %d pages lost\n", free0 - free1);
-    fails++;
-  }
-  if(fails){
-    printf("SOME TESTS FAILED\n");
-    exit(1);
-  }
-  printf("ALL TESTS PASSED\n");
-  exit(0);
+  testmain("usertests", tests, argc, argv);
 }
