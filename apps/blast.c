@@ -8,37 +8,11 @@
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/chan.h"
+#include "libnet/wire.h"
 
 #define HDRS 42    // Ethernet 14 + IPv4 20 + UDP 8
 
 static struct chan ch;
-
-static void
-put16(uint8 *p, uint16 v)
-{
-  p[0] = v >> 8;
-  p[1] = v;
-}
-
-static void
-put32(uint8 *p, uint32 v)
-{
-  put16(p, v >> 16);
-  put16(p + 2, v);
-}
-
-// RFC 1071 over an IPv4 header of 20 bytes.
-static uint16
-ipsum(const uint8 *p)
-{
-  uint32 sum = 0;
-
-  for(int i = 0; i < 20; i += 2)
-    sum += (p[i] << 8) | p[i + 1];
-  while(sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return ~sum;
-}
 
 // The headers every frame starts with: len bytes in all.
 static void
@@ -58,7 +32,7 @@ template(uint8 *t, uint32 sip, uint32 dip, int sport, int dport, int len)
   ip[9] = 17;
   put32(ip + 12, sip);
   put32(ip + 16, dip);
-  put16(ip + 10, ipsum(ip));
+  put16(ip + 10, cksum_fold(cksum_add(0, ip, IPV4_HLEN)));
   put16(u, sport);
   put16(u + 2, dport);
   put16(u + 4, len - 34);

@@ -10,6 +10,7 @@
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/chan.h"
+#include "libnet/wire.h"
 #include "apps/testlib.h"
 
 #define MASK      (NC_NSLOTS - 1)
@@ -98,44 +99,6 @@ wantdelta(char *s, char *who, struct nc_stats *a, struct nc_stats *b, int i, lon
   }
 }
 
-static void
-put16(uint8 *p, uint16 v)
-{
-  p[0] = v >> 8;
-  p[1] = v;
-}
-
-static void
-put32(uint8 *p, uint32 v)
-{
-  put16(p, v >> 16);
-  put16(p + 2, v);
-}
-
-static uint16
-get16(const uint8 *p)
-{
-  return (p[0] << 8) | p[1];
-}
-
-static uint32
-sumadd(uint32 sum, const uint8 *p, int len)
-{
-  for(; len > 1; p += 2, len -= 2)
-    sum += get16(p);
-  if(len)
-    sum += p[0] << 8;
-  return sum;
-}
-
-static uint16
-sumfold(uint32 sum)
-{
-  while(sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return ~sum;
-}
-
 // Write into f an Ethernet + IPv4 + UDP frame from our MAC and address
 // and port sport to dip:dport at MAC dmac (0: ours), with IPv4 id id
 // and a payload of plen bytes of the pattern seeded by id. Checksums
@@ -157,7 +120,7 @@ udpframe(uint8 *f, const uint8 *dmac, uint32 dip, int sport, int dport, int id, 
   ip[9] = 17;
   put32(ip + 12, ourip);
   put32(ip + 16, dip);
-  put16(ip + 10, sumfold(sumadd(0, ip, 20)));
+  put16(ip + 10, cksum_fold(cksum_add(0, ip, 20)));
   put16(u, sport);
   put16(u + 2, dport);
   put16(u + 4, 8 + plen);
@@ -169,7 +132,7 @@ udpframe(uint8 *f, const uint8 *dmac, uint32 dip, int sport, int dport, int id, 
   ph[8] = 0;
   ph[9] = 17;
   put16(ph + 10, 8 + plen);
-  sum = sumfold(sumadd(sumadd(0, ph, 12), u, 8 + plen));
+  sum = cksum_fold(cksum_add(cksum_add(0, ph, 12), u, 8 + plen));
   put16(u + 6, sum ? sum : 0xffff);
   return HDRS + plen;
 }

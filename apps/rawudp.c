@@ -7,11 +7,9 @@
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/chan.h"
+#include "libnet/wire.h"
 
-#define ETH_HLEN 14
-#define IP_HLEN  20
-#define UDP_HLEN 8
-#define HDRS     (ETH_HLEN + IP_HLEN + UDP_HLEN)
+#define HDRS     (ETH_HLEN + IPV4_HLEN + UDP_HLEN)
 
 // QEMU's user networking answers for the gateway with this MAC; over
 // NET=dgram nobody checks it.
@@ -21,58 +19,13 @@ static int hexout;        // -x: print whole payloads in hex
 static int timeout = -1;  // -t: give up after this many ms (-1: never)
 static struct chan ch;
 
-static void
-put16(uint8 *p, uint16 v)
-{
-  p[0] = v >> 8;
-  p[1] = v;
-}
-
-static void
-put32(uint8 *p, uint32 v)
-{
-  put16(p, v >> 16);
-  put16(p + 2, v);
-}
-
-static uint16
-get16(const uint8 *p)
-{
-  return (p[0] << 8) | p[1];
-}
-
-static uint32
-get32(const uint8 *p)
-{
-  return ((uint32)get16(p) << 16) | get16(p + 2);
-}
-
-// RFC 1071: the one's complement sum of 16-bit words, unfolded.
-static uint32
-sumadd(uint32 sum, const uint8 *p, int len)
-{
-  for(; len > 1; p += 2, len -= 2)
-    sum += get16(p);
-  if(len)
-    sum += p[0] << 8;
-  return sum;
-}
-
-static uint16
-sumfold(uint32 sum)
-{
-  while(sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return ~sum;
-}
-
 // Write an Ethernet + IPv4 + UDP frame carrying plen bytes of pay into
 // f (room for HDRS + plen). Returns the frame's length.
 static int
 udpemit(uint8 *f, uint32 sip, uint32 dip, int sport, int dport, const char *pay, int plen)
 {
   static uint16 id;
-  uint8 *ip = f + ETH_HLEN, *u = ip + IP_HLEN, ph[12];
+  uint8 *ip = f + ETH_HLEN, *u = ip + IPV4_HLEN, ph[12];
   uint16 sum;
 
   memmove(f, dmac, 6);
@@ -80,7 +33,7 @@ udpemit(uint8 *f, uint32 sip, uint32 dip, int sport, int dport, const char *pay,
   put16(f + 12, 0x0800);
   ip[0] = 0x45;
   ip[1] = 0;
-  put16(ip + 2, IP_HLEN + UDP_HLEN + plen);
+  put16(ip + 2, IPV4_HLEN + UDP_HLEN + plen);
   put16(ip + 4, ++id);
   put16(ip + 6, 0x4000);   // DF: we never fragment
   ip[8] = 64;
@@ -88,7 +41,7 @@ udpemit(uint8 *f, uint32 sip, uint32 dip, int sport, int dport, const char *pay,
   put16(ip + 10, 0);
   put32(ip + 12, sip);
   put32(ip + 16, dip);
-  put16(ip + 10, sumfold(sumadd(0, ip, IP_HLEN)));
+  put16(ip + 10, cksum_fold(cksum_add(0, ip, IPV4_HLEN)));
 
   put16(u, sport);
   put16(u + 2, dport);
@@ -102,7 +55,7 @@ udpemit(uint8 *f, uint32 sip, uint32 dip, int sport, int dport, const char *pay,
   ph[8] = 0;
   ph[9] = 17;
   put16(ph + 10, UDP_HLEN + plen);
-  sum = sumfold(sumadd(sumadd(0, ph, 12), u, UDP_HLEN + plen));
+  sum = cksum_fold(cksum_add(cksum_add(0, ph, 12), u, UDP_HLEN + plen));
   put16(u + 6, sum ? sum : 0xffff);
   return HDRS + plen;
 }
@@ -154,11 +107,11 @@ show(const uint8 *f, int len, int port)
   const uint8 *ip = f + ETH_HLEN, *u;
   int hl, tot, ulen;
 
-  if(len < ETH_HLEN + IP_HLEN || get16(f + 12) != 0x0800 || (ip[0] >> 4) != 4)
+  if(len < ETH_HLEN + IPV4_HLEN || get16(f + 12) != 0x0800 || (ip[0] >> 4) != 4)
     return 0;
   hl = (ip[0] & 0xf) * 4;
   tot = get16(ip + 2);
-  if(hl < IP_HLEN || ip[9] != 17 || tot > len - ETH_HLEN || tot < hl + UDP_HLEN)
+  if(hl < IPV4_HLEN || ip[9] != 17 || tot > len - ETH_HLEN || tot < hl + UDP_HLEN)
     return 0;
   u = ip + hl;
   ulen = get16(u + 4);
@@ -239,8 +192,8 @@ sendmain(uint32 dip, int dport, const char *msg, int count)
   int sport, r, len, plen = strlen(msg);
   uint8 *b;
 
-  if(plen > NC_MTU - IP_HLEN - UDP_HLEN){
-    fprintf(2, "rawudp: message longer than %d bytes\n", NC_MTU - IP_HLEN - UDP_HLEN);
+  if(plen > NC_MTU - IPV4_HLEN - UDP_HLEN){
+    fprintf(2, "rawudp: message longer than %d bytes\n", NC_MTU - IPV4_HLEN - UDP_HLEN);
     return 1;
   }
   if((sport = chan_claim(&ch, NC_PROTO_UDP, 0)) < 0)
