@@ -47,7 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "pcap-tests"))
-from benchlib import PEER, PEER_BUILD, free_ports, host_line, peer_built, write_section  # noqa: E402
+from benchlib import PEER, PEER_BUILD, free_ports, host_line, peer_built, stop, write_section  # noqa: E402
 from qemu import BUILD, Guest, copy_image  # noqa: E402
 
 HEADING = "Raw frames"
@@ -428,16 +428,7 @@ class Peer:
 
     def close(self):
         if self.child is not None:
-            try:
-                # run.sh execs QEMU, so this PID is QEMU's.
-                if self.child.isalive():
-                    self.child.terminate(force=True)
-                self.child.close(force=True)
-            except Exception:
-                try:
-                    os.kill(self.child.pid, 9)
-                except OSError:
-                    pass
+            stop(self.child)   # run.sh execs QEMU: this PID is QEMU's
             self.child = None
             self.logf.close()
 

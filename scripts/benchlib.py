@@ -68,3 +68,19 @@ def write_section(heading, text):
     os.makedirs(os.path.dirname(PERF), exist_ok=True)
     with open(PERF, "w") as f:
         f.write(new)
+
+
+def stop(child):
+    """Stop a pexpect child (a QEMU we spawned, or run.sh, which execs
+    QEMU) by its PID; safe after it exited."""
+    if child is None:
+        return
+    try:
+        if child.isalive():
+            child.terminate(force=True)
+        child.close(force=True)
+    except Exception:
+        try:
+            os.kill(child.pid, 9)
+        except OSError:
+            pass
