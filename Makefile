@@ -163,7 +163,7 @@ $B/fs.img: $B/mkfs README.md $(UPROGS)
 CPUS ?= 2
 NET ?= user
 FSIMG ?= $B/fs.img
-HOSTFWD ?= hostfwd=tcp::8080-:80
+HOSTFWD ?= hostfwd=tcp:127.0.0.1:8080-:80
 NET_LPORT ?= 20001
 NET_RPORT ?= 20000
 GDBPORT = $(shell expr `id -u` % 5000 + 25000)
