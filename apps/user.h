@@ -40,7 +40,7 @@ char* sbrk(int);
 int sleep(int ms);
 int uptime(void);                         // milliseconds since boot
 int poll(struct pollfd*, int nfds, int timeout_ms);
-uint64 clock(void);                       // monotonic microseconds since boot
+uint64 clock(void);                       // monotonic microseconds since boot (the time CSR, no system call)
 int getprocs(struct procinfo*, int n);
 int freemem(void);                        // free physical pages
 int halt(void);

@@ -40,6 +40,7 @@ start()
   w_mie(r_mie() | MIE_STIE);
   w_menvcfg(r_menvcfg() | (1L << 63));
   w_mcounteren(r_mcounteren() | 2);
+  w_scounteren(2);   // and user mode too: the runtime's clock() reads it directly
   w_stimecmp(r_time() + 10000000 / HZ);
 
   // keep each CPU's hartid in its tp register, for cpuid().

@@ -23,7 +23,7 @@
 #define SYS_mkdir   20   // int mkdir(const char *path)
 #define SYS_close   21   // int close(int fd)
 #define SYS_poll    22   // int poll(struct pollfd *fds, int nfds, int timeout_ms)
-#define SYS_clock   23   // uint64 clock(void): monotonic microseconds since boot
+#define SYS_clock   23   // uint64 clock(void): monotonic microseconds since boot (the runtime reads the time CSR instead)
 #define SYS_getprocs 24  // int getprocs(struct procinfo *pi, int n)
 #define SYS_freemem 25   // int freemem(void): free physical pages
 #define SYS_halt    26   // void halt(void): power the machine off
