@@ -16,6 +16,7 @@
 #define CRASHSZ     3072     // one write() that fits one log transaction (file.c splits larger
                              // writes, and a crash may tear them at those boundaries, as in xv6)
 #define BIG         (64*1024)
+#define FREESLACK   4        // pages other harts may free or take while a test counts
 
 static char buf[BIG];       // scratch; each test has its own copy after fork
 static char buf2[BIG];
@@ -598,13 +599,16 @@ sbrkneg(char *s)
     fail(s, "sbrk(64 pages) failed");
   memset(p, 1, 64 * PGSIZE);
   f1 = freemem();
-  if(f0 - f1 < 64){
+  // freemem() counts the whole machine: another hart may free a dead
+  // process's page-table root meanwhile (proc.c rootfree), so allow a
+  // few pages of background traffic either way.
+  if(f0 - f1 < 64 - FREESLACK){
     printf("%s: sbrk(64 pages) took %d free pages, wanted >= 64\n", s, f0 - f1);
     exit(1);
   }
   want(s, "sbrk(-64 pages)", (long)sbrk(-64 * PGSIZE), (long)(a + 64 * PGSIZE));
   f2 = freemem();
-  if(f2 - f1 < 64){
+  if(f2 - f1 < 64 - FREESLACK){
     printf("%s: sbrk(-64 pages) gave back %d pages, wanted >= 64\n", s, f2 - f1);
     exit(1);
   }
