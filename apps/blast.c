@@ -39,22 +39,6 @@ template(uint8 *t, uint32 sip, uint32 dip, int sport, int dport, int len)
   put16(u + 6, 0);
 }
 
-static uint32
-parseip(const char *s)
-{
-  uint32 a = 0;
-  char *end;
-
-  for(int i = 0; i < 4; i++){
-    long v = strtol(s, &end, 10);
-    if(end == s || v < 0 || v > 255 || (i < 3 && *end != '.') || (i == 3 && *end))
-      return 0;
-    a = (a << 8) | v;
-    s = end + 1;
-  }
-  return a;
-}
-
 // Frames the kernel has dealt with: sent, or refused for a slot's sake.
 static uint64
 txdone(struct nc_stats *st)
@@ -119,7 +103,8 @@ main(int argc, char *argv[])
   n = atoi(argv[0]);
   len = atoi(argv[1]);
   if(argc == 4){
-    dip = parseip(argv[2]);
+    if(!ip_aton(argv[2], &dip))
+      dip = 0;
     dport = atoi(argv[3]);
   }
   if(n <= 0 || len < 60 || len > NC_FRAMEMAX || dip == 0 || dport <= 0 || dport > 65535)

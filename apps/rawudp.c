@@ -60,23 +60,6 @@ udpemit(uint8 *f, uint32 sip, uint32 dip, int sport, int dport, const char *pay,
   return HDRS + plen;
 }
 
-// "A.B.C.D" in host order, or 0 if s is not one.
-static uint32
-parseip(const char *s)
-{
-  uint32 a = 0;
-  char *end;
-
-  for(int i = 0; i < 4; i++){
-    long v = strtol(s, &end, 10);
-    if(end == s || v < 0 || v > 255 || (i < 3 && *end != '.') || (i == 3 && *end))
-      return 0;
-    a = (a << 8) | v;
-    s = end + 1;
-  }
-  return a;
-}
-
 static int
 parsemac(const char *s, uint8 *m)
 {
@@ -286,7 +269,9 @@ main(int argc, char *argv[])
     exit(recvmain(port, n));
   }
   if(strcmp(argv[0], "send") == 0 && (argc == 4 || argc == 5)){
-    uint32 dip = parseip(argv[1]);
+    uint32 dip = 0;
+    if(!ip_aton(argv[1], &dip))
+      dip = 0;
     int dport = atoi(argv[2]), count = argc == 5 ? atoi(argv[4]) : 1;
     if(dip == 0 || dport <= 0 || dport > 65535 || count <= 0)
       usage();
