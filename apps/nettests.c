@@ -1159,6 +1159,66 @@ chanlimit(char *s)
 
 // --- the runner ----------------------------------------------------------
 
+// An ICMP error from us about a datagram sent to dport: time exceeded,
+// reassembly, quoting its IPv4 and UDP headers (RFC 792). Returns the
+// frame's length.
+static int
+icmperrframe(uint8 *f, int dport)
+{
+  static const uint8 gwmac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
+  uint8 *ip = f + 14, *ic = ip + 20, *q = ic + 8, *u = q + 20;
+  uint32 peer = 0x0a000202;
+
+  memset(f, 0, 14 + 20 + 8 + 28);
+  memmove(f, gwmac, 6);
+  memmove(f + 6, ch.info->mac, 6);
+  put16(f + 12, 0x0800);
+  ip[0] = 0x45;
+  put16(ip + 2, 20 + 8 + 28);
+  ip[8] = 64;
+  ip[9] = 1;
+  put32(ip + 12, ourip);
+  put32(ip + 16, peer);
+  put16(ip + 10, cksum_fold(cksum_add(0, ip, 20)));
+  ic[0] = 11;
+  ic[1] = 1;
+  q[0] = 0x45;
+  put16(q + 2, 28);
+  q[8] = 64;
+  q[9] = 17;
+  put32(q + 12, peer);
+  put32(q + 16, ourip);
+  put16(q + 10, cksum_fold(cksum_add(0, q, 20)));
+  put16(u, 5555);
+  put16(u + 2, dport);
+  put16(u + 4, 8);
+  put16(ic + 2, cksum_fold(cksum_add(0, ic, 8 + 28)));
+  return 14 + 20 + 8 + 28;
+}
+
+// A process may send an ICMP error about a datagram sent to a port it
+// holds (its stack times out a reassembly), and about no other port.
+static void
+icmperr(char *s)
+{
+  int len, mine = 7300, other = 7301;
+
+  xopen(s);
+  xclaim(s, NC_PROTO_UDP, mine);
+  xstat(s, ch.fd, &st0);
+  len = icmperrframe(frame, mine);
+  sendframe(s, frame, len);
+  len = icmperrframe(frame, other);
+  sendframe(s, frame, len);
+  len = icmperrframe(frame2, mine);   // again: the last slot pushed stays the kernel's
+  sendframe(s, frame2, len);
+  wantok(s, "netsync", netsync(ch.fd, 100));
+  xstat(s, ch.fd, &st1);
+  wantdelta(s, "channel", &st0, &st1, NC_tx_reject_srcport, 1);
+  wantdelta(s, "channel", &st0, &st1, NC_tx_reject_proto, 0);
+  wantdelta(s, "channel", &st0, &st1, NC_tx_frames, 2);
+}
+
 struct test tests[] = {
   {loopback, "loopback", QUICK},
   {claims, "claims", QUICK},
@@ -1174,6 +1234,7 @@ struct test tests[] = {
   {killsync, "killsync", QUICK},
   {chanlimit, "chanlimit", QUICK},
   {opencycles, "opencycles", QUICK},
+  {icmperr, "icmperr", QUICK},
   {0, 0, 0},
 };
 

@@ -7,8 +7,9 @@
 // interface's address and from a port (or echo identifier) the channel
 // has claimed; an ARP frame must name the interface as its sender. The
 // default responder (netd) may also send ICMP of any kind, since it
-// answers for the host, and TCP resets from ports nobody holds. Nothing
-// else leaves: no other EtherType, no other IP protocol.
+// answers for the host, and TCP resets from ports nobody holds; any
+// channel may send an ICMP error about a datagram sent to its own port.
+// Nothing else leaves: no other EtherType, no other IP protocol.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -41,18 +42,36 @@ checkarp(const uint8 *f, int len, int *hlen)
   return -1;
 }
 
-// May channel c send the ICMP message at ic? Echo requests and replies
-// need the identifier claimed; the default responder may send anything.
+// May channel c send the ICMP message at ic? icmplen bytes of it are in
+// the frame, avail of those in the kernel's copy. Echo requests and
+// replies need the identifier claimed. An error (unreachable, time
+// exceeded, parameter problem) may speak only of a datagram that was
+// addressed to a port c claims: the quoted header and the quoted
+// destination port are then checked too, and *hlen grows to cover them
+// (RFC 792: the original IP header and at least 8 bytes of its data).
+// The default responder may send anything.
 static int
-checkicmp(struct netchan *c, const uint8 *ic)
+checkicmp(struct netchan *c, const uint8 *ic, int icmplen, int avail, int *hlen)
 {
-  int type = ic[0];
+  int type = ic[0], qhl;
+  const uint8 *q = ic + 8;
 
   if(netfilt_isdefault(c))
     return -1;
   if(type == ICMP_ECHO || type == ICMP_ECHOREPLY)
     return netfilt_owner(NC_PROTO_ICMP, get16(ic + 4)) == c ? -1 : NC_tx_reject_srcport;
-  return NC_tx_reject_proto;
+  if(type != 3 && type != 11 && type != 12)
+    return NC_tx_reject_proto;
+  if(icmplen < 8 + 20 || avail < 8 + 20 || (q[0] >> 4) != 4)
+    return NC_tx_reject_malformed;
+  qhl = (q[0] & 0xf) * 4;
+  if(qhl < 20 || 8 + qhl + 4 > icmplen || 8 + qhl + 4 > avail)
+    return NC_tx_reject_malformed;
+  if((q[9] != NC_PROTO_UDP && q[9] != NC_PROTO_TCP) || get32(q + 16) != netif.ip ||
+     netfilt_owner(q[9], get16(q + qhl + 2)) != c)
+    return NC_tx_reject_srcport;
+  *hlen += qhl + 4;
+  return -1;
 }
 
 // Check an IPv4 frame f of len bytes.
@@ -89,8 +108,10 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
   if(tot - hl < l4need)
     return NC_tx_reject_malformed;
   *hlen = ETH_HLEN + hl + l4need;
-  if(proto == NC_PROTO_ICMP)
-    return checkicmp(c, ip + hl);
+  if(proto == NC_PROTO_ICMP){
+    int copied = (len < NC_HDRCOPY - NC_HDRROOM ? len : NC_HDRCOPY - NC_HDRROOM) - ETH_HLEN - hl;
+    return checkicmp(c, ip + hl, tot - hl, copied, hlen);
+  }
   struct netchan *owner = netfilt_owner(proto, get16(ip + hl));
   if(owner == c)
     return -1;
