@@ -37,7 +37,7 @@ seeds["icmp_echo_bcast"] = one(0, eth(dst=BC) / IP(src=GW, dst="10.0.2.255") / I
 seeds["icmp_reply"] = one(0, eth() / IP(src=GW, dst=ME) / ICMP(type=0, id=0x1c46, seq=1) / ping)
 ourudp = IP(src=ME, dst=GW, id=5) / UDP(sport=49152, dport=9) / b"payload!"
 seeds["icmp_unreach"] = one(0, eth() / IP(src=GW, dst=ME) / ICMP(type=3, code=3) / raw(ourudp)[:28])
-ourecho = IP(src=ME, dst="8.8.8.8", ttl=1) / ICMP(type=8, id=0x1c46, seq=2)
+ourecho = IP(src=ME, dst="10.9.0.2", ttl=1) / ICMP(type=8, id=0x1c46, seq=2)
 seeds["icmp_timxceed"] = one(0, eth() / IP(src=GW, dst=ME) / ICMP(type=11, code=0) / raw(ourecho)[:28])
 seeds["icmp_paramprob"] = one(0, eth() / IP(src=GW, dst=ME) / ICMP(type=12, code=0, ptr=20) / raw(ourudp)[:28])
 seeds["udp_port7"] = one(0, eth() / IP(src=GW, dst=ME) / UDP(sport=5000, dport=7) / b"hello")

@@ -19,7 +19,7 @@ frames["icmp_echo"] = bytes(Ether(dst=ME, src=GW)/IP(src="10.0.2.2", dst="10.0.2
 frames["icmp_reply"] = bytes(Ether(dst=GW, src=ME)/IP(src="10.0.2.15", dst="10.0.2.2", id=0x0001, ttl=64)/ICMP(type=0, id=0x1c46, seq=1)/Raw(ping))
 inner = IP(src="10.0.2.2", dst="10.0.2.15", id=0x1111, ttl=64)/UDP(sport=40001, dport=9)/Raw(b"hi")
 frames["icmp_unreach"] = bytes(Ether(dst=GW, src=ME)/IP(src="10.0.2.15", dst="10.0.2.2", id=2, ttl=64)/ICMP(type=3, code=3)/Raw(bytes(inner)[:28]))
-frames["udp_dns"] = bytes(Ether(dst=GW, src=ME)/IP(src="10.0.2.15", dst="10.0.2.3", id=0x0003, ttl=64)/UDP(sport=1234, dport=53)/DNS(id=0xbeef, rd=1, qd=DNSQR(qname="example.com", qtype="A")))
+frames["udp_dns"] = bytes(Ether(dst=GW, src=ME)/IP(src="10.0.2.15", dst="10.0.2.3", id=0x0003, ttl=64)/UDP(sport=1234, dport=53)/DNS(id=0xbeef, rd=1, qd=DNSQR(qname="gateway.lan", qtype="A")))
 frames["udp_odd"] = bytes(Ether(dst=ME, src=GW)/IP(src="10.0.2.2", dst="10.0.2.15", id=0x0004, ttl=64)/UDP(sport=5000, dport=7)/Raw(b"hello"))
 # a Linux SYN: MSS, SACK-permitted, timestamps, NOP, window scale
 frames["tcp_syn"] = bytes(Ether(dst=ME, src=GW)/IP(src="10.0.2.2", dst="10.0.2.15", id=0x9a3e, flags="DF", ttl=64)/
