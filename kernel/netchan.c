@@ -396,7 +396,7 @@ txslot(struct netchan *c, uint32 s)
   struct nc_slot sl = c->tx->slot[s];   // one read of untrusted memory
   // room for the device's 12-byte header first (virtio_net_tx)
   uint8 *hdr = (uint8*)c->hdrcopy[s * NC_HDRCOPY / PGSIZE] + (s * NC_HDRCOPY) % PGSIZE + NC_HDRROOM;
-  int why = -1, hlen, n, r;
+  int why = -1, hlen, r;
 
   c->txbuf[s] = sl.buf;
   c->txflags[s] = 0;
@@ -410,20 +410,19 @@ txslot(struct netchan *c, uint32 s)
     why = NC_tx_reject_badflags;
   else if(sl.len < NC_FRAMEMIN || sl.len > NC_FRAMEMAX)
     why = NC_tx_reject_badlen;
-  if(why < 0){
-    // copy the headers first, then check the copy: the process cannot
-    // change what was checked.
-    n = sl.len < NC_HDRCOPY - NC_HDRROOM ? sl.len : NC_HDRCOPY - NC_HDRROOM;
-    memmove(hdr, c->page[sl.buf], n);
-    why = netguard_tx(c, hdr, sl.len, &hlen);
-  }
+  // Check the frame in place: the page is the process's alone, and the
+  // process is in this system call, so nothing changes it meanwhile.
+  // What goes to the device is a copy of exactly the bytes checked, made
+  // below, so the process cannot change them before the device reads.
+  if(why < 0)
+    why = netguard_tx(c, (uint8*)c->page[sl.buf], sl.len, &hlen);
   if(why >= 0){
     count(c, why, 1);
     c->txflags[s] = NCS_REJECTED;
     return 0;
   }
 
-  if(netfilt_islocal(hdr, sl.len)){
+  if(netfilt_islocal((uint8*)c->page[sl.buf], sl.len)){
     // loopback: the page itself moves to the receiver; the sender's
     // buffer gets a fresh page in its place.
     char *fresh = kalloc();
@@ -445,6 +444,9 @@ txslot(struct netchan *c, uint32 s)
     c->txflags[s] = NCS_REJECTED;
     return 0;
   }
+  if(hlen > NC_HDRCOPY - NC_HDRROOM)
+    panic("txslot: header copy");
+  memmove(hdr, c->page[sl.buf], hlen);
   uint64 cookie = ((uint64)c->gen << 32) | (c->id << 16) | s;
   uint64 paypa = (uint64)c->page[sl.buf] + hlen;
   r = virtio_net_tx(hdr, hlen, paypa, sl.len - hlen, cookie);

@@ -1,8 +1,8 @@
 // Every check on what a process hands the kernel to send, in one place.
 //
-// The frame's headers have already been copied out of the process's
-// buffer (netchan.c), so they cannot change between this check and the
-// device reading them. The rule: a process may send only as itself. The
+// The checks read the process's buffer while the process sits in
+// netsync(); netchan.c then copies exactly the bytes checked for the
+// device to read, so they cannot change between check and transmission. The rule: a process may send only as itself. The
 // source MAC must be the interface's; an IPv4 frame must come from the
 // interface's address and from a port (or echo identifier) the channel
 // has claimed; an ARP frame must name the interface as its sender. The
@@ -122,11 +122,11 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
   return NC_tx_reject_srcport;
 }
 
-// Check the headers f of a frame of len bytes that channel c wants to
-// send; f holds min(len, NC_HDRCOPY - NC_HDRROOM) bytes, and no check reads past
-// 14 + 60 + 8 of them. Returns -1 if the frame may go, with *hlen set to
-// how many leading bytes were checked (the kernel sends those from its
-// copy), else the NC_tx_reject_* counter that says why not. netlock held.
+// Check the headers of the frame f (len bytes) that channel c wants to
+// send. No check reads past the first NC_HDRCOPY - NC_HDRROOM bytes.
+// Returns -1 if the frame may go, with *hlen set to how many leading
+// bytes were checked (the kernel sends those from its copy), else the
+// NC_tx_reject_* counter that says why not. netlock held.
 int
 netguard_tx(struct netchan *c, const uint8 *f, int len, int *hlen)
 {
