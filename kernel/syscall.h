@@ -28,7 +28,6 @@
 #define SYS_freemem 25   // int freemem(void): free physical pages
 #define SYS_halt    26   // void halt(void): power the machine off
 #define SYS_fscrash 27   // int fscrash(int n): power off after the next n disk writes (crash tests)
-#define SYS_nice    28   // reserved
 #define SYS_setipaddr 29 // int setipaddr(uint32 ip, uint32 mask, uint32 gw) 
 #define SYS_getipaddr 30 // int getipaddr(uint32 *ip, uint32 *mask, uint32 *gw)
 #define SYS_netopen   31 // int netopen(int flags): open a network channel (netchan.h)

@@ -306,19 +306,6 @@ uvmcopy(pagetable_t old, pagetable_t new, uint64 sz)
   return -1;
 }
 
-// Take away user access to a page (unused by exec, which leaves the
-// guard page unmapped; kept for callers that map one first).
-void
-uvmclear(pagetable_t pagetable, uint64 va)
-{
-  pte_t *pte;
-
-  pte = walk(pagetable, va, 0);
-  if(pte == 0)
-    panic("uvmclear");
-  *pte &= ~PTE_U;
-}
-
 // The physical page behind user address va if it is mapped with the
 // user bit and all of perm, else 0.
 static uint64

@@ -3,6 +3,7 @@
 // frames the test injects (loop_inject) are what the stack receives.
 // Claims are recorded as the kernel would: exclusive, port 0 = ephemeral.
 #include "net.h"
+#include "kernel/netchan.h"
 
 #define LOOPQ 256
 
@@ -55,8 +56,8 @@ lsync(struct netdev *d, int timeout_ms)
 static int
 lclaim(struct netdev *d, int proto, int port)
 {
-  int release = proto & 0x100;
-  proto &= 0xff;
+  int release = proto & NC_RELEASE;
+  proto &= ~NC_RELEASE;
   for(int i = 0; i < 64; i++)
     if(claims[i].port && claims[i].proto == proto && claims[i].port == port){
       if(release){

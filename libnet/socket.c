@@ -9,8 +9,8 @@
 #define LIBNET_NO_MACROS
 #include "net.h"
 #include "socket.h"
+#include "kernel/netchan.h"
 
-#define NC_RELEASE_BIT 0x100   // kernel/netchan.h's NC_RELEASE
 
 static struct sock socks[NSOCK];
 
@@ -328,7 +328,7 @@ ln_close(int fd)
   if(s == 0)
     return close(fd);
   if(s->lport)
-    netif.dev->claim(netif.dev, s->proto | NC_RELEASE_BIT, s->lport);
+    netif.dev->claim(netif.dev, s->proto | NC_RELEASE, s->lport);
   while(s->rqhead){
     struct dgram *d = s->rqhead;
     s->rqhead = d->next;

@@ -5,6 +5,7 @@
 // on its segment, and claims are only recorded, as loop.c does.
 #ifdef LIBNET_HOST
 #include "net.h"
+#include "kernel/netchan.h"
 // after net.h: <linux/if_ether.h> #defines names wire.h uses in enums
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -65,7 +66,7 @@ tclaim(struct netdev *d, int proto, int port)
 {
   static int next = 49152;
 
-  if(proto & 0x100)
+  if(proto & NC_RELEASE)
     return 0;
   return port ? port : next++;
 }
