@@ -210,6 +210,7 @@ int             virtio_net_up(void);
 void            virtio_net_mac(uint8 mac[6]);
 void            virtio_net_intr(void);
 int             virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie);
+void            virtio_net_txkick(void);
 void            virtio_net_stats(uint64 *rx_frames, uint64 *tx_frames, uint64 *rx_nobuf);
 
 // power.c (the virt machine's sifive_test device)

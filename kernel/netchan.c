@@ -494,6 +494,7 @@ txsync(struct netchan *c)
     c->txcur = (c->txcur + 1) & MASK;
     c->txnew--;
   }
+  virtio_net_txkick();   // one notification for the batch
 
   // hand back finished slots, oldest first, keeping one.
   while(c->txown > 1 && c->txown > c->txnew && c->txstate[c->txtail] == T_DONE){

@@ -59,6 +59,7 @@ static struct net {
   int linkup;                // config status says link up (1 without F_STATUS)
   uint64 features;           // what we negotiated (6, 5.1.3)
   int event_idx;             // VIRTIO_F_RING_EVENT_IDX negotiated
+  int indirect;              // VIRTIO_F_RING_INDIRECT_DESC negotiated
   uint8 mac[6];              // from config space
 
   struct netq rx;            // queue 0, receiveq1
@@ -81,6 +82,9 @@ static struct net {
     uint64 paypa;
     char busy;               // chain outstanding
   } txinfo[QMAX];            // per chain head
+  // With INDIRECT_DESC a frame takes one queue entry, pointing at its
+  // own two-entry table here (2.7.5.3): a full queue is QMAX frames.
+  struct virtq_desc txind[QMAX][2];
 
   uint64 rx_frames;          // frames handed to netfilt_rx
   uint64 rx_nobuf;           // RX refills that found no free page
@@ -464,9 +468,11 @@ virtio_net_init(void)
     return;
   }
   want = (1L << VIRTIO_F_VERSION_1) | (1L << VIRTIO_NET_F_MAC) |
-    (1L << VIRTIO_NET_F_STATUS) | (1L << VIRTIO_F_RING_EVENT_IDX);
+    (1L << VIRTIO_NET_F_STATUS) | (1L << VIRTIO_F_RING_EVENT_IDX) |
+    (1L << VIRTIO_F_RING_INDIRECT_DESC);
   net.features = offered & want;
   net.event_idx = feature_has(net.features, VIRTIO_F_RING_EVENT_IDX);
+  net.indirect = feature_has(net.features, VIRTIO_F_RING_INDIRECT_DESC);
   *R(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 0;
   *R(VIRTIO_MMIO_DRIVER_FEATURES) = (uint32)net.features;
   *R(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 1;
@@ -509,8 +515,9 @@ virtio_net_init(void)
   // plic.c and trap.c route interrupt VIRTIO1_IRQ to virtio_net_intr().
 }
 
-// Queue one frame: hdrlen bytes at hdr, then paylen bytes at physical
-// address paypa (none if paylen is 0). The 12 bytes just before hdr are
+// Queue one frame, without telling the device (virtio_net_txkick does):
+// hdrlen bytes at hdr, then paylen bytes at physical address paypa (none
+// if paylen is 0). The 12 bytes just before hdr are
 // ours: the virtio-net header goes there. The device reads everything
 // in place; netchan_txdone() gets (cookie, paypa) when it is done.
 // Returns 0, -ENOBUFS if the TX queue is full (nothing queued), or
@@ -520,6 +527,7 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
 {
   int d[2];
   int n = paylen > 0 ? 2 : 1;
+  int ndesc = net.indirect ? 1 : n;
 
   if(!net.present)
     return -ENETDOWN;
@@ -527,7 +535,7 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
     return -EINVAL;
 
   acquire(&net.lock);
-  if(net.ntxfree < n){
+  if(net.ntxfree < ndesc){
     // reap only when short: the room it frees may be what this frame needs.
     release(&net.lock);
     tx_reap(0);
@@ -535,30 +543,38 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
   }
   if(net.rxempty > 0)
     rx_refill();
-  if(net.ntxfree < n){
+  if(net.ntxfree < ndesc){
     net.tx_full++;
     release(&net.lock);
     return -ENOBUFS;
   }
-  for(int i = 0; i < n; i++)
+  for(int i = 0; i < ndesc; i++)
     d[i] = alloc_desc();
 
   // 5.1.6.2: the header the device reads first, all zero (no offloads),
   // in the caller's room just before hdr, so it and the checked headers
-  // are one descriptor: two per frame, 128 frames in a 256-entry queue.
+  // are one buffer; the payload, if any, is a second.
   uint8 *vh = (uint8 *)hdr - sizeof(struct virtio_net_hdr);
   memset(vh, 0, sizeof(struct virtio_net_hdr));
-  net.tx.desc[d[0]].addr = (uint64)vh;
-  net.tx.desc[d[0]].len = sizeof(struct virtio_net_hdr) + hdrlen;
-  net.tx.desc[d[0]].flags = 0;
-  net.tx.desc[d[0]].next = 0;
+  struct virtq_desc *t = net.indirect ? net.txind[d[0]] : net.tx.desc;
+  int a = net.indirect ? 0 : d[0], b = net.indirect ? 1 : d[1];
+  t[a].addr = (uint64)vh;
+  t[a].len = sizeof(struct virtio_net_hdr) + hdrlen;
+  t[a].flags = 0;
+  t[a].next = 0;
   if(n == 2){
-    net.tx.desc[d[0]].flags = VIRTQ_DESC_F_NEXT;
-    net.tx.desc[d[0]].next = d[1];
-    net.tx.desc[d[1]].addr = paypa;
-    net.tx.desc[d[1]].len = paylen;
-    net.tx.desc[d[1]].flags = 0;
-    net.tx.desc[d[1]].next = 0;
+    t[a].flags = VIRTQ_DESC_F_NEXT;
+    t[a].next = b;
+    t[b].addr = paypa;
+    t[b].len = paylen;
+    t[b].flags = 0;
+    t[b].next = 0;
+  }
+  if(net.indirect){
+    net.tx.desc[d[0]].addr = (uint64)t;
+    net.tx.desc[d[0]].len = n * sizeof(struct virtq_desc);
+    net.tx.desc[d[0]].flags = VIRTQ_DESC_F_INDIRECT;
+    net.tx.desc[d[0]].next = 0;
   }
 
   net.txinfo[d[0]].cookie = cookie;
@@ -574,9 +590,23 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
   if(net.event_idx)
     *used_event(&net.tx) = net.tx.used_idx + (net.txbusy - 1) / 2;
   vq_post(&net.tx, d[0]);
-  vq_kick(&net.tx, TXQ);
   release(&net.lock);
   return 0;
+}
+
+// Tell the device about the frames virtio_net_tx queued since the last
+// call, if it wants to hear. The caller queues a whole batch first and
+// then kicks once: a kick per frame wakes an idle device for the first
+// frame alone, it drains that, goes idle again, and the next frame
+// kicks again (measured: a kick every 11 frames while streaming).
+void
+virtio_net_txkick(void)
+{
+  if(!net.present)
+    return;
+  acquire(&net.lock);
+  vq_kick(&net.tx, TXQ);
+  release(&net.lock);
 }
 
 // Interrupt handler: hand on received frames, report finished
