@@ -830,6 +830,44 @@ hostile(char *s)
   }
 }
 
+// A buffer given back in an RX slot is the kernel's and is unmapped: the
+// process that touches it anyway is not killed, its accesses reach a
+// scratch page of its own, and a frame later delivered in that buffer
+// reads as sent, not as the scratch page (the TLB was flushed first).
+static void
+givenback(char *s)
+{
+  uint8 *b0;
+  int n, len;
+
+  xopen(s);
+  xclaim(s, NC_PROTO_UDP, 7040);
+  // slots 0..NC_NSLOTS-3 filled and given back: the kernel delivers
+  // next in the two slots never used, then in slot 0, buffer 0 again.
+  for(int i = 0; i < NC_NSLOTS - 2; i++){
+    len = udpframe(frame, 0, ourip, 7040, 7040, i, 18);
+    sendframe(s, frame, len);
+    if(recvudp(s, 7040, frame2, 5000) != len)
+      fail(s, "a frame to ourselves never came");
+  }
+  b0 = chan_buf(&ch, ch.rx->slot[0].buf);
+  memset(b0, 0xa5, 64);              // the kernel's buffer: lands on scratch
+  if(b0[63] != 0xa5)
+    fail(s, "scratch page does not keep what was written");
+  for(int i = 0; i < 3; i++){
+    len = udpframe(frame, 0, ourip, 7040, 7040, 1000 + i, 18 + i);
+    sendframe(s, frame, len);
+    n = recvudp(s, 7040, frame2, 5000);
+    want(s, "frame length after the wrap", n, len);
+    if(memcmp(frame, frame2, len) != 0){
+      printf("%s: frame %d after the wrap differs (byte 0 0x%x)\n", s, i, frame2[0]);
+      exit(1);
+    }
+  }
+  if(ch.rx->slot[0].buf != (uint32)(b0 - chan_buf(&ch, 0)) / NC_BUFSIZE)
+    fail(s, "slot 0 holds another buffer");
+}
+
 // The info page is readable and right, and writing it kills; the
 // region is not inherited by fork.
 static void
@@ -1227,6 +1265,7 @@ struct test tests[] = {
   {txfull, "txfull", QUICK},
   {hostile, "hostile", QUICK},
   {infopage, "infopage", QUICK},
+  {givenback, "givenback", QUICK},
   {errors, "errors", QUICK},
   {execclose, "execclose", QUICK},
   {pollchan, "pollchan", QUICK},

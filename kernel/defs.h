@@ -223,6 +223,7 @@ int             fdalloc(struct file*);
 void            netchan_init(void);
 void            netchan_fileclose(struct netchan*, uint gen);
 int             netchan_poll(struct netchan*, uint gen, int events);
+int             netchan_fault(uint64 va);
 void            netchan_release(struct proc*);
 void            netchan_txdone(uint64 *cookie, uint64 *paypa, int n);
 void            netchan_timeout(void);

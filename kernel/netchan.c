@@ -2,9 +2,11 @@
 //
 // A channel maps rings and a pool of page-sized buffers into one
 // process. Received frames arrive in pages the device filled; netsync(),
-// running in the owner's context, moves each such page into the place
-// of a buffer the owner gave back (a page flip: the payload is never
-// copied) and frees the page that was there. Frames to send are
+// running in the owner's context, maps each such page in the place of a
+// buffer the owner gave back (a page flip: the payload is never copied)
+// and frees the page that was there. A buffer given back is unmapped at
+// once but the TLB is flushed only when a frame is to be mapped in a
+// slot given back since the last flush: one flush for many frames. Frames to send are
 // checked (netguard.c) on a copy of their headers, which the device then
 // reads from kernel memory, and their payload is read by the device
 // straight from the owner's buffer.
@@ -69,6 +71,9 @@ freepages(struct netchan *c)
       kfree(c->hdrcopy[i]);
     c->hdrcopy[i] = 0;
   }
+  if(c->scratch)
+    kfree(c->scratch);
+  c->scratch = 0;
   if(c->info)
     kfree(c->info);
   if(c->rx)
@@ -88,7 +93,8 @@ allocpages(struct netchan *c)
   c->info = kalloc();
   c->rx = (struct nc_ring*)kalloc();
   c->tx = (struct nc_ring*)kalloc();
-  if(c->info == 0 || c->rx == 0 || c->tx == 0)
+  c->scratch = kalloc();
+  if(c->info == 0 || c->rx == 0 || c->tx == 0 || c->scratch == 0)
     goto bad;
   for(int i = 0; i < NELEM(c->hdrcopy); i++)
     if((c->hdrcopy[i] = kalloc()) == 0)
@@ -117,7 +123,8 @@ mapregion(struct netchan *c, pagetable_t pt)
   if(mappages(pt, NC_VA + NC_TX_OFF, PGSIZE, (uint64)c->tx, PTE_R|PTE_W|PTE_U) < 0)
     goto bad;
   for(int b = 0; b < NC_NBUFS; b++)
-    if(mappages(pt, bufva(b), PGSIZE, (uint64)c->page[b], PTE_R|PTE_W|PTE_U) < 0)
+    if(c->bstate[b] == B_USER &&
+       mappages(pt, bufva(b), PGSIZE, (uint64)c->page[b], PTE_R|PTE_W|PTE_U) < 0)
       goto bad;
   return 0;
 
@@ -150,7 +157,8 @@ initrings(struct netchan *c)
 
   for(int s = 0; s < NC_NSLOTS; s++){
     c->rxbuf[s] = s;
-    c->bstate[s] = B_RXSLOT;
+    c->bstate[s] = B_RXSLOT;   // never mapped: ready at once (rxgen 0)
+    c->rxgen[s] = 0;
     c->rx->slot[s].buf = s;
     c->tx->slot[s].buf = NC_NSLOTS + s;
     c->txbuf[s] = NC_NSLOTS + s;
@@ -204,6 +212,7 @@ netchan_open(void)
   }
   sfence_vma();
   ptchanged();
+  p->tlbgen++;    // > every rxgen: the RX slots are ready
   if((f = filealloc()) == 0 || (fd = fdalloc(f)) < 0){
     if(f)
       fileclose(f);  // not FD_NETCHAN yet: closes nothing else
@@ -307,7 +316,8 @@ netchan_enqueue(struct netchan *c, char *page, int len)
 }
 
 // Put page in buffer b's place in the owner's address space, and return
-// the page that was there. Must run in the owner's context, so that
+// the page that was there (a buffer the process holds: loopback gives
+// the sender a fresh page for the one it sent). Must run in the owner's context, so that
 // sfence.vma on this hart is all the TLB needs (a process runs on one
 // hart at a time, and every hart flushes when it switches to it).
 static char *
@@ -325,8 +335,79 @@ flip(struct netchan *c, int b, char *page)
   return old;
 }
 
+// Unmap buffer b, just given back in RX slot s. Its page stays in
+// c->page[b] until a frame takes its place (mapbuf), and this hart may
+// still hold the translation: no flush here, mapbuf makes sure of one.
+static void
+unmapbuf(struct netchan *c, int s, int b)
+{
+  pte_t *pte = walk(c->proc->pagetable, bufva(b), 0);
+
+  if(pte == 0 || (*pte & PTE_V) == 0 || PTE2PA(*pte) != (uint64)c->page[b])
+    panic("netchan unmapbuf");
+  *pte = 0;
+  c->rxgen[s] = c->proc->tlbgen;
+}
+
+// Map page at buffer b, which is in RX slot s and unmapped (or on the
+// scratch page), and return the page it held before. If this hart has
+// not flushed its TLB since b was unmapped, flush it now: once for
+// every slot given back until now. Owner's context, netlock held.
+static char *
+mapbuf(struct netchan *c, int s, int b, char *page)
+{
+  struct proc *p = c->proc;
+  pte_t *pte = walk(p->pagetable, bufva(b), 0);
+  char *old = c->page[b];
+
+  if(pte == 0 || ((*pte & PTE_V) && PTE2PA(*pte) != (uint64)c->scratch))
+    panic("netchan mapbuf");
+  *pte = PA2PTE(page) | PTE_V | PTE_R | PTE_W | PTE_U;
+  if(c->rxgen[s] >= p->tlbgen){
+    sfence_vma();
+    p->tlbgen++;
+  }
+  c->page[b] = page;
+  return old;
+}
+
+// A page fault at va in the current process. Within the channel's
+// buffers it is either a buffer the process gave back to an RX slot
+// (unmapped: from now on it reaches the channel's scratch page, which
+// holds nothing but what the process wrote there), or a translation
+// made valid without a flush that this hart had not seen yet. Returns
+// 1 if the access may be retried, 0 if the process must die.
+int
+netchan_fault(uint64 va)
+{
+  struct proc *p = myproc();
+  struct netchan *c = p->netchan;
+  pte_t *pte;
+  int b, r = 0;
+
+  if(c == 0 || va < NC_VA + NC_BUF_OFF || va >= NC_VA + NC_SIZE)
+    return 0;
+  b = (va - NC_VA - NC_BUF_OFF) / NC_BUFSIZE;
+  acquire(&netlock);
+  if(c->used && (pte = walk(p->pagetable, bufva(b), 0)) != 0){
+    if(*pte & PTE_V){
+      sfence_vma_page(bufva(b));
+      r = 1;
+    } else if(c->bstate[b] == B_RXSLOT){
+      *pte = PA2PTE(c->scratch) | PTE_V | PTE_R | PTE_W | PTE_U;
+      // a valid translation now: mapbuf must flush before replacing it.
+      for(int s = 0; s < NC_NSLOTS; s++)
+        if(c->rxbuf[s] == b)
+          c->rxgen[s] = p->tlbgen;
+      r = 1;
+    }
+  }
+  release(&netlock);
+  return r;
+}
+
 // Take back the RX slots the process returned: each must hold a buffer
-// the process owns. netlock held.
+// the process owns, which is unmapped until a frame fills it. netlock held.
 static void
 rxreclaim(struct netchan *c)
 {
@@ -349,12 +430,14 @@ rxreclaim(struct netchan *c)
     }
     c->rxbuf[s] = b;
     c->bstate[b] = B_RXSLOT;
+    unmapbuf(c, s, b);
   }
   c->rxhead = uhead;
 }
 
-// Move queued frames into free RX slots, flipping pages. Returns the
-// number delivered. netlock held.
+// Move queued frames into free RX slots, mapping their pages in place of
+// the buffers' old ones. Returns the number delivered. Owner's context,
+// netlock held.
 static int
 rxdeliver(struct netchan *c)
 {
@@ -374,7 +457,7 @@ rxdeliver(struct netchan *c)
       char *page = c->pend[c->pendr % NC_NSLOTS];
       int len = c->pendlen[c->pendr % NC_NSLOTS];
       c->pendr++;
-      kfree(flip(c, b, page));
+      kfree(mapbuf(c, s, b, page));
       c->bstate[b] = B_USER;
       sl->buf = b;
       sl->len = len;

@@ -31,6 +31,13 @@ struct netchan {
   uint32 rxhead;             // the process's head, as last checked
   uint32 rxtail;             // our tail, as published
   uint32 rxbuf[NC_NSLOTS];   // buffer in each kernel-owned RX slot
+  // The buffer in a kernel-owned RX slot is unmapped when the process
+  // gives it back, without a TLB flush: the flush comes before a frame
+  // is mapped there, and covers every slot given back before it
+  // (proc->tlbgen counts them). rxgen[s] is tlbgen when slot s's
+  // buffer was unmapped; it is ready once tlbgen has moved past it.
+  uint64 rxgen[NC_NSLOTS];
+  char *scratch;             // mapped where the process touches a buffer it gave back
   // frames received but not yet moved into the ring (interrupt -> netsync)
   char *pend[NC_NSLOTS];
   uint16 pendlen[NC_NSLOTS];

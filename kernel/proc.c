@@ -160,6 +160,7 @@ freeproc(struct proc *p)
   p->killed = 0;
   p->xstate = 0;
   p->netchan = 0;
+  p->lastcpu = 0;      // a new table: load it wherever it first runs
   p->state = UNUSED;
 }
 
@@ -493,8 +494,14 @@ scheduler(void)
         // keeps the last table (idle, the scheduler needs only the
         // kernel's shared entries) and reloads only for another table,
         // or for one its owner changed elsewhere.
-        if(c->pagetable != p->pagetable || c->ptgen != p->ptgen)
+        // A process that ran elsewhere since it last ran here may have
+        // unmapped pages without a flush on this hart (netchan.c flushes
+        // lazily, on the hart the process runs on): reload then too.
+        if(c->pagetable != p->pagetable || c->ptgen != p->ptgen || p->lastcpu != c){
           loadpt(p->pagetable, p->ptgen);
+          p->tlbgen++;
+        }
+        p->lastcpu = c;
         swtch(&c->context, &p->context);
 
         // the process is done running for now.

@@ -86,6 +86,8 @@ struct proc {
   uint64 stackbase;            // lowest address of the user stack (guard page just below)
   pagetable_t pagetable;       // user page table
   uint64 ptgen;                // bumped by every change to pagetable (ptchanged())
+  uint64 tlbgen;               // bumped each time the hart running us flushed its TLB
+  struct cpu *lastcpu;         // the hart that ran us last
   struct trapframe *trapframe; // data page for trampoline.S
   struct context context;      // swtch() here to run process
   struct file *ofile[NOFILE];  // open files

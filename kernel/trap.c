@@ -108,6 +108,8 @@ usertrap(void)
     syscall();
   } else if((which_dev = devintr()) != 0){
     // ok
+  } else if((scause == 13 || scause == 15) && netchan_fault(r_stval())){
+    // a channel buffer given back, or just mapped: retry the access.
   } else {
     // any exception the process caused kills it, with one line
     // saying who, why and where.
