@@ -25,6 +25,7 @@ static struct arpq {
   int len;
   uint8_t *pkt;        // an IPv4 packet, header first (malloc)
 } queue[ARP_QMAX];
+static int nqueued;               // entries of queue[] in use
 
 static struct arpent *lasthit;   // most lookups are for the last neighbour again
 
@@ -82,6 +83,7 @@ flushq(uint32_t ip)
   for(struct arpq *q = queue; q < &queue[ARP_QMAX]; q++)
     if(q->used && q->nexthop == ip){
       q->used = 0;
+      nqueued--;
       eth_output_ip(ip, q->pkt, q->len);
       free(q->pkt);
     }
@@ -173,6 +175,7 @@ arp_enqueue(uint32_t nexthop, const uint8_t *pkt, int len)
   q->len = len;
   q->nexthop = nexthop;
   q->used = 1;
+  nqueued++;
   a = find(nexthop);
   if(a == 0 || a->state != A_PENDING)
     arp_request(nexthop);
@@ -220,6 +223,7 @@ giveup(uint32_t ip)
     if(!q->used || q->nexthop != ip)
       continue;
     q->used = 0;
+    nqueued--;
     LNSTAT(arp_unresolved);
     int off = ipv4_parse(q->pkt, q->len, &h);
     if(off >= 0 && (h.frag & IPV4_OFFMASK) == 0){
@@ -266,11 +270,8 @@ uint64_t
 arp_nexttimer(void)
 {
   uint64_t t = ~0ULL;
-  int pending = 0;
 
-  for(struct arpq *q = queue; q < &queue[ARP_QMAX] && !pending; q++)
-    pending = q->used;
-  if(!pending && !asking)
+  if(nqueued == 0 && !asking)
     return t;
   for(struct arpent *a = cache; a < &cache[ARP_NENTRY]; a++)
     if(a->state == A_PENDING && a->retry < t)

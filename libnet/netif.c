@@ -107,15 +107,6 @@ route_del(uint32_t net, uint32_t mask)
   return -ESRCH;
 }
 
-static int
-maskbits(uint32_t m)
-{
-  int n = 0;
-  for(; m; m <<= 1)
-    n++;
-  return n;
-}
-
 int
 net_isbcast(uint32_t dst)
 {
@@ -143,7 +134,8 @@ net_isours(uint32_t dst)
 }
 
 // The next hop for dst: the longest matching prefix, then the lowest
-// metric (RFC 1812 5.2.4.3). Ourselves and broadcasts are their own next
+// metric (RFC 1812 5.2.4.3). Netmasks are contiguous, so the longer
+// prefix is the larger mask. Ourselves and broadcasts are their own next
 // hop. Returns 0 or -ENETUNREACH.
 int
 net_route(uint32_t dst, uint32_t *nexthop)
@@ -157,7 +149,7 @@ net_route(uint32_t dst, uint32_t *nexthop)
   for(struct route *r = netif.routes; r < &netif.routes[NROUTE]; r++){
     if(!r->used || (dst & r->mask) != r->net)
       continue;
-    if(best == 0 || maskbits(r->mask) > maskbits(best->mask) ||
+    if(best == 0 || r->mask > best->mask ||
        (r->mask == best->mask && r->metric < best->metric))
       best = r;
   }
