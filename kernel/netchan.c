@@ -256,6 +256,7 @@ netchan_release(struct proc *p)
   until = ticks + HZ;
   while(c->txinflight > 0 && ticks < until){
     uint64 seq = pollsnap();
+    virtio_net_txarm();
     if(c->txinflight == 0)
       break;
     pollsleep(seq, until);
@@ -592,6 +593,15 @@ txsync(struct netchan *c)
   return n;
 }
 
+// Does c wait for TX slots the device holds? Then it wants an interrupt
+// when they finish; otherwise they come back with the next interrupt or
+// transmission, and a lone frame (a reply) costs no interrupt of its own.
+static int
+txwanted(struct netchan *c)
+{
+  return c->txinflight > 0 && c->txown > NC_NSLOTS / 2;
+}
+
 // The device is done with n frames (virtio_net.c, from its interrupt or
 // from a later virtio_net_tx; netlock may already be held by this hart).
 // One lock and one wakeup for the lot.
@@ -648,6 +658,10 @@ netchan_sync(struct netchan *c, int timeout_ms)
     until = ticks + ((uint64)timeout_ms * HZ + 999) / 1000;
   acquire(&netlock);
   for(;;){
+    // frames the device finished since the last interrupt (none is
+    // asked for a lone frame): their slots can go back now.
+    if(c->txinflight > 0)
+      virtio_net_txreap();
     looped = c->st.v[NC_tx_loopback];
     moved = txsync(c);
     looped = c->st.v[NC_tx_loopback] - looped;
@@ -672,6 +686,10 @@ netchan_sync(struct netchan *c, int timeout_ms)
       r = -EINTR;
       break;
     }
+    // short of TX slots: have the device interrupt as they finish (and
+    // look again if some already have).
+    if(txwanted(c) && virtio_net_txarm() > 0)
+      continue;
     if(timeout_ms > 0)
       timer_deadline(until);
     c->waiting = 1;
@@ -706,6 +724,8 @@ netchan_poll(struct netchan *c, uint gen, int events)
     release(&netlock);
     return POLLNVAL;
   }
+  if((events & POLLOUT) && txwanted(c))
+    virtio_net_txarm();
   if(c->pendr != c->pendw || c->rx->tail != c->rx->head)
     r |= POLLIN;
   if(c->tx->tail != c->tx->head ||

@@ -343,24 +343,22 @@ tx_pop(uint64 *cookie, uint64 *paypa, int max)
 }
 
 // Report every finished TX chain to netchan_txdone, exactly once each,
-// without net.lock held (netchan takes its own lock). With rearm, also
-// ask for an interrupt at the next completion while any are outstanding.
-static void
-tx_reap(int rearm)
+// without net.lock held (netchan takes its own lock). Returns how many.
+static int
+tx_reap(void)
 {
   uint64 cookie[TXBATCH], paypa[TXBATCH];
-  int n, more;
+  int n, total = 0;
 
   do {
     acquire(&net.lock);
     n = tx_pop(cookie, paypa, TXBATCH);
-    more = n == TXBATCH;
-    if(!more && rearm && net.txbusy > 0)
-      more = vq_rearm(&net.tx);
     release(&net.lock);
     if(n > 0)
       netchan_txdone(cookie, paypa, n);
-  } while(more);
+    total += n;
+  } while(n == TXBATCH);
+  return total;
 }
 
 // Read the MAC and the link status from config space, again until the
@@ -538,7 +536,7 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
   if(net.ntxfree < ndesc){
     // reap only when short: the room it frees may be what this frame needs.
     release(&net.lock);
-    tx_reap(0);
+    tx_reap();
     acquire(&net.lock);
   }
   if(net.rxempty > 0)
@@ -582,13 +580,9 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
   net.txinfo[d[0]].busy = 1;
   net.txbusy++;
 
-  // With EVENT_IDX (2.7.7), interrupt when half of what is outstanding
-  // is done: one interrupt per half burst, early enough that the sender
-  // refills the queue while the device still sends the other half, and
-  // none held back when traffic stops (a lone frame interrupts at once).
-  // It must be set before idx makes the chain visible.
-  if(net.event_idx)
-    *used_event(&net.tx) = net.tx.used_idx + (net.txbusy - 1) / 2;
+  // No interrupt is asked for here: finished frames are taken back at
+  // the next interrupt or transmission, or when a sender that needs its
+  // slots back is about to wait (virtio_net_txarm).
   vq_post(&net.tx, d[0]);
   release(&net.lock);
   return 0;
@@ -607,6 +601,39 @@ virtio_net_txkick(void)
   acquire(&net.lock);
   vq_kick(&net.tx, TXQ);
   release(&net.lock);
+}
+
+// Report the TX frames the device has finished (a look at the used
+// ring, no device access). Returns how many. netlock may be held.
+int
+virtio_net_txreap(void)
+{
+  if(!net.present)
+    return 0;
+  return tx_reap();
+}
+
+// Someone is about to wait for TX slots: ask for an interrupt when half
+// of what is outstanding is done (2.7.7, EVENT_IDX; without it the
+// device interrupts at every completion anyway), early enough that the
+// sender refills the queue while the device sends the other half. Then
+// report what is already done. Returns the number of frames reported:
+// if any, the caller has slots back and need not wait. The caller may
+// hold netlock (netchan_txdone takes it only if not).
+int
+virtio_net_txarm(void)
+{
+  int busy;
+
+  if(!net.present)
+    return 0;
+  acquire(&net.lock);
+  busy = net.txbusy;
+  if(busy > 0 && net.event_idx)
+    *used_event(&net.tx) = net.tx.used_idx + (busy - 1) / 2;
+  __sync_synchronize();
+  release(&net.lock);
+  return busy > 0 ? tx_reap() : 0;
 }
 
 // Interrupt handler: hand on received frames, report finished
@@ -629,7 +656,7 @@ virtio_net_intr(void)
   release(&net.lock);
 
   rx_harvest();
-  tx_reap(1);
+  tx_reap();
 }
 
 // 1 if the device is running and its link is up.
