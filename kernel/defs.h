@@ -61,6 +61,8 @@ void            itrunc(struct inode*);
 
 // kalloc.c
 void*           kalloc(void);
+void*           kalloc_filled(void);
+int             kalloc_idle(void);
 void            kfree(void *);
 void            kinit(void);
 int             kfreecount(void);

@@ -14,10 +14,17 @@ struct run {
   struct run *next;
 };
 
+// Pages already filled, for the receive path (kalloc_filled): an idle
+// hart fills them ahead of need (kalloc_idle), so a received frame does
+// not wait for a 4 KiB memset under TCG (about 3 us). They count as free.
+#define NFILLED 32
+
 struct {
   struct spinlock lock;
   struct run *freelist;
   int nfree;           // pages on freelist
+  char *filled[NFILLED];
+  int nfilled;         // pages in filled[]
 } kmem;
 
 static void freepage(void *pa, int junk);
@@ -74,6 +81,8 @@ kalloc(void)
   if(r){
     kmem.freelist = r->next;
     kmem.nfree--;
+  } else if(kmem.nfilled > 0){
+    r = (struct run*)kmem.filled[--kmem.nfilled];
   }
   release(&kmem.lock);
 
@@ -82,13 +91,57 @@ kalloc(void)
   return (void*)r;
 }
 
+// A page as kalloc() gives it, filled already if an idle hart got to it.
+void *
+kalloc_filled(void)
+{
+  char *p = 0;
+
+  acquire(&kmem.lock);
+  if(kmem.nfilled > 0)
+    p = kmem.filled[--kmem.nfilled];
+  release(&kmem.lock);
+  return p ? p : kalloc();
+}
+
+// Fill one page ahead for kalloc_filled(). For an idle hart, with
+// interrupts on: one page at a time, so that it looks for work between
+// pages. Returns 1 if it filled one.
+int
+kalloc_idle(void)
+{
+  struct run *r;
+
+  if(*(volatile int *)&kmem.nfilled >= NFILLED)
+    return 0;
+  acquire(&kmem.lock);
+  r = kmem.freelist;
+  if(r){
+    kmem.freelist = r->next;
+    kmem.nfree--;
+  }
+  release(&kmem.lock);
+  if(r == 0)
+    return 0;
+  memset((char*)r, 5, PGSIZE);
+  acquire(&kmem.lock);
+  if(kmem.nfilled < NFILLED){
+    kmem.filled[kmem.nfilled++] = (char*)r;
+    r = 0;
+  }
+  release(&kmem.lock);
+  if(r)
+    freepage(r, 0);
+  return 1;
+}
+
 int
 kfreecount(void)
 {
   int n;
 
   acquire(&kmem.lock);
-  n = kmem.nfree;
+  n = kmem.nfree + kmem.nfilled;
   release(&kmem.lock);
   return n;
 }

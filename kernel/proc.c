@@ -515,8 +515,11 @@ scheduler(void)
       // count of free pages would miss it until this hart's next switch.
       if(c->rootdead)
         loadpt(kernel_pagetable, 0);
-      // nothing to run: wait for an interrupt.
+      // nothing to run: fill a page for the receive path, then look
+      // again; with nothing left to do either, wait for an interrupt.
       intr_on();
+      if(kalloc_idle())
+        continue;
       asm volatile("wfi");
     }
   }

@@ -59,6 +59,7 @@ static struct net {
   int linkup;                // config status says link up (1 without F_STATUS)
   uint64 features;           // what we negotiated (6, 5.1.3)
   int event_idx;             // VIRTIO_F_RING_EVENT_IDX negotiated
+  int txarmed;               // a TX interrupt was asked for (virtio_net_txarm)
   int indirect;              // VIRTIO_F_RING_INDIRECT_DESC negotiated
   uint8 mac[6];              // from config space
 
@@ -244,7 +245,7 @@ rx_refill(void)
   for(int i = 0; net.rxempty > 0 && i < net.rx.num/2; i++){
     if(net.rxstate[i] != RX_EMPTY)
       continue;
-    char *page = kalloc();
+    char *page = kalloc_filled();
     if(page == 0){
       net.rx_nobuf++;
       break;
@@ -305,7 +306,7 @@ rx_harvest(void)
     }
     if(taken){
       // the page is netfilt's now; the slot needs a fresh one.
-      page = kalloc();
+      page = kalloc_filled();
       if(page == 0){
         net.rx_nobuf++;
         net.rxpage[i] = 0;
@@ -629,6 +630,7 @@ virtio_net_txarm(void)
     return 0;
   acquire(&net.lock);
   busy = net.txbusy;
+  net.txarmed = busy > 0;
   if(busy > 0 && net.event_idx)
     *used_event(&net.tx) = net.tx.used_idx + (busy - 1) / 2;
   __sync_synchronize();
@@ -641,6 +643,8 @@ virtio_net_txarm(void)
 void
 virtio_net_intr(void)
 {
+  int armed;
+
   if(!net.present)
     return;
 
@@ -656,7 +660,19 @@ virtio_net_intr(void)
   release(&net.lock);
 
   rx_harvest();
-  tx_reap();
+  // TX completions matter now only if someone waits for them; the
+  // others are taken at the next netsync or transmission. The request
+  // stands until nothing is outstanding (a waiter re-arms anyway).
+  acquire(&net.lock);
+  armed = net.txarmed;
+  release(&net.lock);
+  if(armed){
+    tx_reap();
+    acquire(&net.lock);
+    if(net.txbusy == 0)
+      net.txarmed = 0;
+    release(&net.lock);
+  }
 }
 
 // 1 if the device is running and its link is up.
