@@ -449,10 +449,11 @@ def section(res, notes, args, cmds, load, elapsed):
     L.append("| lost (each boot) | %s | %s | |" % (runs(o, "lost", "%d"), runs(p, "lost", "%d")))
     L.append("")
     L.append("The two paths differ in kind: Linux answers an echo request in its softirq, with no "
-             "process woken; ours wakes `netd`, a user process (a context switch into another "
-             "address space, which under TCG also refills QEMU's soft TLB) that makes several "
-             "`netsync` calls per echo. The UDP echo below, where both systems wake a user "
-             "process, is the like-for-like comparison.")
+             "process woken; ours wakes `netd`, a user process, whose one `netsync` per echo both "
+             "sends the reply and waits for the next request. The UDP echo below, where both "
+             "systems wake a user process, is the like-for-like comparison. Per-boot medians of "
+             "either system can differ twofold from one boot to the next on this shared host; "
+             "only the ratio of the medians, over boots that alternate, means much.")
     L.append("")
 
     o, p = res["ours"]["udp"], res["peer"]["udp"]
