@@ -833,7 +833,9 @@ hostile(char *s)
 // A buffer given back in an RX slot is the kernel's and is unmapped: the
 // process that touches it anyway is not killed, its accesses reach a
 // scratch page of its own, and a frame later delivered in that buffer
-// reads as sent, not as the scratch page (the TLB was flushed first).
+// reads as sent. (The flush before that delivery is not what this shows:
+// the frames come over loopback, whose flip for the sender flushes too.
+// test_udp.py's sink -k test, with frames from the wire, does.)
 static void
 givenback(char *s)
 {

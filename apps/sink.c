@@ -20,31 +20,33 @@ die(const char *what, int r)
   exit(1);
 }
 
-// Is f a UDP frame whose payload is the test pattern: a 4-byte
-// sequence number, then byte k = (seq * 7 + k) & 0xff, with a sequence
-// number above the last one seen? -1 if it is not IPv4/UDP at all, 0
-// if the pattern or the order is wrong, 1 if right.
+// Is the IPv4 frame f a good UDP datagram (libnet's parsers check the
+// lengths and both checksums) whose payload is the test pattern: a
+// 4-byte sequence number above the last one seen, then byte k =
+// (seq * 7 + k) & 0xff?
 static uint32 lastseq;
 
 static int
 pattern(const uint8 *f, int len)
 {
-  const uint8 *u;
-  int ulen;
+  struct ipv4_repr ip;
+  struct udp_repr u;
+  const uint8 *d;
+  int hl, dlen;
   uint32 seq;
 
-  if(len < 14 + 20 + 8 || f[12] != 0x08 || f[13] != 0x00 || f[14] != 0x45 || f[23] != 17)
-    return -1;
-  u = f + 14 + 20;
-  ulen = get16(u + 4);
-  if(ulen < 12 || 14 + 20 + ulen > len)
+  f += ETH_HLEN;
+  len -= ETH_HLEN;
+  if((hl = ipv4_parse(f, len, &ip)) < 0 || ip.proto != IP_PROTO_UDP ||
+     udp_parse(f + hl, ip.totlen - hl, ip.src, ip.dst, &u) < 0)
     return 0;
-  seq = get32(u + 8);
-  for(int k = 4; k < ulen - 8; k++)
-    if(u[8 + k] != ((seq * 7 + k) & 0xff))
+  d = f + hl + UDP_HLEN;
+  dlen = u.len - UDP_HLEN;
+  if(dlen < 4 || (seq = get32(d)) <= lastseq)
+    return 0;
+  for(int k = 4; k < dlen; k++)
+    if(d[k] != ((seq * 7 + k) & 0xff))
       return 0;
-  if(seq <= lastseq)
-    return 0;
   lastseq = seq;
   return 1;
 }
@@ -114,7 +116,7 @@ main(int argc, char *argv[])
         if(got++ == 0)
           t0 = clock();
         bytes += len;
-        if(verify && pattern(f, len) == 0)
+        if(verify && !pattern(f, len))
           wrong++;
       }
       cur = nc_next(cur);

@@ -70,6 +70,19 @@ freepage(void *pa, int junk)
   release(&kmem.lock);
 }
 
+// Take a page off the free list, or 0. kmem.lock held.
+static struct run *
+takefree(void)
+{
+  struct run *r = kmem.freelist;
+
+  if(r){
+    kmem.freelist = r->next;
+    kmem.nfree--;
+  }
+  return r;
+}
+
 // Allocate one 4096-byte page. Returns 0 if none is free.
 void *
 kalloc(void)
@@ -77,13 +90,9 @@ kalloc(void)
   struct run *r;
 
   acquire(&kmem.lock);
-  r = kmem.freelist;
-  if(r){
-    kmem.freelist = r->next;
-    kmem.nfree--;
-  } else if(kmem.nfilled > 0){
+  r = takefree();
+  if(r == 0 && kmem.nfilled > 0)
     r = (struct run*)kmem.filled[--kmem.nfilled];
-  }
   release(&kmem.lock);
 
   if(r)
@@ -115,11 +124,7 @@ kalloc_idle(void)
   if(*(volatile int *)&kmem.nfilled >= NFILLED)
     return 0;
   acquire(&kmem.lock);
-  r = kmem.freelist;
-  if(r){
-    kmem.freelist = r->next;
-    kmem.nfree--;
-  }
+  r = takefree();
   release(&kmem.lock);
   if(r == 0)
     return 0;

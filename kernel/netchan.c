@@ -6,10 +6,10 @@
 // buffer the owner gave back (a page flip: the payload is never copied)
 // and frees the page that was there. A buffer given back is unmapped at
 // once but the TLB is flushed only when a frame is to be mapped in a
-// slot given back since the last flush: one flush for many frames. Frames to send are
-// checked (netguard.c) on a copy of their headers, which the device then
-// reads from kernel memory, and their payload is read by the device
-// straight from the owner's buffer.
+// slot given back since the last flush: one flush for many frames.
+// Frames to send are checked (netguard.c) on a copy of their headers,
+// which the device then reads from kernel memory, and their payload is
+// read by the device straight from the owner's buffer.
 //
 // This file does not decide who gets a frame (netfilt.c) or whether a
 // frame may be sent (netguard.c), and implements no protocol.
@@ -318,9 +318,10 @@ netchan_enqueue(struct netchan *c, char *page, int len)
 
 // Put page in buffer b's place in the owner's address space, and return
 // the page that was there (a buffer the process holds: loopback gives
-// the sender a fresh page for the one it sent). Must run in the owner's context, so that
-// sfence.vma on this hart is all the TLB needs (a process runs on one
-// hart at a time, and every hart flushes when it switches to it).
+// the sender a fresh page for the one it sent). Must run in the owner's
+// context, so that sfence.vma on this hart is all the TLB needs (a
+// process runs on one hart at a time, and every hart flushes when it
+// switches to it).
 static char *
 flip(struct netchan *c, int b, char *page)
 {

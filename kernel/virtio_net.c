@@ -516,8 +516,8 @@ virtio_net_init(void)
 
 // Queue one frame, without telling the device (virtio_net_txkick does):
 // hdrlen bytes at hdr, then paylen bytes at physical address paypa (none
-// if paylen is 0). The 12 bytes just before hdr are
-// ours: the virtio-net header goes there. The device reads everything
+// if paylen is 0). The 12 bytes just before hdr are ours: the virtio-net
+// header goes there. The device reads everything
 // in place; netchan_txdone() gets (cookie, paypa) when it is done.
 // Returns 0, -ENOBUFS if the TX queue is full (nothing queued), or
 // -ENETDOWN without a device. Takes net.lock; interrupts on or off.
@@ -633,8 +633,7 @@ virtio_net_txarm(void)
   net.txarmed = busy > 0;
   if(busy > 0 && net.event_idx)
     *used_event(&net.tx) = net.tx.used_idx + (busy - 1) / 2;
-  __sync_synchronize();
-  release(&net.lock);
+  release(&net.lock);   // a fence: used_event is out before we look again
   return busy > 0 ? tx_reap() : 0;
 }
 
@@ -657,15 +656,13 @@ virtio_net_intr(void)
     read_config();
   if(net.rxempty > 0)
     rx_refill();
-  release(&net.lock);
-
-  rx_harvest();
   // TX completions matter now only if someone waits for them; the
   // others are taken at the next netsync or transmission. The request
   // stands until nothing is outstanding (a waiter re-arms anyway).
-  acquire(&net.lock);
   armed = net.txarmed;
   release(&net.lock);
+
+  rx_harvest();
   if(armed){
     tx_reap();
     acquire(&net.lock);
