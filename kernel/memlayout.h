@@ -4,7 +4,7 @@
 // physical:
 // 00001000 -- boot ROM (unused: we run with -bios none)
 // 00100000 -- sifive_test: write here to power off (power.c)
-// 02000000 -- CLINT (unused: Sstc gives S-mode its own timer)
+// 02000000 -- CLINT (unused but for parking mtimecmp: Sstc gives S-mode its own timer)
 // 0C000000 -- PLIC
 // 10000000 -- uart0
 // 10001000 -- virtio-mmio slot 0: the disk
@@ -25,6 +25,8 @@
 #define VIRTIO0_PA 0x10001000L
 #define VIRTIO1_PA 0x10002000L
 #define PLIC_PA 0x0c000000L
+#define CLINT_PA 0x02000000L
+#define CLINT_MTIMECMP_PA(hart) (CLINT_PA + 0x4000 + 8*(hart))  // start.c, physical
 
 #define TESTDEV (KDEV + TESTDEV_PA)
 #define UART0 (KDEV + UART0_PA)

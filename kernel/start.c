@@ -42,6 +42,13 @@ start()
   w_mcounteren(r_mcounteren() | 2);
   w_scounteren(2);   // and user mode too: the runtime's clock() reads it directly
   w_stimecmp(r_time() + 10000000 / HZ);
+  // The CLINT's machine timer stays unused, but its compare register
+  // resets to 0, which leaves a machine timer interrupt pending for ever.
+  // QEMU's TCG looks for interrupts under its global lock whenever one is
+  // pending, at every exit from translated code, so the hart would wait
+  // for that lock at each CSR write while the device holds it. Park the
+  // compare register at the end of time.
+  *(volatile uint64 *)CLINT_MTIMECMP_PA(r_mhartid()) = ~0ULL;
 
   // keep each CPU's hartid in its tp register, for cpuid().
   w_tp(r_mhartid());

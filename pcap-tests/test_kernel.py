@@ -2,13 +2,15 @@
 faults in user programs, crash recovery of the file system, and several
 harts. The network has its own test files.
 """
+import os
 import re
+import socket
 import time
 
 import pexpect
 import pytest
 
-from qemu import PROMPT
+from qemu import LOGDIR, PROMPT, Guest
 
 USERTESTS_TIMEOUT = 600   # the whole quick set under TCG
 ONE_TEST_TIMEOUT = 180    # usertests itself kills a test after 120 s
@@ -161,3 +163,50 @@ def test_smp(boot):
     assert m, "parallel did not report:\n%s" % text
     assert int(m.group(1)) >= 3, "with 4 harts only %s children ever ran at once" % m.group(1)
     assert final == "ALL TESTS PASSED", text
+
+
+def monitor(path, command, timeout=10):
+    """Run one QEMU monitor command over the unix socket at path and
+    return what it printed."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    s.connect(path)
+    try:
+        def until_prompt():
+            buf = b""
+            while not buf.endswith(b"(qemu) "):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+            return buf.decode("utf-8", "replace")
+        until_prompt()                       # the banner
+        s.sendall(command.encode() + b"\n")
+        return until_prompt()
+    finally:
+        s.close()
+
+
+MACHINE_INTERRUPTS = (1 << 3) | (1 << 7) | (1 << 11)   # MSIP, MTIP, MEIP
+
+
+def test_no_machine_interrupt_left_pending(fsimg, tmp_path):
+    """Nothing runs in machine mode after start(), so no machine-level
+    interrupt may stay pending. One did: the CLINT's mtimecmp resets to
+    0, so MTIP was pending from boot, and while any interrupt is pending
+    QEMU's TCG takes its global lock at every exit from translated code,
+    which kept each hart waiting for the device emulation (raw TX ran
+    about 20% slower). start() now parks mtimecmp."""
+    sock = str(tmp_path / "monitor.sock")
+    g = Guest(fsimg, cpus=2, log=os.path.join(LOGDIR, "test_no_machine_interrupt.log"))
+    g.argv += ["-monitor", "unix:%s,server,nowait" % sock]
+    try:
+        g.boot()
+        regs = monitor(sock, "info registers -a")
+    finally:
+        g.close()
+    mips = [int(v, 16) for v in re.findall(r"\bmip\s+([0-9a-fA-F]+)", regs)]
+    assert len(mips) == 2, "no mip for each of 2 harts in:\n%s" % regs
+    for hart, mip in enumerate(mips):
+        assert mip & MACHINE_INTERRUPTS == 0, \
+            "hart %d has machine-level interrupts pending: mip=%#x" % (hart, mip)
