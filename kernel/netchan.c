@@ -562,7 +562,7 @@ static int
 txsync(struct netchan *c)
 {
   uint32 uhead = c->tx->head, d;
-  int n = 0;
+  int n = 0, started = 0;
 
   d = (uhead - c->txhead) & MASK;
   if(uhead >= NC_NSLOTS || d > NC_NSLOTS - c->txown){
@@ -578,8 +578,13 @@ txsync(struct netchan *c)
       break;
     c->txcur = (c->txcur + 1) & MASK;
     c->txnew--;
+    // Start the device on the batch's first frame: it sends that while
+    // the rest are checked and queued behind it (without a kick: it
+    // does not want one while busy).
+    if(!started)
+      started = virtio_net_txkick();
   }
-  virtio_net_txkick();   // one notification for the batch
+  virtio_net_txkick();   // in case the device went idle meanwhile
 
   // hand back finished slots, oldest first, keeping one.
   while(c->txown > 1 && c->txown > c->txnew && c->txstate[c->txtail] == T_DONE){

@@ -130,8 +130,9 @@ vq_post(struct netq *q, int head)
 
 // Notify the device of the chains posted since the last call, unless it
 // told us it does not want to hear (2.7.13.4, 2.7.10: avail_event with
-// EVENT_IDX, else the used ring's NO_NOTIFY flag). Caller holds net.lock.
-static void
+// EVENT_IDX, else the used ring's NO_NOTIFY flag). Returns 0 if nothing
+// was posted since the last call, else 1. Caller holds net.lock.
+static int
 vq_kick(struct netq *q, int qid)
 {
   uint16 new = q->avail->idx;
@@ -139,17 +140,18 @@ vq_kick(struct netq *q, int qid)
 
   q->kick_idx = new;
   if(new == old)
-    return;
+    return 0;
   // the device must see the new idx before we read its suppression.
   __sync_synchronize();
   if(net.event_idx){
     if((uint16)(new - *avail_event(q) - 1) >= (uint16)(new - old))
-      return;
+      return 1;
   } else if(q->used->flags & VIRTQ_USED_F_NO_NOTIFY){
-    return;
+    return 1;
   }
   // 4.2.3.3 Notifying the device
   *R(VIRTIO_MMIO_QUEUE_NOTIFY) = qid;
+  return 1;
 }
 
 // Take the next entry off q's used ring into *id and *len. Returns 0 if
@@ -590,18 +592,22 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
 }
 
 // Tell the device about the frames virtio_net_tx queued since the last
-// call, if it wants to hear. The caller queues a whole batch first and
-// then kicks once: a kick per frame wakes an idle device for the first
-// frame alone, it drains that, goes idle again, and the next frame
-// kicks again (measured: a kick every 11 frames while streaming).
-void
+// call, if it wants to hear. Returns 1 if there were any. The caller
+// kicks after the first frame of a batch and again at its end, not per
+// frame: while the device is busy it does not want to hear, and a kick
+// per frame once cost a kick every 11 frames (the idle device woke for
+// one frame, drained it and asked to be kicked again).
+int
 virtio_net_txkick(void)
 {
+  int r;
+
   if(!net.present)
-    return;
+    return 0;
   acquire(&net.lock);
-  vq_kick(&net.tx, TXQ);
+  r = vq_kick(&net.tx, TXQ);
   release(&net.lock);
+  return r;
 }
 
 // Report the TX frames the device has finished (a look at the used
