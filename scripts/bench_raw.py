@@ -52,6 +52,7 @@ from qemu import BUILD, Guest, copy_image  # noqa: E402
 
 HEADING = "Raw frames"
 SIZES = (60, 1514)
+QUIET_LEN = 60                      # the size also run with a counter that cannot preempt
 GUEST_IP = "10.0.2.15"
 HOST_IP = "10.0.2.2"
 GUEST_MAC = "52:54:00:12:34:56"     # QEMU's default, and run.sh's for the peer
@@ -98,6 +99,49 @@ def rcvbuf_errors():
 
 def delta(a, b):
     return b - a if a is not None and b is not None else None
+
+
+def thread_ticks(pid):
+    """{tid: CPU clock ticks (user + system)} of every thread of pid."""
+    out = {}
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return out
+    for t in tids:
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, t)) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        out[int(t)] = int(fields[11]) + int(fields[12])
+    return out
+
+
+class CpuWindow:
+    """Host CPU used over one run, as a share of one core: QEMU's main
+    loop (its first thread, which runs virtio-net's TX and the dgram
+    backend's sendto()), the busiest other QEMU thread (the vCPU) and
+    the host counter's thread."""
+
+    def __init__(self, qemu_pid, counter_tid):
+        self.pid, self.ctid = qemu_pid, counter_tid
+        self.q0 = thread_ticks(qemu_pid)
+        self.c0 = thread_ticks(os.getpid()).get(counter_tid, 0)
+        self.t0 = time.monotonic()
+
+    def done(self):
+        dt = time.monotonic() - self.t0
+        q1 = thread_ticks(self.pid)
+        c1 = thread_ticks(os.getpid()).get(self.ctid, 0)
+        hz = os.sysconf("SC_CLK_TCK")
+        if dt <= 0 or not q1:
+            return None
+        d = {t: (q1[t] - self.q0.get(t, 0)) * 100.0 / hz / dt for t in q1}
+        others = [v for t, v in d.items() if t != self.pid]
+        return {"main": d.get(self.pid, 0.0), "vcpu": max(others) if others else 0.0,
+                "counter": (c1 - self.c0) * 100.0 / hz / dt}
 
 
 def other_qemus(mine):
@@ -155,6 +199,7 @@ class Wire:
         self.sock.bind(("127.0.0.1", hport))
         self.sock.settimeout(0.2)
         self.arp_reply = None
+        self.tid = None
         self.replies = []
         self.arps = 0
         self.reset()
@@ -183,7 +228,16 @@ class Wire:
         self.send(bytes(r))
         self.arps += 1
 
+    def quiet(self, on):
+        """SCHED_BATCH for the counter thread (on) or back to SCHED_OTHER:
+        a batch thread never preempts the thread whose datagram woke it,
+        so it stops taking QEMU's core at every frame; it drains its
+        socket when a core is free (the drops are counted anyway)."""
+        os.sched_setscheduler(self.tid, os.SCHED_BATCH if on else os.SCHED_OTHER,
+                              os.sched_param(0))
+
     def _loop(self):
+        self.tid = threading.get_native_id()
         buf = bytearray(2048)
         recv = self.sock.recv_into
         clock = time.monotonic
@@ -301,6 +355,7 @@ class Ours:
         s0 = self.netstat()
         e0 = rcvbuf_errors()
         cmd = "blast %d %d %s %d" % (n, length, HOST_IP, DISCARD_PORT)
+        cpu = CpuWindow(self.g.child.pid, self.wire.tid)
         try:
             out = self.g.run(cmd, timeout=wait_for(n))
         except AssertionError as e:
@@ -309,6 +364,7 @@ class Ours:
         m = re.search(BLAST_RE, out)
         if not m:
             raise Skip("`%s` printed %r" % (cmd, out.strip()[-200:]))
+        used = cpu.done()
         self.wire.settle()
         e1 = rcvbuf_errors()
         s1 = self.netstat()
@@ -317,7 +373,8 @@ class Ours:
              "host": self.wire.count, "host_fps": self.wire.host_rate(),
              "sockdrop": delta(e0, e1),
              "copied": int(m.group(6)) if m.group(6) is not None else None,
-             "blast_copy_bytes": int(m.group(7)) if m.group(7) is not None else None}
+             "blast_copy_bytes": int(m.group(7)) if m.group(7) is not None else None,
+             "cpu": used}
         r.update(copies(s0, s1, "tx_frames", frames))
         return r
 
@@ -411,6 +468,7 @@ class Peer:
         self.wire.replies.clear()
         e0 = rcvbuf_errors()
         msg = ("blast %d %d ring" % (n, length)).encode()
+        cpu = CpuWindow(self.child.pid, self.wire.tid)
         self.wire.send(udp_frame(GUEST_MAC, HOST_IP, GUEST_IP, CTL_SPORT, CTL_PORT, msg))
         i = self.child.expect([PEER_RE, r"blast error[^\r\n]*", pexpect.TIMEOUT, pexpect.EOF],
                               timeout=wait_for(n))
@@ -418,12 +476,13 @@ class Peer:
             raise Skip("the peer's blast: %r" % (self.child.after if i == 1 else
                                                  (self.child.before or "")[-200:]))
         m = self.child.match
+        used = cpu.done()
         self.wire.settle()
         e1 = rcvbuf_errors()
         frames = int(m.group(2))
         return {"n": n, "frames": frames, "fps": float(m.group(8)), "mbps": float(m.group(9)),
                 "host": self.wire.count, "host_fps": self.wire.host_rate(),
-                "sockdrop": delta(e0, e1),
+                "sockdrop": delta(e0, e1), "cpu": used,
                 "reply": len(self.wire.replies) > 0}
 
     def close(self):
@@ -492,10 +551,51 @@ def section(res, notes, args, ncfg, load, elapsed, others):
         L.append("Ratio within each round (ours / the peer run right after it): "
                  + "; ".join(pr) + ".")
         L.append("")
+    L.append("### TX again, with a counter that cannot preempt")
+    L.append("")
+    L.append("Each round also runs both systems at %d B with the host counter's thread switched "
+             "to `SCHED_BATCH`. The counter is normally an ordinary thread woken by each datagram "
+             "QEMU sends, and Linux lets a woken thread preempt the one that woke it: QEMU's "
+             "main loop, or a vCPU sharing its core. As `SCHED_BATCH` it waits for a free core "
+             "instead. Nothing else changes, and the host still counts every frame." % QUIET_LEN)
+    L.append("")
+    L.append("| LEN | ours frames/s | peer frames/s | ours / peer | host saw ours / peer | "
+             "ours runs | peer runs | ratio within each round |")
+    L.append("|---|---|---|---|---|---|---|---|")
+    o, p = res[("ours", "txq", QUIET_LEN)], res[("peer", "txq", QUIET_LEN)]
+    mo, mp = med(o), med(p)
+    rr = [a["fps"] / b["fps"] for a, b in zip(o, p) if b["fps"] > 0]
+    L.append("| %d | %s | %s | %s | %s / %s | %s | %s | %s |"
+             % (QUIET_LEN, "%.0f" % mo if mo else "not measured",
+                "%.0f" % mp if mp else "not measured",
+                "**%.2f**" % (mo / mp) if mo and mp else "-",
+                "%.0f" % med(o, "host_fps") if o else "-",
+                "%.0f" % med(p, "host_fps") if p else "-", fmt_runs(o), fmt_runs(p),
+                " ".join("%.2f" % x for x in rr) + (" (median %.2f)" % statistics.median(rr))
+                if rr else "-"))
+    L.append("")
+    L.append("Host CPU while each guest blasted, in percent of one core (median over the runs; "
+             "the window is the blast command from send to result): QEMU's main loop (virtio-net "
+             "TX and the backend's `sendto()`), its vCPU thread, and the host counter.")
+    L.append("")
+    L.append("| run | ours: main loop / vCPU / counter | peer: main loop / vCPU / counter |")
+    L.append("|---|---|---|")
+
+    def cpus(rs):
+        cs = [r["cpu"] for r in rs if r.get("cpu")]
+        if not cs:
+            return "-"
+        return " / ".join("%.0f" % statistics.median(c[k] for c in cs)
+                          for k in ("main", "vcpu", "counter"))
+    for d, ln, what in [("tx", l, "%d B" % l) for l in SIZES] + [
+            ("txq", QUIET_LEN, "%d B, counter SCHED_BATCH" % QUIET_LEN)]:
+        L.append("| %s | %s | %s |" % (what, cpus(res[("ours", d, ln)]),
+                                       cpus(res[("peer", d, ln)])))
+    L.append("")
     lost = []
     for ln in SIZES:
         for sysn in ("ours", "peer"):
-            for r in res[(sysn, "tx", ln)]:
+            for r in res[(sysn, "tx", ln)] + res[(sysn, "txq", ln)]:
                 if r["host"] != r["frames"]:
                     lost.append("%s %d B: sent %d, host counted %d%s"
                                 % (sysn, ln, r["frames"], r["host"],
@@ -597,7 +697,7 @@ def main():
     load0 = os.getloadavg()[0]
     t_start = time.monotonic()
     deadline = t_start + args.budget
-    res = {(s, d, ln): [] for s in ("ours", "peer") for d in ("tx", "rx") for ln in SIZES}
+    res = {(s, d, ln): [] for s in ("ours", "peer") for d in ("tx", "rx", "txq") for ln in SIZES}
     ncfg = {}
     notes = {}
     if args.frames:
@@ -652,6 +752,17 @@ def main():
                                        ", copy/frame %s payload/frame %s" % (
                                            r.get("copy_per_frame"), r.get("payload_per_frame"))
                                        if sysobj.name == "ours" else ""), flush=True)
+        # The same run once more with the counter unable to preempt QEMU.
+        key = (sysobj.name, "txq", QUIET_LEN)
+        sample()
+        wire.quiet(True)
+        try:
+            r = sysobj.tx(ncfg[(sysobj.name, "tx", QUIET_LEN)], QUIET_LEN)
+        finally:
+            wire.quiet(False)
+        res[key].append(r)
+        print("bench_raw: round %d %s TX %d B, quiet counter: %.0f frames/s, host saw %d"
+              % (rnd, sysobj.name, QUIET_LEN, r["fps"], r["host"]), flush=True)
 
     def rx_runs(rnd):
         for ln in SIZES:
