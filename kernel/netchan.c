@@ -586,6 +586,12 @@ txsync(struct netchan *c)
   }
   virtio_net_txkick();   // in case the device went idle meanwhile
 
+  // Frames the device finished since the last interrupt (none is asked
+  // for a lone frame): their slots can go back now. Taken after the
+  // batch is queued, so an idle device is not kept waiting for this.
+  if(c->txinflight > 0)
+    virtio_net_txreap();
+
   // hand back finished slots, oldest first, keeping one.
   while(c->txown > 1 && c->txown > c->txnew && c->txstate[c->txtail] == T_DONE){
     struct nc_slot *sl = &c->tx->slot[c->txtail];
@@ -664,10 +670,6 @@ netchan_sync(struct netchan *c, int timeout_ms)
     until = ticks + ((uint64)timeout_ms * HZ + 999) / 1000;
   acquire(&netlock);
   for(;;){
-    // frames the device finished since the last interrupt (none is
-    // asked for a lone frame): their slots can go back now.
-    if(c->txinflight > 0)
-      virtio_net_txreap();
     looped = c->st.v[NC_tx_loopback];
     moved = txsync(c);
     looped = c->st.v[NC_tx_loopback] - looped;

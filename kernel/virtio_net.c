@@ -345,10 +345,11 @@ tx_pop(uint64 *cookie, uint64 *paypa, int max)
   return n;
 }
 
-// Report every finished TX chain to netchan_txdone, exactly once each,
-// without net.lock held (netchan takes its own lock). Returns how many.
+// Report finished TX chains to netchan_txdone, exactly once each,
+// without net.lock held (netchan takes its own lock): every one, or with
+// all == 0 only the next TXBATCH. Returns how many.
 static int
-tx_reap(void)
+tx_reap_some(int all)
 {
   uint64 cookie[TXBATCH], paypa[TXBATCH];
   int n, total = 0;
@@ -360,8 +361,14 @@ tx_reap(void)
     if(n > 0)
       netchan_txdone(cookie, paypa, n);
     total += n;
-  } while(n == TXBATCH);
+  } while(all && n == TXBATCH);
   return total;
+}
+
+static int
+tx_reap(void)
+{
+  return tx_reap_some(1);
 }
 
 // Read the MAC and the link status from config space, again until the
@@ -537,9 +544,11 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
 
   acquire(&net.lock);
   if(net.ntxfree < ndesc){
-    // reap only when short: the room it frees may be what this frame needs.
+    // reap only when short, and only a few: the room they free is what
+    // this frame needs, and the rest can wait until the device is busy
+    // again with this batch (netchan's txsync reaps them after its kick).
     release(&net.lock);
-    tx_reap();
+    tx_reap_some(0);
     acquire(&net.lock);
   }
   if(net.rxempty > 0)
