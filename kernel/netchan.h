@@ -47,10 +47,10 @@
 #define NETCHAN_H
 #include <stdint.h>
 
-#define NC_VERSION    1
+#define NC_VERSION    2                // 2: 512 slots of 6 bytes per ring
 #define NC_VA         0x1000000000ULL  // where the region is mapped (64 GiB)
-#define NC_NSLOTS     256              // slots per ring, a power of two
-#define NC_NBUFS      640              // buffers in the pool
+#define NC_NSLOTS     512              // slots per ring, a power of two
+#define NC_NBUFS      1152             // buffers in the pool: both rings full, and 128 more
 #define NC_BUFSIZE    4096             // bytes per buffer: one page
 #define NC_INFO_OFF   0x0000
 #define NC_RX_OFF     0x1000
@@ -78,7 +78,7 @@ struct nc_info {
 // One ring slot. It names a buffer by index, never by address:
 // the pool sits at different addresses in kernel and process.
 struct nc_slot {
-  uint32_t buf;    // (u,k) buffer index in the pool, < NC_NBUFS
+  uint16_t buf;    // (u,k) buffer index in the pool, < NC_NBUFS
   uint16_t len;    // (u,k) frame length in bytes, frame at offset 0 of the buffer
   uint16_t flags;  // (u,k) NCS_* below; the process must leave unknown bits zero
 };
@@ -92,8 +92,9 @@ struct nc_ring {
 };
 
 _Static_assert(sizeof(struct nc_info) <= 0x1000, "nc_info fits its page");
-_Static_assert(sizeof(struct nc_slot) == 8, "nc_slot is 8 bytes");
-_Static_assert(sizeof(struct nc_ring) == 64 + 8 * NC_NSLOTS, "nc_ring layout");
+_Static_assert(sizeof(struct nc_slot) == 6, "nc_slot is 6 bytes");
+_Static_assert(sizeof(struct nc_ring) == 64 + 6 * NC_NSLOTS, "nc_ring layout");
+_Static_assert(NC_NBUFS <= 65535, "a slot's buf names every buffer, and NC_NBUFS itself");
 _Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
 
 // netclaim(fd, proto, port): claim (IPv4 protocol, local port) for this
