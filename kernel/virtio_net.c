@@ -632,8 +632,10 @@ virtio_net_txreap(void)
 // Someone is about to wait for TX slots: ask for an interrupt when half
 // of what is outstanding is done (2.7.7, EVENT_IDX; without it the
 // device interrupts at every completion anyway), early enough that the
-// sender refills the queue while the device sends the other half. Then
-// report what is already done. Returns the number of frames reported:
+// sender refills the queue while the device sends the other half. (QEMU
+// 7.2's TCG delivers it only when the device's burst ends: it sends
+// holding the global lock that taking an interrupt needs.) Then report
+// what is already done. Returns the number of frames reported:
 // if any, the caller has slots back and need not wait. The caller may
 // hold netlock (netchan_txdone takes it only if not).
 int
