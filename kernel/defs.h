@@ -212,7 +212,7 @@ int             virtio_net_up(void);
 void            virtio_net_mac(uint8 mac[6]);
 void            virtio_net_intr(void);
 int             virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie);
-int             virtio_net_txkick(void);
+void            virtio_net_txkick(void);
 int             virtio_net_txarm(void);
 int             virtio_net_txreap(void);
 void            virtio_net_stats(uint64 *rx_frames, uint64 *tx_frames, uint64 *rx_nobuf);

@@ -472,9 +472,10 @@ rxdeliver(struct netchan *c)
   return n;
 }
 
-// Send the frame in TX slot s, or refuse it. Returns 0 when the slot is
-// dealt with (sent, looped back or rejected), -ENOBUFS if the device has
-// no room (try again later). netlock held.
+// Send the frame in TX slot s, or refuse it. Returns 1 if it is queued
+// for the device, 0 if the slot is dealt with otherwise (looped back or
+// rejected), -ENOBUFS if the device has no room (try again later).
+// netlock held.
 static int
 txslot(struct netchan *c, uint32 s)
 {
@@ -548,7 +549,7 @@ txslot(struct netchan *c, uint32 s)
   c->bstate[sl.buf] = B_TXFLIGHT;
   c->txstate[s] = T_FLIGHT;
   c->txinflight++;
-  return 0;
+  return 1;
 }
 
 // Take the process's new TX slots, send what can be sent, and hand back
@@ -562,7 +563,7 @@ static int
 txsync(struct netchan *c)
 {
   uint32 uhead = c->tx->head, d;
-  int n = 0, started = 0;
+  int n = 0, queued = 0, r;
 
   d = (uhead - c->txhead) & MASK;
   if(uhead >= NC_NSLOTS || d > NC_NSLOTS - c->txown){
@@ -574,17 +575,18 @@ txsync(struct netchan *c)
   }
 
   while(c->txnew > 0){
-    if(txslot(c, c->txcur) < 0)
+    if((r = txslot(c, c->txcur)) < 0)
       break;
     c->txcur = (c->txcur + 1) & MASK;
     c->txnew--;
     // Start the device on the batch's first frame: it sends that while
     // the rest are checked and queued behind it (without a kick: it
     // does not want one while busy).
-    if(!started)
-      started = virtio_net_txkick();
+    if(r > 0 && queued++ == 0)
+      virtio_net_txkick();
   }
-  virtio_net_txkick();   // in case the device went idle meanwhile
+  if(queued > 1)
+    virtio_net_txkick();   // the rest, in case the device went idle meanwhile
 
   // Frames the device finished since the last interrupt (none is asked
   // for a lone frame): their slots can go back now. Taken after the

@@ -130,9 +130,8 @@ vq_post(struct netq *q, int head)
 
 // Notify the device of the chains posted since the last call, unless it
 // told us it does not want to hear (2.7.13.4, 2.7.10: avail_event with
-// EVENT_IDX, else the used ring's NO_NOTIFY flag). Returns 0 if nothing
-// was posted since the last call, else 1. Caller holds net.lock.
-static int
+// EVENT_IDX, else the used ring's NO_NOTIFY flag). Caller holds net.lock.
+static void
 vq_kick(struct netq *q, int qid)
 {
   uint16 new = q->avail->idx;
@@ -140,18 +139,17 @@ vq_kick(struct netq *q, int qid)
 
   q->kick_idx = new;
   if(new == old)
-    return 0;
+    return;
   // the device must see the new idx before we read its suppression.
   __sync_synchronize();
   if(net.event_idx){
     if((uint16)(new - *avail_event(q) - 1) >= (uint16)(new - old))
-      return 1;
+      return;
   } else if(q->used->flags & VIRTQ_USED_F_NO_NOTIFY){
-    return 1;
+    return;
   }
   // 4.2.3.3 Notifying the device
   *R(VIRTIO_MMIO_QUEUE_NOTIFY) = qid;
-  return 1;
 }
 
 // Take the next entry off q's used ring into *id and *len. Returns 0 if
@@ -601,22 +599,19 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
 }
 
 // Tell the device about the frames virtio_net_tx queued since the last
-// call, if it wants to hear. Returns 1 if there were any. The caller
-// kicks after the first frame of a batch and again at its end, not per
-// frame: while the device is busy it does not want to hear, and a kick
-// per frame once cost a kick every 11 frames (the idle device woke for
-// one frame, drained it and asked to be kicked again).
-int
+// call, if it wants to hear. The caller kicks after the first frame of
+// a batch and again at its end, not per frame: while the device is busy
+// it does not want to hear, and a kick per frame once cost a kick every
+// 11 frames (the idle device woke for one frame, drained it and asked
+// to be kicked again).
+void
 virtio_net_txkick(void)
 {
-  int r;
-
   if(!net.present)
-    return 0;
+    return;
   acquire(&net.lock);
-  r = vq_kick(&net.tx, TXQ);
+  vq_kick(&net.tx, TXQ);
   release(&net.lock);
-  return r;
 }
 
 // Report the TX frames the device has finished (a look at the used
