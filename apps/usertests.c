@@ -485,6 +485,51 @@ killsleep(char *s)
   }
 }
 
+// kill a child just as it goes to sleep, many times: a kill that lands
+// after the child's last look at killed() and before it sleeps must
+// still wake it (kill() wakes only a process already asleep). The
+// child reads from a pipe nobody writes to, so a lost kill leaves it
+// asleep; the parent kills it after a delay that sweeps over the
+// child's way from fork into read(), then polls a second pipe whose
+// only writer is the child: it reaches end of file when the child is
+// gone.
+void
+killrace(char *s)
+{
+  int pid, p[2], q[2], n = testarg > 0 ? testarg : 300;
+  struct pollfd pf;
+  volatile int x;
+
+  for(int i = 0; i < n; i++){
+    xpipe(s, p);
+    xpipe(s, q);
+    pid = xfork(s);
+    if(pid == 0){
+      close(p[1]);
+      close(q[0]);
+      read(p[0], buf, 1);
+      exit(0);
+    }
+    close(q[1]);
+    for(x = 0; x < (i % 100) * 3000; x++)
+      ;
+    want(s, "kill(child)", kill(pid), 0);
+    pf.fd = q[0];
+    pf.events = POLLIN;
+    pf.revents = 0;
+    if(poll(&pf, 1, 1000) != 1){
+      printf("%s: kill %d of %d was lost: the child still sleeps after 1 s\n", s, i, n);
+      close(p[1]);    // let it go
+      waitst(s, pid);
+      exit(1);
+    }
+    wantkilled(s, "killed entering read", pid);
+    close(p[0]);
+    close(p[1]);
+    close(q[0]);
+  }
+}
+
 // exec with arguments; the output goes to a file we then read.
 void
 execargs(char *s)
@@ -1749,6 +1794,7 @@ struct test tests[] = {
   {nullderef, "nullderef", QUICK},
   {stackguard, "stackguard", QUICK},
   {killsleep, "killsleep", QUICK},
+  {killrace, "killrace", QUICK},
   {execargs, "execargs", QUICK},
   {getprocstest, "getprocs", QUICK},
   {forkmem, "forkmem", QUICK},

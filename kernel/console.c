@@ -78,7 +78,7 @@ consoleread(int user_dst, uint64 dst, int n)
         release(&cons.lock);
         return -EINTR;
       }
-      sleep(&cons.r, &cons.lock);
+      sleepintr(&cons.r, &cons.lock);
     }
 
     c = cons.buf[cons.r++ % INPUT_BUF_SIZE];

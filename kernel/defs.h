@@ -109,6 +109,7 @@ void            procinit(void);
 void            scheduler(void) __attribute__((noreturn));
 void            sched(void);
 void            sleep(void*, struct spinlock*);
+void            sleepintr(void*, struct spinlock*);
 void            userinit(void);
 int             kwait(uint64);
 void            wakeup(void*);

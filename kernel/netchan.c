@@ -703,7 +703,7 @@ netchan_sync(struct netchan *c, int timeout_ms)
     if(timeout_ms > 0)
       timer_deadline(until);
     c->waiting = 1;
-    sleep(c, &netlock);
+    sleepintr(c, &netlock);
     c->waiting = 0;
   }
   release(&netlock);

@@ -113,7 +113,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
       // full: let readers drain it.
       wakeup(&pi->nread);
       pollwakeup();
-      sleep(&pi->nwrite, &pi->lock);
+      sleepintr(&pi->nwrite, &pi->lock);
     } else {
       char ch;
       if(copyin(pr->pagetable, &ch, addr + i, 1) == -1){
@@ -149,7 +149,7 @@ piperead(struct pipe *pi, uint64 addr, int n)
       release(&pi->lock);
       return -EINTR;
     }
-    sleep(&pi->nread, &pi->lock);
+    sleepintr(&pi->nread, &pi->lock);
   }
   for(i = 0; i < n; i++){
     if(pi->nread == pi->nwrite)

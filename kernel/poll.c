@@ -69,7 +69,7 @@ pollsleep(uint64 seq, uint64 until)
   acquire(&pollock);
   if(pollseq == seq){
     npollers++;
-    sleep(&pollseq, &pollock);
+    sleepintr(&pollseq, &pollock);
     npollers--;
   }
   release(&pollock);

@@ -456,7 +456,7 @@ kwait(uint64 addr)
     }
 
     // wait for a child to exit (see the wakeup in kexit).
-    sleep(p, &wait_lock);
+    sleepintr(p, &wait_lock);
   }
 }
 
@@ -586,9 +586,30 @@ forkret(void)
   usertrapret();
 }
 
+static void sleep1(void *chan, struct spinlock *lk, int intr);
+
 // Atomically release lk and sleep on chan; reacquire lk when woken.
 void
 sleep(void *chan, struct spinlock *lk)
+{
+  sleep1(chan, lk, 0);
+}
+
+// sleep() for a caller that gives up when its process is killed, and
+// looked at killed() under lk just before. kill() wakes only a process
+// already asleep, so a kill landing between that look and the sleep
+// would be lost: the process would sleep until its channel's next
+// wakeup, for ever on a pipe nobody writes. This looks again under
+// p->lock, which kill() holds, and then does not sleep at all (lk is
+// still held, so the caller's look comes next).
+void
+sleepintr(void *chan, struct spinlock *lk)
+{
+  sleep1(chan, lk, 1);
+}
+
+static void
+sleep1(void *chan, struct spinlock *lk, int intr)
 {
   struct proc *p = myproc();
 
@@ -597,6 +618,10 @@ sleep(void *chan, struct spinlock *lk)
   // before lk is released, so a waker that takes lk next sees them
   // even without p->lock (wakeup() looks before it locks).
   acquire(&p->lock);
+  if(intr && p->killed){
+    release(&p->lock);
+    return;
+  }
   p->chan = chan;
   p->state = SLEEPING;
   release(lk);

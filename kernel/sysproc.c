@@ -72,7 +72,7 @@ sys_sleep(void)
       release(&tickslock);
       return -EINTR;
     }
-    sleep((void*)&ticks, &tickslock);
+    sleepintr((void*)&ticks, &tickslock);
     release(&tickslock);
   }
   release(&tickslock);
