@@ -400,6 +400,7 @@ static const char *errnames[] = {
   [ECONNREFUSED]    "connection refused",
   [EHOSTUNREACH]    "no route to host",
   [EALREADY]        "operation already in progress",
+  [EDQUOT]          "quota exceeded",
   [EINPROGRESS]     "operation in progress",
 };
 

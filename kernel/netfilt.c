@@ -32,12 +32,6 @@
 struct spinlock netlock;
 struct netif netif;
 
-static struct claim {
-  struct netchan *c;   // owner, or 0 if the entry is free
-  uint8 proto;
-  uint16 port;
-} claims[NCLAIM];
-
 static struct netchan *defowner;   // the default responder (netd), or 0
 static uint16 ephemeral;           // next ephemeral port to try
 
@@ -67,25 +61,48 @@ static struct orphan {
 } orphans[NORPHAN];
 
 
+// The claim table: NCLAIM entries, enough for every channel to hold its
+// whole quota at once, so no channel's claims can crowd out another's.
+// Entries are found by (protocol, port) through a hash of chains, and a
+// channel's own entries are chained too, so that release does not scan
+// the table. Entry indices, not pointers: an entry is 8 bytes.
+#define NIL 0xffff
+static struct claim {
+  uint16 hnext;        // next entry in the same hash chain, or NIL; free list link
+  uint16 cnext;        // next entry of the same channel, or NIL
+  uint16 port;
+  uint8 proto;
+  uint8 chan;          // owner's index in chans[]
+} claims[NCLAIM];
+static uint16 hash[NCLAIMHASH];    // first entry of each chain, or NIL
+static uint16 freeclaim;           // first free entry, or NIL
+_Static_assert(NCLAIM < NIL, "claim indices fit 16 bits, with NIL left over");
+
+static int
+claimhash(int proto, int port)
+{
+  // ports in use cluster (ephemeral runs, well-known low ports): fold
+  // the protocol into the low bits so TCP 80 and UDP 80 part ways.
+  return (port ^ (proto << 9) ^ (port >> 12)) & (NCLAIMHASH - 1);
+}
+
+// The entry for (proto, port), or NIL. netlock held.
+static int
+claimfind(int proto, int port)
+{
+  for(int i = hash[claimhash(proto, port)]; i != NIL; i = claims[i].hnext)
+    if(claims[i].port == port && claims[i].proto == proto)
+      return i;
+  return NIL;
+}
+
 // The owner of (proto, port), or 0. netlock held.
 struct netchan *
 netfilt_owner(int proto, int port)
 {
-  for(struct claim *cl = claims; cl < &claims[NCLAIM]; cl++)
-    if(cl->c && cl->proto == proto && cl->port == port)
-      return cl->c;
-  return 0;
-}
+  int i = claimfind(proto, port);
 
-// Does c hold any claim on proto? (A later IPv4 fragment carries no
-// port to check.) netlock held.
-int
-netfilt_hasproto(struct netchan *c, int proto)
-{
-  for(struct claim *cl = claims; cl < &claims[NCLAIM]; cl++)
-    if(cl->c == c && cl->proto == proto)
-      return 1;
-  return 0;
+  return i == NIL ? 0 : &chans[claims[i].chan];
 }
 
 int
@@ -94,13 +111,30 @@ netfilt_isdefault(struct netchan *c)
   return c == defowner;
 }
 
+// A free ephemeral port for proto, or 0 (RFC 6056 section 3.3.2's
+// simple search: from where the last one left off). netlock held.
+static int
+ephemeralport(int proto)
+{
+  int span = NC_EPHEMERAL_HI - NC_EPHEMERAL_LO + 1;
+
+  for(int i = 0; i < span; i++){
+    int p = NC_EPHEMERAL_LO + (ephemeral + i) % span;
+    if(claimfind(proto, p) == NIL){
+      ephemeral = (ephemeral + i + 1) % span;
+      return p;
+    }
+  }
+  return 0;
+}
+
 // Claim (proto, port) for c; port 0 picks a free ephemeral port.
-// Returns the port, -EADDRINUSE, -EPROTONOSUPPORT, -EINVAL or -ENOBUFS.
-// netlock held.
+// Returns the port, -EADDRINUSE, -EPROTONOSUPPORT, -EINVAL, or -EDQUOT
+// if c holds NC_CLAIMQUOTA claims already. netlock held.
 int
 netfilt_claim(struct netchan *c, int proto, int port)
 {
-  struct claim *cl, *free = 0;
+  int i, h;
 
   if(proto == NC_PROTO_DEFAULT){
     if(port != 0)
@@ -114,52 +148,69 @@ netfilt_claim(struct netchan *c, int proto, int port)
     return -EPROTONOSUPPORT;
   if(port < 0 || port > 65535)
     return -EINVAL;
-
-  if(port == 0){
-    int span = NC_EPHEMERAL_HI - NC_EPHEMERAL_LO + 1;
-    for(int i = 0; i < span; i++){
-      int p = NC_EPHEMERAL_LO + (ephemeral + i) % span;
-      if(netfilt_owner(proto, p) == 0){
-        port = p;
-        ephemeral = (ephemeral + i + 1) % span;
-        break;
-      }
-    }
-    if(port == 0)
-      return -EADDRINUSE;
-  } else if(netfilt_owner(proto, port)){
-    return -EADDRINUSE;
+  if(c->nclaims >= NC_CLAIMQUOTA){
+    netif.st.v[NC_claim_reject_quota]++;
+    c->st.v[NC_claim_reject_quota]++;
+    return -EDQUOT;
   }
+  if(port == 0 && (port = ephemeralport(proto)) == 0)
+    return -EADDRINUSE;
+  if(port != 0 && claimfind(proto, port) != NIL)
+    return -EADDRINUSE;
 
-  for(cl = claims; cl < &claims[NCLAIM]; cl++)
-    if(cl->c == 0){
-      free = cl;
-      break;
-    }
-  if(free == 0)
-    return -ENOBUFS;
-  free->c = c;
-  free->proto = proto;
-  free->port = port;
+  // NCLAIM covers every channel's quota: a free entry exists.
+  if((i = freeclaim) == NIL)
+    panic("netfilt_claim: table full under quota");
+  freeclaim = claims[i].hnext;
+  h = claimhash(proto, port);
+  claims[i].proto = proto;
+  claims[i].port = port;
+  claims[i].chan = c->id;
+  claims[i].hnext = hash[h];
+  hash[h] = i;
+  claims[i].cnext = c->claims;
+  c->claims = i;
+  c->nclaims++;
   return port;
+}
+
+// Unlink entry i from its hash chain and from its channel's list, and
+// free it. netlock held.
+static void
+claimfree(int i)
+{
+  struct netchan *c = &chans[claims[i].chan];
+  uint16 *pp;
+
+  for(pp = &hash[claimhash(claims[i].proto, claims[i].port)]; *pp != i; pp = &claims[*pp].hnext)
+    if(*pp == NIL)
+      panic("claimfree hash");
+  *pp = claims[i].hnext;
+  for(pp = &c->claims; *pp != i; pp = &claims[*pp].cnext)
+    if(*pp == NIL)
+      panic("claimfree chan");
+  *pp = claims[i].cnext;
+  c->nclaims--;
+  claims[i].hnext = freeclaim;
+  freeclaim = i;
 }
 
 // Give back one claim of c's. Returns 0 or -ENOENT. netlock held.
 int
 netfilt_unclaim(struct netchan *c, int proto, int port)
 {
+  int i;
+
   if(proto == NC_PROTO_DEFAULT){
     if(defowner != c)
       return -ENOENT;
     defowner = 0;
     return 0;
   }
-  for(struct claim *cl = claims; cl < &claims[NCLAIM]; cl++)
-    if(cl->c == c && cl->proto == proto && cl->port == port){
-      cl->c = 0;
-      return 0;
-    }
-  return -ENOENT;
+  if(port < 0 || port > 65535 || (i = claimfind(proto, port)) == NIL || claims[i].chan != c->id)
+    return -ENOENT;
+  claimfree(i);
+  return 0;
 }
 
 // Drop every claim c holds: the channel is closing. netlock held.
@@ -170,9 +221,8 @@ netfilt_release(struct netchan *c)
   for(struct frag *fr = frags; fr < &frags[NFRAG]; fr++)
     if(fr->c == c)
       fr->c = 0;
-  for(struct claim *cl = claims; cl < &claims[NCLAIM]; cl++)
-    if(cl->c == c)
-      cl->c = 0;
+  while(c->claims != NIL)
+    claimfree(c->claims);
   if(defowner == c)
     defowner = 0;
 }
@@ -476,4 +526,13 @@ netfilt_init(void)
   netif.ip = 0x0a00020f;
   netif.mask = 0xffffff00;
   netif.gw = 0x0a000202;
+  for(int i = 0; i < NCLAIMHASH; i++)
+    hash[i] = NIL;
+  for(int i = 0; i < NCLAIM; i++)
+    claims[i].hnext = i + 1 < NCLAIM ? i + 1 : NIL;
+  freeclaim = 0;
+  for(int i = 0; i < NNETCHAN; i++){
+    chans[i].claims = NIL;
+    chans[i].nclaims = 0;
+  }
 }

@@ -4,13 +4,28 @@
 #include "netchan.h"
 
 #define NNETCHAN   16    // channels open at once, system-wide
-#define NCLAIM    128    // (protocol, port) claims, system-wide
+#define NCLAIM    (NNETCHAN * NC_CLAIMQUOTA)  // claims, system-wide: every quota at once
+#define NCLAIMHASH 4096  // hash chains for finding a claim, a power of two
 #define NC_HDRCOPY 128   // bytes per TX slot for the checked header copy
 #define NC_HDRROOM  16   // of which the first are room for the virtio-net header
 
 // Who holds each buffer of a channel's pool. The kernel's record, never
 // the process's rings, decides.
-enum { B_USER, B_RXSLOT, B_TXFLIGHT };
+// B_KERNEL is NC_KBUF alone: the buffer in the TX slot the kernel keeps.
+enum { B_USER, B_RXSLOT, B_TXFLIGHT, B_KERNEL };
+#define NC_KBUF (NC_NBUFS - 1)
+
+// First fragments a channel sent lately (netguard.c): it may send the
+// later fragments of these datagrams, and no other channel may send a
+// first fragment with the same (destination, id, protocol) meanwhile.
+#define NFRAGID 32
+#define FRAGID_TICKS (5 * HZ)
+struct fragid {
+  uint32 dst;
+  uint16 id;
+  uint8 proto;
+  uint64 when;               // tick it was sent; 0: free
+};
 
 // TX slot state while the kernel owns the slot.
 enum { T_DONE, T_FLIGHT };
@@ -57,6 +72,11 @@ struct netchan {
   int txinflight;            // frames the device still holds
   char *hdrcopy[NC_NSLOTS * NC_HDRCOPY / PGSIZE]; // pages of NC_HDRCOPY-byte header copies, one per slot
 
+  struct fragid fragid[NFRAGID]; // first fragments sent lately, oldest replaced
+  int fragnext;              // next fragid entry to replace
+  uint16 claims;             // first of this channel's claims (netfilt.c), or 0xffff
+  int nclaims;               // claims held, at most NC_CLAIMQUOTA
+
   int waiting;               // the owner sleeps in netsync() on this channel
   struct nc_stats st;        // this channel's counters
 };
@@ -97,7 +117,6 @@ int  netfilt_deliver(char *page, int len);
 struct netchan *netfilt_owner(int proto, int port);
 int  netfilt_claim(struct netchan *c, int proto, int port);
 int  netfilt_unclaim(struct netchan *c, int proto, int port);
-int  netfilt_hasproto(struct netchan *c, int proto);
 void netfilt_release(struct netchan *c);
 int  netfilt_isdefault(struct netchan *c);
 int  netfilt_islocal(const uint8 *f, int len);
