@@ -99,7 +99,8 @@ UPROGS = \
   $B/$A/_udpecho \
   $B/$A/_ping \
   $B/$A/_ifconfig \
-  $B/$A/_libnettests
+  $B/$A/_libnettests \
+  $B/$A/_spy
 
 all: $B/$K/kernel $B/fs.img
 

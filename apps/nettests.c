@@ -424,7 +424,8 @@ syncwant(char *s, char *what, int c1, int c2)
   }
 }
 
-static uint32 rejslot[64];   // TX slots that must come back NCS_REJECTED
+static uint32 rejslot[64];   // TX slots whose frames must come back NCS_REJECTED
+static uint32 rejbuf[64];    // the buffer each named
 static int nrej;
 
 // Hand over one TX slot (buf, len, flags) and check it was refused for
@@ -439,6 +440,7 @@ txbad(char *s, char *what, uint32 buf, uint32 len, uint16 flags, int why)
   sl->buf = buf;
   sl->len = len;
   sl->flags = flags;
+  rejbuf[nrej] = buf;
   rejslot[nrej++] = ch.tx->head;
   ch.tx->head = nc_next(ch.tx->head);
   syncwant(s, what, why, -1);
@@ -572,6 +574,7 @@ inflight(char *s, int port)
   }
   wantdelta(s, "in flight", &st0, &st1, NC_tx_frames, 1);
   wantdelta(s, "in flight", &st0, &st1, NC_tx_reject_notowned, 1);
+  rejbuf[nrej] = ch.tx->slot[(ch.tx->head - 1) & MASK].buf;
   rejslot[nrej++] = (ch.tx->head - 1) & MASK;
   // let it come back before the buffer is used again
   sleep(100);
@@ -632,7 +635,9 @@ badrx(char *s, int port)
   txgood(s, "send from the buffer swapped out", b, 14 + 20 + 8 + 80, 1);
 }
 
-// Every refused TX slot handed back carries NCS_REJECTED.
+// Every refused frame comes back marked NCS_REJECTED, with its buffer,
+// in the slot before its own (netchan.h: a slot comes back with the
+// buffer, and the flags, of the slot after it).
 static void
 rejflags(char *s, int port)
 {
@@ -640,15 +645,16 @@ rejflags(char *s, int port)
 
   txgood(s, "last frame to self", SPARE(14), len, 1);
   for(int i = 0; i < nrej; i++){
-    uint32 k = rejslot[i];
+    uint32 k = (rejslot[i] - 1) & MASK;
     if(((k - ch.tx->head) & MASK) >= nc_ring_space(ch.tx)){
       printf("%s: refused TX slot %d not handed back (head %d tail %d)\n", s, k,
              ch.tx->head, ch.tx->tail);
       exit(1);
     }
-    if((ch.tx->slot[k].flags & NCS_REJECTED) == 0){
-      printf("%s: refused TX slot %d came back with flags 0x%x\n", s, k,
-             ch.tx->slot[k].flags);
+    if((ch.tx->slot[k].flags & NCS_REJECTED) == 0 || ch.tx->slot[k].buf != (uint16)rejbuf[i]){
+      printf("%s: refused frame of TX slot %d came back in slot %d with buf %d flags 0x%x, "
+             "wanted buf %d\n", s, rejslot[i], k, ch.tx->slot[k].buf, ch.tx->slot[k].flags,
+             (uint16)rejbuf[i]);
       exit(1);
     }
   }
@@ -1259,6 +1265,199 @@ icmperr(char *s)
   wantdelta(s, "channel", &st0, &st1, NC_tx_frames, 2);
 }
 
+
+// Loopback moves the sender's page to the receiver: what lies past the
+// frame's end (the sender's earlier frames, anything it kept there) must
+// not go with it. The receiver sees no more than a wire would show.
+static void
+looptail(char *s)
+{
+  int p[2], pid, len;
+  uint8 *b, *f;
+
+  wantok(s, "pipe", pipe(p));
+  pid = xfork(s);
+  if(pid == 0){
+    xopen(s);
+    xclaim(s, NC_PROTO_UDP, 7050);
+    tell(s, p[1]);
+    for(int i = 0; i < 10; i++){
+      uint64 t0 = clock();
+      while((f = chan_rxframe(&ch, &len)) == 0 || !udpto(f, len, 7050)){
+        if(f)
+          chan_rxpop(&ch);
+        if(msince(t0) > 5000)
+          fail(s, "a looped-back frame never came");
+        wantok(s, "netsync", netsync(ch.fd, 100));
+      }
+      for(int j = len; j < NC_BUFSIZE; j++)
+        if(f[j] == 0xa7){
+          printf("%s: frame %d (%d bytes): the sender's byte 0xa7 at offset %d\n", s, i, len, j);
+          exit(1);
+        }
+      chan_rxpop(&ch);
+    }
+    exit(0);
+  }
+  xopen(s);
+  xclaim(s, NC_PROTO_UDP, 7051);
+  hear(s, p[0]);
+  for(int i = 0; i < 10; i++){
+    while((b = chan_txbuf(&ch)) == 0)
+      wantok(s, "netsync", netsync(ch.fd, 100));
+    memset(b, 0xa7, NC_BUFSIZE);   // what the sender keeps in its buffer
+    len = udpframe(b, 0, ourip, 7051, 7050, i, 8 + i);
+    chan_txpush(&ch, len);
+    wantok(s, "netsync", netsync(ch.fd, 0));
+  }
+  wantexit0(s, "receiver", pid);
+  xstat(s, ch.fd, &st1);
+  if(st1.v[NC_wipe_bytes] < 10 * (NC_BUFSIZE - NC_FRAMEMAX))
+    fail(s, "wipe_bytes does not count the wiped tails");
+}
+
+// A channel may hold NC_CLAIMQUOTA claims and no more (-EDQUOT, and
+// counted); it cannot crowd another channel out, which still claims.
+static void
+claimquota(char *s)
+{
+  int ready[2], done[2], pid, r, n = 0;
+
+  wantok(s, "pipe", pipe(ready));
+  wantok(s, "pipe", pipe(done));
+  pid = xfork(s);
+  if(pid == 0){
+    xopen(s);
+    while((r = chan_claim(&ch, NC_PROTO_UDP, 0)) > 0)
+      n++;
+    want(s, "claim past the quota", r, -EDQUOT);
+    want(s, "claims held", n, NC_CLAIMQUOTA);
+    want(s, "TCP claim past the quota", chan_claim(&ch, NC_PROTO_TCP, 7060), -EDQUOT);
+    xstat(s, ch.fd, &st1);
+    want(s, "claim_reject_quota", st1.v[NC_claim_reject_quota], 2);
+    tell(s, ready[1]);
+    hear(s, done[0]);
+    exit(0);
+  }
+  close(ready[1]);   // a child that fails closes the pipe: no hang here
+  hear(s, ready[0]);
+  xopen(s);
+  xclaim(s, NC_PROTO_UDP, 7061);
+  xclaim(s, NC_PROTO_ICMP, 7061);
+  r = chan_claim(&ch, NC_PROTO_TCP, 0);
+  if(r < NC_EPHEMERAL_LO)
+    fail(s, "an ephemeral claim failed while another channel held its quota");
+  tell(s, done[1]);
+  wantexit0(s, "hog", pid);
+  // the hog's claims died with it: a whole quota fits again.
+  for(n = 0; n < NC_CLAIMQUOTA - 3; n++)
+    wantok(s, "claim after the hog exited", chan_claim(&ch, NC_PROTO_UDP, 0));
+  want(s, "claim past the quota", chan_claim(&ch, NC_PROTO_UDP, 0), -EDQUOT);
+}
+
+// Write into f a UDP fragment from our port sport to ourip:dport: IPv4
+// id, offset off (bytes, a multiple of 8), more-fragments mf, with plen
+// bytes of payload (no UDP header after the first). Returns its length.
+static int
+fragframe(uint8 *f, int sport, int dport, int id, int off, int mf, int plen)
+{
+  int len = udpframe(f, 0, ourip, sport, dport, id, plen);
+  uint8 *ip = f + 14;
+
+  put16(ip + 6, (mf ? 0x2000 : 0) | (off / 8));
+  put16(ip + 10, 0);
+  put16(ip + 10, cksum_fold(cksum_add(0, ip, 20)));
+  return len;
+}
+
+// A channel may send a later fragment only of a datagram whose first
+// fragment it sent, and no first fragment with another channel's live
+// (destination, id, protocol): else it could splice its bytes into
+// another process's datagram at the far end.
+static void
+fraglater(char *s)
+{
+  int ready[2], done[2], pid, len;
+
+  wantok(s, "pipe", pipe(ready));
+  wantok(s, "pipe", pipe(done));
+  pid = xfork(s);
+  if(pid == 0){
+    xopen(s);
+    xclaim(s, NC_PROTO_UDP, 7071);
+    hear(s, ready[0]);
+    xstat(s, ch.fd, &st0);
+    len = fragframe(frame, 7071, 7072, 0x5150, 64, 1, 40);
+    sendframe(s, frame, len);                        // the other's datagram: refused
+    len = fragframe(frame, 7071, 7072, 0x5150, 0, 1, 40);
+    sendframe(s, frame, len);                        // its id, as a first: refused
+    len = fragframe(frame, 7071, 7072, 0x5151, 64, 0, 40);
+    sendframe(s, frame, len);                        // no first sent: refused
+    len = fragframe(frame, 7071, 7072, 0x5152, 0, 1, 40);
+    sendframe(s, frame, len);                        // its own first: sent
+    len = fragframe(frame, 7071, 7072, 0x5152, 48, 0, 40);
+    sendframe(s, frame, len);                        // and its later fragment
+    wantok(s, "netsync", netsync(ch.fd, 100));
+    xstat(s, ch.fd, &st1);
+    wantdelta(s, "other", &st0, &st1, NC_tx_reject_fragment, 2);
+    wantdelta(s, "other", &st0, &st1, NC_tx_reject_fragid, 1);
+    wantdelta(s, "other", &st0, &st1, NC_tx_frames, 2);
+    tell(s, done[1]);
+    exit(0);
+  }
+  close(done[1]);    // a child that fails closes the pipe: no hang here
+  xopen(s);
+  xclaim(s, NC_PROTO_UDP, 7070);
+  xclaim(s, NC_PROTO_UDP, 7072);   // every fragment lands here, none in netd's reassembly
+  xstat(s, ch.fd, &st0);
+  len = fragframe(frame, 7070, 7072, 0x5150, 0, 1, 40);
+  sendframe(s, frame, len);                          // first: sent, and ours
+  len = fragframe(frame, 7070, 7072, 0x5150, 48, 1, 40);
+  sendframe(s, frame, len);                          // a later one of ours: sent
+  tell(s, ready[1]);
+  hear(s, done[0]);
+  len = fragframe(frame, 7070, 7072, 0x5150, 96, 0, 40);
+  sendframe(s, frame, len);                          // still ours after the other tried
+  wantok(s, "netsync", netsync(ch.fd, 100));
+  xstat(s, ch.fd, &st1);
+  wantdelta(s, "owner", &st0, &st1, NC_tx_frames, 3);
+  wantdelta(s, "owner", &st0, &st1, NC_tx_reject_fragment, 0);
+  wantexit0(s, "other", pid);
+}
+
+// A process that sends one frame and waits gets its buffer back once
+// the device is done, without pushing another frame: the slot the
+// kernel keeps holds the kernel's own buffer, not the last one sent.
+static void
+txlast(char *s)
+{
+  uint32 b, h;
+  uint64 t0;
+  int len, back = 0;
+
+  xopen(s);
+  xclaim(s, NC_PROTO_UDP, 7080);
+  for(int round = 0; round < 3; round++){
+    h = ch.tx->head;
+    b = ch.tx->slot[h].buf;
+    len = udpframe(chan_buf(&ch, b), 0, ourip, 7080, 7081, round, 18);  // looped back
+    chan_txpush(&ch, len);
+    t0 = clock();
+    for(back = 0; !back && msince(t0) < 2000; ){
+      wantok(s, "netsync", netsync(ch.fd, 50));
+      for(uint32 k = ch.tx->head; k != ch.tx->tail; k = nc_next(k))
+        if(ch.tx->slot[k].buf == b)
+          back = 1;
+    }
+    if(!back){
+      printf("%s: round %d: buffer %d, sent from slot %d, not back in 2 s (head %d tail %d)\n",
+             s, round, b, h, ch.tx->head, ch.tx->tail);
+      exit(1);
+    }
+    want(s, "free TX slots", nc_ring_space(ch.tx), NC_NSLOTS - 1);
+  }
+}
+
 struct test tests[] = {
   {loopback, "loopback", QUICK},
   {claims, "claims", QUICK},
@@ -1276,6 +1475,10 @@ struct test tests[] = {
   {chanlimit, "chanlimit", QUICK},
   {opencycles, "opencycles", QUICK},
   {icmperr, "icmperr", QUICK},
+  {looptail, "looptail", QUICK},
+  {claimquota, "claimquota", QUICK},
+  {fraglater, "fraglater", QUICK},
+  {txlast, "txlast", QUICK},
   {0, 0, 0},
 };
 

@@ -1,5 +1,6 @@
 // Kernel-internal prototypes, grouped by the file that defines them.
 struct buf;
+struct nc_stats;
 struct context;
 struct file;
 struct inode;
@@ -60,6 +61,7 @@ int             writei(struct inode*, int, uint64, uint, uint);
 void            itrunc(struct inode*);
 
 // kalloc.c
+#define KJUNK 5   // what kalloc() fills a page with: no trace of its last owner
 void*           kalloc(void);
 void*           kalloc_filled(void);
 int             kalloc_idle(void);
@@ -216,7 +218,7 @@ int             virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, u
 void            virtio_net_txkick(void);
 int             virtio_net_txarm(void);
 int             virtio_net_txreap(void);
-void            virtio_net_stats(uint64 *rx_frames, uint64 *tx_frames, uint64 *rx_nobuf);
+void            virtio_net_stats(struct nc_stats *st);
 
 // power.c (the virt machine's sifive_test device)
 void            poweroff(int code) __attribute__((noreturn));

@@ -96,7 +96,7 @@ kalloc(void)
   release(&kmem.lock);
 
   if(r)
-    memset((char*)r, 5, PGSIZE); // fill with junk
+    memset((char*)r, KJUNK, PGSIZE); // fill with junk
   return (void*)r;
 }
 
@@ -128,7 +128,7 @@ kalloc_idle(void)
   release(&kmem.lock);
   if(r == 0)
     return 0;
-  memset((char*)r, 5, PGSIZE);
+  memset((char*)r, KJUNK, PGSIZE);
   acquire(&kmem.lock);
   if(kmem.nfilled < NFILLED){
     kmem.filled[kmem.nfilled++] = (char*)r;

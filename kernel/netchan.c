@@ -100,10 +100,11 @@ allocpages(struct netchan *c)
     if((c->hdrcopy[i] = kalloc()) == 0)
       goto bad;
   for(int b = 0; b < NC_NBUFS; b++){
-    if((c->page[b] = kalloc()) == 0)
+    if(b != NC_KBUF && (c->page[b] = kalloc()) == 0)
       goto bad;
     c->bstate[b] = B_USER;
   }
+  c->bstate[NC_KBUF] = B_KERNEL;
   return 0;
 
  bad:
@@ -126,6 +127,10 @@ mapregion(struct netchan *c, pagetable_t pt)
     if(c->bstate[b] == B_USER &&
        mappages(pt, bufva(b), PGSIZE, (uint64)c->page[b], PTE_R|PTE_W|PTE_U) < 0)
       goto bad;
+  // the kernel's own buffer: what the process finds there is the scratch
+  // page, which holds nothing but what it wrote itself.
+  if(mappages(pt, bufva(NC_KBUF), PGSIZE, (uint64)c->scratch, PTE_R|PTE_W|PTE_U) < 0)
+    goto bad;
   return 0;
 
  bad:
@@ -134,8 +139,9 @@ mapregion(struct netchan *c, pagetable_t pt)
 }
 
 // Fill in the info page and the rings' first state: every RX slot is
-// the kernel's, holding buffers 0..NC_NSLOTS-1; all TX slots but one are
-// the process's, holding the next NC_NSLOTS buffers; the rest of the
+// the kernel's, holding buffers 0..NC_NSLOTS-1; all TX slots but the
+// last are the process's, holding the next NC_NSLOTS-1 buffers; the
+// last, the one the kernel always keeps, holds NC_KBUF; the rest of the
 // pool belongs to the process, outside any ring.
 static void
 initrings(struct netchan *c)
@@ -160,8 +166,8 @@ initrings(struct netchan *c)
     c->bstate[s] = B_RXSLOT;   // never mapped: ready at once (rxgen 0)
     c->rxgen[s] = 0;
     c->rx->slot[s].buf = s;
-    c->tx->slot[s].buf = NC_NSLOTS + s;
-    c->txbuf[s] = NC_NSLOTS + s;
+    c->txbuf[s] = s == NC_NSLOTS - 1 ? NC_KBUF : NC_NSLOTS + s;
+    c->tx->slot[s].buf = c->txbuf[s];
     c->txstate[s] = T_DONE;
     c->txflags[s] = 0;
   }
@@ -173,6 +179,8 @@ initrings(struct netchan *c)
   c->tx->tail = c->txtail;
   c->pendr = c->pendw = 0;
   c->txinflight = 0;
+  memset(c->fragid, 0, sizeof(c->fragid));
+  c->fragnext = 0;
   memset(&c->st, 0, sizeof(c->st));
 }
 
@@ -253,16 +261,19 @@ netchan_release(struct proc *p)
   release(&netlock);
 
   // the device may still read frames we handed it; give it a second.
+  // The sleep is not interruptible: a killed process comes here too,
+  // and an interruptible sleep would return at once, every time.
+  // netchan_txdone wakes us as frames finish, netchan_timeout at until.
   until = ticks + HZ;
-  while(c->txinflight > 0 && ticks < until){
-    uint64 seq = pollsnap();
-    virtio_net_txarm();
-    if(c->txinflight == 0)
-      break;
-    pollsleep(seq, until);
-  }
-
   acquire(&netlock);
+  while(c->txinflight > 0 && ticks < until){
+    if(virtio_net_txarm() > 0)
+      continue;
+    timer_deadline(until);
+    c->waiting = 1;
+    sleep(c, &netlock);
+    c->waiting = 0;
+  }
   while(c->pendr != c->pendw)
     kfree(c->pend[c->pendr++ % NC_NSLOTS]);
   release(&netlock);
@@ -510,13 +521,18 @@ txslot(struct netchan *c, uint32 s)
 
   if(netfilt_islocal((uint8*)c->page[sl.buf], sl.len)){
     // loopback: the page itself moves to the receiver; the sender's
-    // buffer gets a fresh page in its place.
-    char *fresh = kalloc();
+    // buffer gets a fresh page in its place. The receiver sees no more
+    // than a wire would show: the rest of the page, which may hold the
+    // sender's earlier frames, is wiped first.
+    char *fresh = kalloc_filled();
     if(fresh == 0){
-      count(c, NC_rx_drop_nomem, 1);
+      count(c, NC_tx_reject_nomem, 1);
+      c->txflags[s] = NCS_REJECTED;
       return 0;
     }
     char *page = flip(c, sl.buf, fresh);
+    memset(page + sl.len, KJUNK, PGSIZE - sl.len);
+    count(c, NC_wipe_bytes, PGSIZE - sl.len);
     count(c, NC_tx_frames, 1);
     count(c, NC_tx_bytes, sl.len);
     count(c, NC_tx_loopback, 1);
@@ -552,13 +568,23 @@ txslot(struct netchan *c, uint32 s)
   return 1;
 }
 
+// May the slot at txtail go back? The slot after it must have been
+// examined and be finished: its buffer goes back in txtail's place, and
+// it becomes the slot the kernel keeps, holding NC_KBUF. netlock held.
+static int
+txreturnable(struct netchan *c)
+{
+  return c->txown - c->txnew > 1 && c->txstate[(c->txtail + 1) & MASK] == T_DONE;
+}
+
 // Take the process's new TX slots, send what can be sent, and hand back
 // finished slots. Returns the number of slots handed back. netlock held.
 //
 // Indices alone cannot tell "the process handed over every slot" from
 // "nothing handed over" (head == tail either way), so the kernel counts:
 // txown slots are its own, from txtail on, and the first txown - txnew
-// of them have been examined. It always keeps one (netchan.h).
+// of them have been examined. It always keeps one (netchan.h), the slot
+// at txtail, which holds NC_KBUF.
 static int
 txsync(struct netchan *c)
 {
@@ -594,12 +620,17 @@ txsync(struct netchan *c)
   if(c->txinflight > 0)
     virtio_net_txreap();
 
-  // hand back finished slots, oldest first, keeping one.
-  while(c->txown > 1 && c->txown > c->txnew && c->txstate[c->txtail] == T_DONE){
-    struct nc_slot *sl = &c->tx->slot[c->txtail];
-    sl->buf = c->txbuf[c->txtail];
-    sl->flags = c->txflags[c->txtail];
-    c->txtail = (c->txtail + 1) & MASK;
+  // hand back finished slots, oldest first, each with the buffer (and
+  // flags) of the slot after it: every buffer sent comes back, and the
+  // kernel's NC_KBUF moves on to the slot it keeps.
+  while(txreturnable(c)){
+    uint32 t = c->txtail, u = (t + 1) & MASK;
+    struct nc_slot *sl = &c->tx->slot[t];
+    sl->buf = c->txbuf[u];
+    sl->flags = c->txflags[u];
+    c->txbuf[u] = NC_KBUF;
+    c->txflags[u] = 0;
+    c->txtail = u;
     c->txown--;
     n++;
   }
@@ -716,8 +747,9 @@ void
 netchan_timeout(void)
 {
   acquire(&netlock);
+  // (a closing channel, no longer used, may wait too: netchan_release)
   for(struct netchan *c = chans; c < &chans[NNETCHAN]; c++)
-    if(c->used && c->waiting)
+    if(c->waiting)
       wakeup(c);
   release(&netlock);
 }
@@ -738,8 +770,7 @@ netchan_poll(struct netchan *c, uint gen, int events)
     virtio_net_txarm();
   if(c->pendr != c->pendw || c->rx->tail != c->rx->head)
     r |= POLLIN;
-  if(c->tx->tail != c->tx->head ||
-     (c->txown > 1 && c->txown > c->txnew && c->txstate[c->txtail] == T_DONE))
+  if(c->tx->tail != c->tx->head || txreturnable(c))
     r |= POLLOUT;
   release(&netlock);
   return r & events;
@@ -821,6 +852,8 @@ sys_netstat(void)
   acquire(&netlock);
   st = c ? c->st : netif.st;
   release(&netlock);
+  if(c == 0)
+    virtio_net_stats(&st);
   if(copyout(myproc()->pagetable, addr, (char*)&st, sizeof(st)) < 0)
     return -EFAULT;
   return 0;

@@ -34,6 +34,12 @@
 //       moves head forward: that hands the slot to the kernel. When the
 //       device is done with the buffer, netsync() moves tail past the
 //       slot and the buffer is the process's again.
+//       The one slot the kernel always keeps holds buffer NC_NBUFS-1,
+//       the kernel's own, never the process's: so a finished slot comes
+//       back with the buffer of the slot after it, and every buffer the
+//       process sent is back once the device is done with it, the last
+//       one included, without another push. Take buffers from the
+//       slots, never assume a slot comes back with the buffer it took.
 //
 // A buffer is owned by the process unless it sits in a kernel-owned RX
 // slot or in a TX slot not yet returned. The kernel keeps the truth
@@ -47,7 +53,7 @@
 #define NETCHAN_H
 #include <stdint.h>
 
-#define NC_VERSION    2                // 2: 512 slots of 6 bytes per ring
+#define NC_VERSION    3                // 3: the kernel keeps buffer NC_NBUFS-1; claim quota
 #define NC_VA         0x1000000000ULL  // where the region is mapped (64 GiB)
 #define NC_NSLOTS     512              // slots per ring, a power of two
 #define NC_NBUFS      1152             // buffers in the pool: both rings full, and 128 more
@@ -110,6 +116,7 @@ _Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
 #define NC_RELEASE    0x100
 #define NC_EPHEMERAL_LO 49152
 #define NC_EPHEMERAL_HI 65535
+#define NC_CLAIMQUOTA  1024  // claims one channel may hold at once; one more gets -EDQUOT
 
 // Counters, per interface (netstat(-1, ...)) and per channel
 // (netstat(fd, ...)). NC_STATS lists them once; the kernel, netstat
@@ -138,9 +145,21 @@ _Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
   X(tx_reject_srcport,  "TX source port or echo id not claimed") \
   X(tx_reject_proto,    "TX EtherType or protocol not allowed") \
   X(tx_reject_malformed,"TX IPv4 or ARP header malformed") \
+  X(tx_reject_fragment, "TX later fragment of a datagram whose first this channel did not send") \
+  X(tx_reject_fragid,   "TX first fragment reusing another channel's live IPv4 id") \
+  X(tx_reject_nomem,    "TX looped back, but no page to replace the sender's") \
   X(tx_reject_nodev,    "TX with no network device") \
   X(copy_bytes,         "bytes the CPU copied (TX headers, ARP fan-out)") \
-  X(copy_payload_bytes, "payload bytes the CPU copied (zero copy: stays 0)")
+  X(copy_payload_bytes, "payload bytes the CPU copied (zero copy: stays 0)") \
+  X(wipe_bytes,         "bytes wiped past a looped-back frame's end, so the receiver sees only the frame") \
+  X(claim_reject_quota, "claims refused: the channel holds NC_CLAIMQUOTA already") \
+  X(dev_rx_frames,      "device: frames received, before any filter (interface only)") \
+  X(dev_rx_drop_runt,   "device: frames shorter than an Ethernet header (interface only)") \
+  X(dev_rx_drop_badhdr, "device: frames with an offload we never asked for (interface only)") \
+  X(dev_rx_nobuf,       "device: RX refills that found no free page (interface only)") \
+  X(dev_rx_wipe_bytes,  "device: bytes wiped in pages of frames nobody took, before reuse (interface only)") \
+  X(dev_tx_frames,      "device: frames it finished sending (interface only)") \
+  X(dev_tx_full,        "device: sends that found its queue full, retried later (interface only)")
 
 enum {
 #define NC_ENUM(name, desc) NC_##name,

@@ -42,6 +42,49 @@ checkarp(const uint8 *f, int len, int *hlen)
   return -1;
 }
 
+// Is (dst, id, proto) a datagram whose first fragment c sent lately?
+// Returns its record, or 0. netlock held.
+static struct fragid *
+fragfind(struct netchan *c, uint32 dst, uint16 id, int proto)
+{
+  for(struct fragid *f = c->fragid; f < &c->fragid[NFRAGID]; f++)
+    if(f->when && ticks - f->when < FRAGID_TICKS &&
+       f->dst == dst && f->id == id && f->proto == proto)
+      return f;
+  return 0;
+}
+
+// A datagram is fragmented at the far end by (source, destination, id,
+// protocol) alone (RFC 791 3.2), and every channel sends from the same
+// source. So a channel may send a later fragment only of a datagram
+// whose first fragment it sent, and a first fragment only if no other
+// channel sent one lately with the same key: else one process could
+// splice its bytes into another's datagram. Returns -1 or the reason.
+// netlock held.
+static int
+checkfrag(struct netchan *c, const uint8 *ip)
+{
+  uint32 dst = get32(ip + 16);
+  uint16 id = get16(ip + 4);
+  int proto = ip[9];
+  struct fragid *f;
+
+  if((get16(ip + 6) & 0x1fff) != 0)
+    return fragfind(c, dst, id, proto) ? -1 : NC_tx_reject_fragment;
+  for(struct netchan *o = chans; o < &chans[NNETCHAN]; o++)
+    if(o != c && o->used && fragfind(o, dst, id, proto))
+      return NC_tx_reject_fragid;
+  if((f = fragfind(c, dst, id, proto)) == 0){
+    f = &c->fragid[c->fragnext];
+    c->fragnext = (c->fragnext + 1) % NFRAGID;
+  }
+  f->dst = dst;
+  f->id = id;
+  f->proto = proto;
+  f->when = ticks ? ticks : 1;
+  return -1;
+}
+
 // May channel c send the ICMP message at ic? icmplen bytes of it are in
 // the frame, avail of those in the kernel's copy. Echo requests and
 // replies need the identifier claimed. An error (unreachable, time
@@ -94,12 +137,10 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
     return NC_tx_reject_proto;
 
   if((get16(ip + 6) & 0x1fff) != 0){
-    // a later fragment: no transport header to check; the sender must
-    // at least be a user of the protocol.
+    // a later fragment: no transport header to check, but it must
+    // belong to a datagram whose first fragment c sent.
     *hlen = ETH_HLEN + hl;
-    if(netfilt_isdefault(c) || netfilt_hasproto(c, proto))
-      return -1;
-    return NC_tx_reject_srcport;
+    return checkfrag(c, ip);
   }
 
   l4need = proto == NC_PROTO_ICMP ? 8 : 4;
@@ -110,11 +151,14 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
   *hlen = ETH_HLEN + hl + l4need;
   if(proto == NC_PROTO_ICMP){
     int copied = (len < NC_HDRCOPY - NC_HDRROOM ? len : NC_HDRCOPY - NC_HDRROOM) - ETH_HLEN - hl;
-    return checkicmp(c, ip + hl, tot - hl, copied, hlen);
+    int why = checkicmp(c, ip + hl, tot - hl, copied, hlen);
+    if(why < 0 && (get16(ip + 6) & 0x2000))
+      why = checkfrag(c, ip);
+    return why;
   }
   struct netchan *owner = netfilt_owner(proto, get16(ip + hl));
   if(owner == c)
-    return -1;
+    return (get16(ip + 6) & 0x2000) ? checkfrag(c, ip) : -1;
   // RFC 9293 3.10.7.1: a segment to a port nobody holds gets a reset;
   // the default responder sends it, from that unclaimed port.
   if(owner == 0 && proto == NC_PROTO_TCP && netfilt_isdefault(c) && (ip[hl + 13] & 0x04))

@@ -5,8 +5,12 @@
 // goes to netfilt_rx() in a page of its own, and every frame to send
 // comes from netchan as a header piece and a payload piece, which the
 // device reads in place. No protocol is implemented here.
+// A page that goes back to the device after a frame nobody took is
+// wiped first, as far as the frame reached: the next, shorter frame in
+// it must not carry the old one's bytes to another process.
 // Does not do: checksum or segmentation offloads, merged RX buffers,
-// the control queue, several queue pairs, or indirect descriptors.
+// the control queue, or several queue pairs. TX uses indirect
+// descriptors when the device offers them.
 
 #include "types.h"
 #include "param.h"
@@ -16,6 +20,7 @@
 #include "errno.h"
 #include "virtio.h"
 #include "defs.h"
+#include "netchan.h"
 
 // the address of virtio mmio register r.
 #define R(r) ((volatile uint32 *)(VIRTIO1 + (r)))
@@ -87,10 +92,12 @@ static struct net {
   // own two-entry table here (2.7.5.3): a full queue is QMAX frames.
   struct virtq_desc txind[QMAX][2];
 
-  uint64 rx_frames;          // frames handed to netfilt_rx
+  // counters, reported as netstat's dev_* (virtio_net_stats)
+  uint64 rx_frames;          // frames the device gave us, good or bad
   uint64 rx_nobuf;           // RX refills that found no free page
   uint64 rx_drop_runt;       // frames shorter than an Ethernet header
   uint64 rx_drop_badhdr;     // header asks for an offload, or bad length
+  uint64 rx_wipe_bytes;      // bytes wiped in pages of frames nobody took
   uint64 tx_frames;          // frames the device has finished sending
   uint64 tx_full;            // virtio_net_tx refused with -ENOBUFS
 } net;
@@ -285,6 +292,7 @@ rx_harvest(void)
       panic("virtio_net: bad RX used id");
     char *page = net.rxpage[i];
     net.rxstate[i] = RX_BUSY;
+    net.rx_frames++;
     int taken = 0;
     // 5.1.6.4: len covers the header and the frame.
     if(len < sizeof(struct virtio_net_hdr) + ETHHDR){
@@ -299,10 +307,19 @@ rx_harvest(void)
       netfilt_rxbad();
       acquire(&net.lock);
     } else {
-      net.rx_frames++;
       release(&net.lock);
       taken = netfilt_rx(page, len - sizeof(struct virtio_net_hdr));
       acquire(&net.lock);
+    }
+    if(!taken){
+      // the page goes back to the device: wipe what this frame wrote.
+      int dirty = len - sizeof(struct virtio_net_hdr);
+      if(dirty > PGSIZE || len > sizeof(struct virtio_net_hdr) + PGSIZE)
+        dirty = PGSIZE;
+      if(dirty > 0){
+        memset(page, KJUNK, dirty);
+        net.rx_wipe_bytes += dirty;
+      }
     }
     if(taken){
       // the page is netfilt's now; the slot needs a fresh one.
@@ -401,7 +418,8 @@ vq_init(struct netq *q, int qid)
   if(*R(VIRTIO_MMIO_QUEUE_READY))
     return -1;
   max = *R(VIRTIO_MMIO_QUEUE_NUM_MAX);
-  // a TX chain takes three descriptors; split queues are powers of two (2.7).
+  // a TX chain takes one or two descriptors (one with INDIRECT_DESC);
+  // split queues are powers of two (2.7).
   q->num = QMAX;
   while(q->num > max)
     q->num /= 2;
@@ -698,12 +716,17 @@ virtio_net_mac(uint8 mac[6])
     mac[i] = net.mac[i];
 }
 
+// Fill in the device's counters, the dev_* of netstat.
 void
-virtio_net_stats(uint64 *rx_frames, uint64 *tx_frames, uint64 *rx_nobuf)
+virtio_net_stats(struct nc_stats *st)
 {
   acquire(&net.lock);
-  *rx_frames = net.rx_frames;
-  *tx_frames = net.tx_frames;
-  *rx_nobuf = net.rx_nobuf;
+  st->v[NC_dev_rx_frames] = net.rx_frames;
+  st->v[NC_dev_rx_drop_runt] = net.rx_drop_runt;
+  st->v[NC_dev_rx_drop_badhdr] = net.rx_drop_badhdr;
+  st->v[NC_dev_rx_nobuf] = net.rx_nobuf;
+  st->v[NC_dev_rx_wipe_bytes] = net.rx_wipe_bytes;
+  st->v[NC_dev_tx_frames] = net.tx_frames;
+  st->v[NC_dev_tx_full] = net.tx_full;
   release(&net.lock);
 }

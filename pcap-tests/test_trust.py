@@ -1,0 +1,93 @@
+"""The trust boundary (docs/architecture.md, "Trust boundary"), attacked
+from the wire and from a hostile process (`spy`): no process reads
+bytes of a frame not delivered to it, and no process can take every
+port claim. Each test here failed on the kernel before the fix it
+names.
+"""
+import re
+import time
+
+from scapy.layers.inet import ICMP, IP, UDP
+from scapy.layers.l2 import Ether
+
+from lan import Lan, background
+from qemu import PROMPT
+from test_filter import GUESTIP, HOSTIP, HOSTMAC, netstat, udp_frame
+
+MARKER = b"\xa7"    # spy looks for runs of this byte past a frame's end
+
+
+def send_paced(wire, frames, burst=32, pause=0.02):
+    """Inject frames a burst at a time, so QEMU's socket never overflows."""
+    for i in range(0, len(frames), burst):
+        for f in frames[i:i + burst]:
+            wire.send(f)
+        time.sleep(pause)
+
+
+def test_received_pages_carry_no_other_frames_bytes(dgram_guest, wire):
+    # A frame nobody takes (its owner's queue full, or not for our IP)
+    # left its page to the device as it was: the next, shorter frame in
+    # it carried the old one's bytes to another process. Now the page is
+    # wiped as far as the dropped frame reached.
+    g = dgram_guest
+    mac = netstat(g)["mac"]
+    background(g, "spy hold 7300", r"spy: holding 7300")
+    marked = udp_frame(mac, 7300, MARKER * 1350)
+    before = netstat(g)
+    send_paced(wire, [marked] * 600)                            # 512 queued, the rest dropped
+    send_paced(wire, [udp_frame(mac, 7300, MARKER * 1350, dip="10.0.2.99")] * 200)
+    time.sleep(1)
+    mid = netstat(g)
+    assert mid["rx_drop_ringfull"] - before["rx_drop_ringfull"] >= 80, (before, mid)
+    assert mid["rx_drop_notforus"] - before["rx_drop_notforus"] >= 190, (before, mid)
+
+    g.sendline("spy rxtail 7301 400 30000")
+    g.expect(r"spy: listening on 7301", what="spy to claim 7301")
+    send_paced(wire, [udp_frame(mac, 7301, b"small") for _ in range(400)], burst=16)
+    g.expect(r"spy: (\d+) frames, (\d+) with another's bytes past their end",
+             timeout=40, what="spy's count")
+    got, leaked = int(g.child.match.group(1)), int(g.child.match.group(2))
+    g.expect(PROMPT, what="the prompt after spy")
+    assert got == 400, "spy received %d of 400 frames" % got
+    assert leaked == 0, "%d of %d frames showed another process's bytes" % (leaked, got)
+    after = netstat(g)
+    dropped = (after["rx_drop_ringfull"] - before["rx_drop_ringfull"] +
+               after["rx_drop_notforus"] - before["rx_drop_notforus"])
+    # every dropped frame's page was wiped, as far as the frame reached
+    assert after["dev_rx_wipe_bytes"] - before["dev_rx_wipe_bytes"] >= dropped * len(marked)
+
+
+def test_one_process_cannot_take_every_port_claim(dgram_guest, wire):
+    # A process claiming port 0 in a loop took the whole claim table:
+    # udpecho could not start and ping failed with "no buffer space".
+    # Now it stops at its quota, with a clear error, and others still claim.
+    g = dgram_guest
+    g.sendline("spy hog &")
+    g.expect(r"spy: holding (\d+) claims; the next was refused: ([^\r\n]*)", what="spy hog")
+    n, why = int(g.child.match.group(1)), g.child.match.group(2)
+    g.sendline("echo synced")
+    g.expect(r"\nsynced\r?\n", what="the shell after spy hog")
+    g.expect(PROMPT, what="the prompt after spy hog")
+    assert (n, why) == (1024, "quota exceeded"), (n, why)
+    st = netstat(g)
+    assert st["claim_reject_quota"] >= 1, st
+
+    background(g, "udpecho -l 7", r"udpecho: listening on 7")
+    lan = Lan(g, wire)
+    lan.learn()
+    lan.send(Ether(dst=lan.mac, src=HOSTMAC) / IP(src=HOSTIP, dst=GUESTIP) /
+             UDP(sport=5555, dport=7) / b"still here")
+    echo = lan.expect(lambda p: UDP in p and p[UDP].sport == 7 and p[UDP].dport == 5555)
+    assert echo is not None and bytes(echo[UDP].payload)[:10] == b"still here", \
+        "udpecho did not answer while spy held its claims"
+
+    g.sendline("ping -c 1 -W 3 10.0.2.2")
+    req = lan.expect(lambda p: ICMP in p and p[ICMP].type == 8, timeout=5)
+    assert req is not None, "ping sent no echo request:\n" + g.tail()
+    lan.send(Ether(dst=lan.mac, src=HOSTMAC) / IP(src=HOSTIP, dst=GUESTIP) /
+             ICMP(type=0, id=req[ICMP].id, seq=req[ICMP].seq) / bytes(req[ICMP].payload))
+    g.expect(PROMPT, what="ping to finish")
+    out = g.child.before
+    assert "1 packets transmitted, 1 received" in out, out
+    assert re.search(r"no buffer space|quota", out) is None, out
