@@ -182,7 +182,7 @@ endif
 ifeq ($(NET),tap)
 QEMUOPTS += -netdev tap,id=net0,ifname=$(TAP),script=no,downscript=no
 endif
-QEMUOPTS += -device virtio-net-device,netdev=net0,bus=virtio-mmio-bus.1
+QEMUOPTS += -device virtio-net-device,netdev=net0,bus=virtio-mmio-bus.1$(NETDEVOPTS)
 ifdef PCAP
 QEMUOPTS += -object filter-dump,id=dump0,netdev=net0,file=$(PCAP)
 endif

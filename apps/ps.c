@@ -1,5 +1,5 @@
-// ps: list processes: pid, parent pid, state, memory size in bytes and
-// name, one line each, from the kernel's getprocs().
+// ps: list processes: pid, parent pid, state, memory size in bytes, CPU
+// time in ms and name, one line each, from the kernel's getprocs().
 #include "apps/user.h"
 #include "kernel/param.h"
 
@@ -27,14 +27,15 @@ main(void)
     fprintf(2, "ps: %s\n", strerror(-n));
     return 1;
   }
-  printf("PID PPID STATE  SIZE     NAME\n");
+  printf("PID PPID STATE  SIZE     TIME   NAME\n");
   for(i = 0; i < n && i < NPROC; i++){
     if(procs[i].state >= 0 && procs[i].state < (int)(sizeof(states)/sizeof(states[0])))
       state = states[procs[i].state];
     else
       state = "???";
-    printf("%-3d %-4d %-6s %-8lu %.*s\n", procs[i].pid, procs[i].ppid, state,
-           (unsigned long)procs[i].sz, (int)sizeof(procs[i].name), procs[i].name);
+    printf("%-3d %-4d %-6s %-8lu %-6lu %.*s\n", procs[i].pid, procs[i].ppid, state,
+           (unsigned long)procs[i].sz, (unsigned long)procs[i].cputicks,
+           (int)sizeof(procs[i].name), procs[i].name);
   }
   return 0;
 }

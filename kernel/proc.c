@@ -120,6 +120,7 @@ allocproc(void)
 
 found:
   p->pid = allocpid();
+  p->cputicks = 0;
   p->state = USED;
 
   if((p->trapframe = (struct trapframe *)kalloc()) == 0){
@@ -772,6 +773,7 @@ procinfo(uint64 addr, int n)
     pi.ppid = p->parent ? p->parent->pid : 0;
     pi.state = p->state;
     pi.sz = p->sz;
+    pi.cputicks = p->cputicks;
     safestrcpy(pi.name, p->name, sizeof(pi.name));
     release(&p->lock);
     release(&wait_lock);

@@ -94,4 +94,5 @@ struct proc {
   struct inode *cwd;           // current directory
   char name[16];               // process name (debugging)
   void *netchan;               // network channel, or 0 (network issue)
+  uint64 cputicks;             // timer ticks that found it running: ms of CPU (ps)
 };

@@ -7,6 +7,7 @@ struct procinfo {
   int ppid;
   int state;       // enum procstate
   uint64 sz;       // bytes of user memory
+  uint64 cputicks; // CPU time, in timer ticks (1 ms)
   char name[16];
 };
 #endif

@@ -214,6 +214,11 @@ clockintr()
   // Sstc: writing stimecmp also clears the pending interrupt.
   w_stimecmp(r_time() + TIMEBASE / HZ);
 
+  // charge the tick to whoever was running, in user or kernel mode.
+  struct proc *p = myproc();
+  if(p)
+    p->cputicks++;
+
   return ++cputicks[cpuid()] % SLICE == 0;
 }
 

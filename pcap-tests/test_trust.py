@@ -91,3 +91,51 @@ def test_one_process_cannot_take_every_port_claim(dgram_guest, wire):
     out = g.child.before
     assert "1 packets transmitted, 1 received" in out, out
     assert re.search(r"no buffer space|quota", out) is None, out
+
+
+TXHOLD = ",tx=timer,x-txtimer=1500000000"   # the device holds each TX burst 1.5 s
+
+
+def ps(g):
+    """pid -> (state, cpu ms, name), from the guest's ps."""
+    out = g.run("ps")
+    procs = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 6 and f[0].isdigit():
+            procs[int(f[0])] = (f[2], int(f[4]), f[5])
+    assert procs, "ps printed:\n" + out
+    return procs
+
+
+def test_killed_process_waits_for_frames_in_flight_without_spinning(request, fsimg, wire):
+    # A killed process that exits with frames in flight waits up to a
+    # second for the device in netchan_release. That wait used an
+    # interruptible sleep, which returns at once for a killed process:
+    # it spun, a whole hart's worth of CPU. Now it sleeps.
+    from conftest import _logpath
+    from qemu import Guest
+    g = Guest(fsimg, cpus=2, log=_logpath(request, 0), net="dgram",
+              makevars=dict(wire.makevars(), NETDEVOPTS=TXHOLD))
+    try:
+        g.boot()
+        g.sendline("blast 2000 1000 10.0.2.2 9 &")
+        g.expect(r"\[(\d+)\]", what="the shell to start blast")
+        pid = int(g.child.match.group(1))
+        g.expect(PROMPT, what="the prompt after starting blast")
+        time.sleep(0.3)          # its ring is full: the device holds 256 frames
+        g.run("kill %d" % pid)
+        t0 = time.monotonic()
+        first = ps(g)
+        assert pid in first and first[pid][2] == "blast", first
+        time.sleep(0.4)
+        second = ps(g)
+        dt = time.monotonic() - t0
+        assert dt < 0.9, "too slow to look inside the 1 s wait (%.2f s)" % dt
+        assert pid in second, "blast was gone before the device was done: %s" % second
+        used = second[pid][1] - first[pid][1]
+        assert used <= 20, "blast used %d ms of CPU in %.0f ms of waiting (%s, then %s)" % (
+            used, dt * 1000, first[pid], second[pid])
+        assert second[pid][0] == "sleep", second[pid]
+    finally:
+        g.close()
