@@ -7,6 +7,8 @@ names.
 import re
 import time
 
+import pytest
+
 from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.l2 import Ether
 
@@ -25,12 +27,13 @@ def send_paced(wire, frames, burst=32, pause=0.02):
         time.sleep(pause)
 
 
-def test_received_pages_carry_no_other_frames_bytes(dgram_guest, wire):
+@pytest.mark.parametrize("cpus", [2, 4])
+def test_received_pages_carry_no_other_frames_bytes(dgram_boot, wire, cpus):
     # A frame nobody takes (its owner's queue full, or not for our IP)
     # left its page to the device as it was: the next, shorter frame in
     # it carried the old one's bytes to another process. Now the page is
     # wiped as far as the dropped frame reached.
-    g = dgram_guest
+    g = dgram_boot(cpus=cpus)
     mac = netstat(g)["mac"]
     background(g, "spy hold 7300", r"spy: holding 7300")
     marked = udp_frame(mac, 7300, MARKER * 1350)
