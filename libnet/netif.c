@@ -242,11 +242,15 @@ int
 eth_output_ip(uint32_t nexthop, const uint8_t *pkt, int len)
 {
   uint8_t mac[6], *f;
+  int rc;
 
   if(len > NET_MTU)
     return -EMSGSIZE;
-  if(!resolve(nexthop, mac))
-    return arp_enqueue(nexthop, pkt, len);
+  if(!resolve(nexthop, mac)){
+    if((rc = arp_enqueue(nexthop, pkt, len)) < 0)
+      return rc;
+    return ETH_QUEUED;
+  }
   if((f = net_txbuf()) == 0)
     return -ENOBUFS;
   memmove(f + ETH_HLEN, pkt, len);
