@@ -146,7 +146,11 @@ int net_init(struct netdev *dev);              // 0 or -E*; reads the address fr
 void net_setaddr(uint32_t ip, uint32_t mask, uint32_t gw);  // routes follow
 int net_become_default(void);                  // claim the default responder role (netd)
 int net_poll(int timeout_ms);                  // run the stack; wait up to timeout for input
-void net_run(void) __attribute__((noreturn));  // run the stack for ever (netd)
+void net_run(void (*each)(void)) __attribute__((noreturn));  // run the stack for ever (netd); each() after every turn
+// netd tells a local program (netstat -l) its counters: a datagram to
+// this UDP port from our own address gets a uint32 LN_NSTATS and then
+// lnstat[], host order, back. Only over loopback: nothing leaves the host.
+#define NET_STATPORT 2999
 void net_input(const uint8_t *frame, int len); // one received frame, all layers
 int net_route(uint32_t dst, uint32_t *nexthop); // 0 or -ENETUNREACH; longest prefix, then metric
 int route_add(uint32_t net, uint32_t mask, uint32_t gw, int metric);

@@ -379,14 +379,17 @@ net_poll(int timeout_ms)
 }
 
 // Run the stack for ever, as a daemon does: what a turn sends leaves
-// with the next wait's sync, one system call per turn.
+// with the next wait's sync, one system call per turn. each, if not 0,
+// runs after every turn, to serve the daemon's own sockets.
 void
-net_run(void)
+net_run(void (*each)(void))
 {
   struct netdev *d = netif.dev;
 
   for(;;){
     turn();
+    if(each)
+      each();
     d->sync(d, waitms(~0ULL));
     txpending = 0;
   }
