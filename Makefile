@@ -275,7 +275,9 @@ HSTESTS = \
   $H/$L/test/test_ipin \
   $H/$L/test/test_reasm \
   $H/$L/test/test_icmperr \
-  $H/$L/test/test_udpsock
+  $H/$L/test/test_udpsock \
+  $H/$L/test/test_counters \
+  $H/$L/test/test_answers
 
 HTESTS += $(HSTESTS)
 

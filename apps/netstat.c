@@ -2,10 +2,66 @@
 // The counter names come from NC_STATS in kernel/netchan.h, the same
 // table the kernel counts with, so the tests can parse the output by
 // name. It does not show per-channel counters (only a channel's owner
-// may read those).
+// may read those). With -l it prints instead the libnet counters of
+// netd, the host's default responder (LN_STATS in libnet/net.h), which
+// netd sends on request over the loopback.
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/chan.h"
+#include "libnet/net.h"
+#include "libnet/socket.h"
+
+static const char *lndescs[] = {
+#define LN_DESC(name, desc) desc,
+  LN_STATS(LN_DESC)
+#undef LN_DESC
+};
+
+// Ask netd for its libnet counters and print them as the kernel's are.
+// Returns 0, or -1 after saying why not.
+static int
+netdstats(int nonzero, int verbose)
+{
+  static uint8 in[4 + sizeof(lnstat)];
+  struct sockaddr_in a;
+  struct timeval tv = { 2, 0 };
+  uint64 v[LN_NSTATS];
+  uint32 n;
+  int fd, r;
+
+  if((fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0){
+    fprintf(2, "netstat: socket: %s\n", strerror(errno));
+    return -1;
+  }
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons(NET_STATPORT);
+  a.sin_addr.s_addr = htonl(netif.ip);
+  if(sendto(fd, "?", 1, 0, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+     (r = recv(fd, in, sizeof(in), 0)) < 0){
+    fprintf(2, "netstat: netd's counters: %s\n", strerror(errno));
+    close(fd);
+    return -1;
+  }
+  close(fd);
+  memmove(&n, in, 4);
+  if(r != sizeof(in) || n != LN_NSTATS){
+    fprintf(2, "netstat: netd sent %d bytes for %d counters, wanted %d for %d\n",
+            r, (int)n, (int)sizeof(in), LN_NSTATS);
+    return -1;
+  }
+  memmove(v, in + 4, sizeof(v));
+  for(int i = 0; i < LN_NSTATS; i++){
+    if(nonzero && v[i] == 0)
+      continue;
+    if(verbose)
+      printf("%-20s %lu  %s\n", lnstat_names[i], v[i], lndescs[i]);
+    else
+      printf("%-20s %lu\n", lnstat_names[i], v[i]);
+  }
+  return 0;
+}
 
 static const char *names[] = {
 #define NC_NAME(name, desc) #name,
@@ -45,7 +101,8 @@ printmac(void)
 }
 
 // netstat: show network interface counters
-// usage: netstat [-z] [-v]
+// usage: netstat [-l] [-z] [-v]
+//   -l  netd's libnet counters instead (what the host answered, and why not)
 //   -z  only the counters that are not zero
 //   -v  each counter's meaning after its value
 int
@@ -53,10 +110,13 @@ main(int argc, char *argv[])
 {
   struct nc_stats st;
   uint32 ip, mask, gw;
-  int c, nonzero = 0, verbose = 0, r;
+  int c, nonzero = 0, verbose = 0, lib = 0, r;
 
-  while((c = getopt(argc, argv, "zv")) != -1){
+  while((c = getopt(argc, argv, "lzv")) != -1){
     switch(c){
+    case 'l':
+      lib = 1;
+      break;
     case 'z':
       nonzero = 1;
       break;
@@ -64,10 +124,12 @@ main(int argc, char *argv[])
       verbose = 1;
       break;
     default:
-      fprintf(2, "usage: netstat [-z] [-v]\n");
+      fprintf(2, "usage: netstat [-l] [-z] [-v]\n");
       exit(1);
     }
   }
+  if(lib)
+    exit(netdstats(nonzero, verbose) < 0 ? 1 : 0);
   if((r = netstat(-1, &st)) < 0){
     fprintf(2, "netstat: %s\n", strerror(-r));
     exit(1);

@@ -84,7 +84,13 @@ flushq(uint32_t ip)
     if(q->used && q->nexthop == ip){
       q->used = 0;
       nqueued--;
-      eth_output_ip(ip, q->pkt, q->len);
+      // resolved now, so sent or dropped: never queued again.
+      if(eth_output_ip(ip, q->pkt, q->len) == 0){
+        LNSTAT(arp_queue_sent);
+        LNSTAT(ip_tx);
+      } else {
+        LNSTAT(arp_queue_nobuf);
+      }
       free(q->pkt);
     }
 }
@@ -122,6 +128,12 @@ arpsend(int op, const uint8_t *ethdst, const uint8_t *tha, uint32_t tpa)
   r.tpa = tpa;
   arp_emit(f + ETH_HLEN, ARP_LEN, &r);
   net_txpush(f, ETH_HLEN + ARP_LEN);
+  // counted here, once a buffer was found: a request or reply that had
+  // none was not sent (eth_tx_nobuf says so).
+  if(op == ARP_REQUEST)
+    LNSTAT(arp_req_tx);
+  else
+    LNSTAT(arp_reply_tx);
   return 0;
 }
 
@@ -143,7 +155,6 @@ arp_request(uint32_t ip)
   a->tries++;
   a->retry = ln_now_ms() + ARP_RETRY_MS;
   asking = 1;
-  LNSTAT(arp_req_tx);
   return arpsend(ARP_REQUEST, bcast, zero, ip);
 }
 
@@ -152,12 +163,13 @@ arp_request(uint32_t ip)
 int
 arp_gratuitous(void)
 {
-  LNSTAT(arp_req_tx);
   return arpsend(ARP_REQUEST, bcast, zero, netif.ip);
 }
 
 // Hold pkt until nexthop answers; ask it if we are not asking already.
 // Returns 0, or -ENOBUFS if the queue is full (the packet is dropped).
+// A held packet leaves as arp_queue_sent, arp_queue_nobuf or
+// arp_unresolved.
 int
 arp_enqueue(uint32_t nexthop, const uint8_t *pkt, int len)
 {
@@ -204,10 +216,8 @@ arp_input(const struct eth_repr *eth, const uint8_t *p, int len)
     return;
   if(!merged)
     arp_update(r.spa, r.sha);
-  if(r.op == ARP_REQUEST && netif.isdefault){
-    LNSTAT(arp_reply_tx);
+  if(r.op == ARP_REQUEST && netif.isdefault)
     arpsend(ARP_REPLY, r.sha, r.sha, r.spa);
-  }
 }
 
 // The neighbour never answered: drop what waited for it and tell each

@@ -83,6 +83,21 @@ icmp_echo(const struct ipv4_repr *ip, const struct icmp_repr *ic, const uint8_t 
   free(buf);
 }
 
+// Queue the whole ICMP message, IP header first (p is the message, len
+// bytes, ip's header just before it), for the raw socket s, as a BSD raw
+// socket would get it; a drop is counted.
+static void
+icmp_deliver(struct sock *s, const struct ipv4_repr *ip, const uint8_t *p, int len)
+{
+  int r;
+
+  r = sock_deliver(s, ip->src, 0, ip->ttl, p - ip->hlen, ip->hlen + len);
+  if(r == -ENOBUFS)
+    LNSTAT(icmp_drop_full);
+  else if(r < 0)
+    LNSTAT(sock_drop_nomem);
+}
+
 // The errno a socket sees for an ICMP error (as BSD and Linux map them).
 static int
 icmp_errno(int type, int code)
@@ -128,7 +143,7 @@ icmp_errinput(const struct ipv4_repr *ip, const struct icmp_repr *ic,
     // About one of our echoes: ping prints it, so it gets the whole
     // packet, as a BSD raw socket would.
     if(t[0] == ICMP_ECHO && (s = sock_byport(IP_PROTO_ICMP, get16(t + 4))) != 0)
-      sock_deliver(s, ip->src, 0, ip->ttl, p - ip->hlen, ip->hlen + len);
+      icmp_deliver(s, ip, p, len);
     break;
   }
 }
@@ -164,7 +179,7 @@ icmp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
   case ICMP_ECHOREPLY:
     s = sock_byport(IP_PROTO_ICMP, ic.id);
     if(s)
-      sock_deliver(s, ip->src, 0, ip->ttl, p - ip->hlen, ip->hlen + len);
+      icmp_deliver(s, ip, p, len);
     else
       LNSTAT(icmp_drop_noport);
     break;
@@ -236,10 +251,11 @@ icmp_errok(const uint8_t *orig, int olen, const struct quoted *q)
 
 // Send an error of type/code (rest: bytes 4..7, e.g. a pointer) about
 // orig, a packet we received (its IP header first, olen bytes, maybe
-// padded). Silently does nothing when RFC 1122 forbids the error or the
-// rate limit is reached (counted).
+// padded); llcast if it came as a link-layer broadcast or multicast.
+// Sends nothing, and counts why, when RFC 1122 forbids the error or the
+// rate limit is reached.
 void
-icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen)
+icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen, int llcast)
 {
   uint8_t msg[ICMP_HLEN + ICMP_QUOTEMAX];
   struct icmp_repr r;
@@ -257,8 +273,17 @@ icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen)
   q.proto = orig[9];
   q.src = get32(orig + 12);
   q.dst = get32(orig + 16);
-  if(!icmp_errok(orig, olen, &q))
+  if(!icmp_errok(orig, olen, &q)){
+    LNSTAT(icmp_err_refused);
     return;
+  }
+  // RFC 1122 3.2.2: "An ICMP error message MUST NOT be sent as the
+  // result of receiving ... a datagram sent as a link-layer broadcast",
+  // multicast included (3.3.6), whatever its IP destination says.
+  if(llcast){
+    LNSTAT(icmp_err_llbcast);
+    return;
+  }
   if(icmp_ratelimit()){
     LNSTAT(icmp_err_ratelimit);
     return;

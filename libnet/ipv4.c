@@ -1,7 +1,7 @@
 // ipv4: IPv4 in and out for a host (RFC 791, RFC 1122 3.2.1): check,
 // reassemble and dispatch what arrives; route, number and fragment what
-// leaves. Not a router: nothing is forwarded, options are skipped and
-// never sent, and there is no multicast, no path MTU discovery (DF is
+// leaves. Not a router: nothing is forwarded, options are checked for
+// RFC 791's format (a parameter problem if broken), skipped and never sent, and there is no multicast, no path MTU discovery (DF is
 // never set) and no source routing.
 #include "net.h"
 
@@ -41,6 +41,7 @@ struct reasm {
   int total;           // payload length once the last fragment came, else -1
   int nfrag;           // fragments held
   int hlen;            // header length of the first fragment, 0 until it came
+  int llcast;          // some fragment came as a link-layer broadcast
   uint8_t hdr[60];     // its header, options included
 };
 
@@ -56,12 +57,6 @@ static int
 ip_isbcast(uint32_t a)
 {
   return a == 0xffffffff || net_isbcast(a);
-}
-
-static int
-ip_ismcast(uint32_t a)
-{
-  return (a >> 28) == 14;
 }
 
 // Free a slot's fragments and give their bytes back.
@@ -88,11 +83,12 @@ reasm_release(struct reasm *r)
   r->dead = 0;
 }
 
-// Give up on a datagram, but remember its key until it expires.
+// Give up on a datagram, but remember its key until it expires. The
+// fragments it held go with it, counted in the datagram.
 static void
 reasm_kill(struct reasm *r)
 {
-  LNSTAT(ip_reasm_drop);
+  LNSTAT(ip_reasm_kill);
   reasm_freefrags(r);
   r->dead = 1;
 }
@@ -124,6 +120,7 @@ reasm_lookup(const struct ipv4_repr *ip, uint64_t now)
   fresh->expire = now + REASM_TIMEOUT_MS;
   fresh->total = -1;
   fresh->hlen = 0;
+  fresh->llcast = 0;
   return fresh;
 }
 
@@ -204,11 +201,13 @@ reasm_build(struct reasm *r, int *lenp)
   return pkt;
 }
 
-// One fragment of a datagram for us. Returns the reassembled datagram
-// (malloc'd; the caller dispatches and frees it) when this fragment
-// completed one, else 0. Every fragment it refuses is counted.
+// One fragment of a datagram for us; *llcast says whether it came as a
+// link-layer broadcast. Returns the reassembled datagram (malloc'd; the
+// caller dispatches and frees it) when this fragment completed one, and
+// sets *llcast if any of its fragments came so (RFC 1122 3.2.2 forbids
+// an error about it then), else 0. Every fragment it refuses is counted.
 static uint8_t *
-reasm_input(const struct ipv4_repr *ip, const uint8_t *pkt, uint64_t now, int *lenp)
+reasm_input(const struct ipv4_repr *ip, const uint8_t *pkt, uint64_t now, int *lenp, int *llcast)
 {
   struct reasm *r;
   int off, len, more, rc;
@@ -232,15 +231,19 @@ reasm_input(const struct ipv4_repr *ip, const uint8_t *pkt, uint64_t now, int *l
   if(off + len > IP_MAXPAYLOAD || (r->total >= 0 && off + len > r->total) ||
      (!more && r->total >= 0 && off + len != r->total) ||
      (!more && r->total < 0 && reasm_end(r) > off + len)){
+    LNSTAT(ip_reasm_drop);
     reasm_kill(r);
     return 0;
   }
   rc = reasm_insert(r, off, pkt + ip->hlen, len);
   if(rc <= 0){
-    if(rc < 0)
+    if(rc < 0){
+      LNSTAT(ip_reasm_drop);
       reasm_kill(r);
+    }
     return 0;
   }
+  r->llcast |= *llcast;
   if(!more)
     r->total = off + len;
   if(off == 0){
@@ -249,8 +252,10 @@ reasm_input(const struct ipv4_repr *ip, const uint8_t *pkt, uint64_t now, int *l
   }
   // Every fragment lies in [0, total) and none overlap, so holding total
   // bytes means there are no holes.
-  if(r->total >= 0 && r->have == r->total)
+  if(r->total >= 0 && r->have == r->total){
+    *llcast = r->llcast;
     return reasm_build(r, lenp);
+  }
   return 0;
 }
 
@@ -262,7 +267,7 @@ ipv4_timer(uint64_t now)
 {
   struct reasm *r;
   uint8_t quote[60 + 8];
-  int n;
+  int n, llcast;
 
   for(r = reasm; r < reasm + REASM_NSLOT; r++){
     if(!r->used || r->expire > now)
@@ -281,9 +286,10 @@ ipv4_timer(uint64_t now)
     }
     // Free first: the error goes out through ipv4_output, which must
     // find the slot table consistent if anything comes back in.
+    llcast = r->llcast;
     reasm_release(r);
     if(n > 0)
-      icmp_error(ICMP_TIMXCEED, 1, 0, quote, n);
+      icmp_error(ICMP_TIMXCEED, 1, 0, quote, n, llcast);
   }
 }
 
@@ -303,8 +309,9 @@ ipv4_nexttimer(void)
 
 // Hand a whole datagram to its protocol. pkt holds the header (ip->hlen
 // bytes) and then the payload, so icmp.c can find the header in front.
+// llcast: it came as a link-layer broadcast or multicast.
 static void
-ipv4_dispatch(const struct ipv4_repr *ip, const uint8_t *pkt)
+ipv4_dispatch(const struct ipv4_repr *ip, const uint8_t *pkt, int llcast)
 {
   const uint8_t *p = pkt + ip->hlen;
   int len = ip->totlen - ip->hlen;
@@ -314,33 +321,55 @@ ipv4_dispatch(const struct ipv4_repr *ip, const uint8_t *pkt)
     icmp_input(ip, p, len);
     break;
   case IP_PROTO_UDP:
-    udp_input(ip, p, len);
+    udp_input(ip, p, len, llcast);
     break;
   case IP_PROTO_TCP:
     tcp_input(ip, p, len);
     break;
   default:
     // RFC 1122 3.2.2.1: a host SHOULD say protocol unreachable. Only
-    // the host's default responder speaks for it, and never to a
-    // broadcast (3.2.2).
-    if(netif.isdefault && !ip_isbcast(ip->dst) && !ip_ismcast(ip->dst))
-      icmp_error(ICMP_UNREACH, ICMP_UNREACH_PROTO, 0, pkt, ip->totlen);
+    // the host's default responder speaks for it; icmp_error refuses
+    // what 3.2.2 forbids (to a broadcast, by link-layer broadcast).
     LNSTAT(ip_drop_proto);
+    if(netif.isdefault)
+      icmp_error(ICMP_UNREACH, ICMP_UNREACH_PROTO, 0, pkt, ip->totlen, llcast);
     break;
   }
 }
 
+// A datagram for us whose header has a malformed option (RFC 791 3.1).
+// RFC 1122 3.2.2.5: a host SHOULD send a parameter problem (RFC 792:
+// type 12, code 0, the pointer in the first octet after the ICMP
+// header) naming the octet at fault, when it discards a datagram for a
+// bad header field. The host's default responder answers, to a source
+// that names one host; icmp_error refuses the rest of what 3.2.2
+// forbids (later fragments, errors about errors, broadcasts).
+static void
+ipv4_badopt(const struct ipv4_repr *ip, const uint8_t *p, int llcast)
+{
+  uint32_t ptr;
+
+  if(!netif.isdefault || !net_isours(ip->dst) || !net_isvalidsrc(ip->src))
+    return;
+  ptr = ipv4_optcheck(p, ip->hlen);
+  icmp_error(ICMP_PARAMPROB, 0, ptr << 24, p, ip->totlen, llcast);
+}
+
 // One received IPv4 packet, p..p+len (the Ethernet payload, perhaps
-// padded). Safe against any bytes: ipv4_parse checks every length
-// before we use it. p is not kept after return.
+// padded), in a frame whose header is eth. Safe against any bytes:
+// ipv4_parse checks every length before we use it. p is not kept after
+// return.
 void
 ipv4_input(const struct eth_repr *eth, const uint8_t *p, int len)
 {
   struct ipv4_repr ip;
   uint8_t *whole;
-  int hl, wlen;
+  int hl, wlen, llcast;
 
-  (void)eth;
+  // RFC 1122 3.2.2 (and 3.3.6 for multicast): no ICMP error about a
+  // datagram sent as a link-layer broadcast, even to our unicast
+  // address; the mark travels with the datagram to where errors are decided.
+  llcast = eth != 0 && eth_isgroup(eth->dst);
   LNSTAT(ip_rx);
   hl = len < 0 ? WIRE_ESHORT : ipv4_parse(p, len, &ip);
   switch(hl){
@@ -359,9 +388,14 @@ ipv4_input(const struct eth_repr *eth, const uint8_t *p, int len)
   case WIRE_ECKSUM:
     LNSTAT(ip_drop_cksum);
     return;
+  case WIRE_EFORMAT:
+    LNSTAT(ip_drop_format);
+    ipv4_badopt(&ip, p, llcast);
+    return;
   }
   if(hl < 0){
-    LNSTAT(ip_drop_short);   // no other cause exists today
+    // a code wire.h gained without a case above: malformed, somehow.
+    LNSTAT(ip_drop_format);
     return;
   }
   if(!net_isours(ip.dst)){
@@ -373,19 +407,19 @@ ipv4_input(const struct eth_repr *eth, const uint8_t *p, int len)
     return;
   }
   if((ip.frag & (IPV4_MF | IPV4_OFFMASK)) == 0){
-    ipv4_dispatch(&ip, p);
+    ipv4_dispatch(&ip, p, llcast);
     return;
   }
   LNSTAT(ip_frag_rx);
-  whole = reasm_input(&ip, p, ln_now_ms(), &wlen);
+  whole = reasm_input(&ip, p, ln_now_ms(), &wlen, &llcast);
   if(whole == 0)
     return;
   LNSTAT(ip_reasm_ok);
   // Parse what we built, so the repr says exactly what the header does.
   if(ipv4_parse(whole, wlen, &ip) < 0)
-    LNSTAT(ip_reasm_drop);    // cannot happen: we just checksummed it
+    LNSTAT(ip_reasm_kill);    // cannot happen: we just checksummed it
   else
-    ipv4_dispatch(&ip, whole);
+    ipv4_dispatch(&ip, whole, llcast);
   free(whole);
 }
 
@@ -422,7 +456,8 @@ ipv4_nexthop(uint32_t dst, uint32_t *nexthop)
 
 // Send one packet: header from ip, then len payload bytes. Written
 // straight into a TX frame if the neighbour is known and a buffer is
-// free, else built in scratch and handed to ARP's queue.
+// free, else built in scratch and handed to ARP's queue. Returns 0 if
+// sent or queued, or -E*; ip_tx counts only what reached the device.
 static int
 ipv4_send(uint32_t nexthop, struct ipv4_repr *ip, const uint8_t *payload, int len)
 {
@@ -443,6 +478,10 @@ ipv4_send(uint32_t nexthop, struct ipv4_repr *ip, const uint8_t *payload, int le
   }
   if(rc == 0)
     LNSTAT(ip_tx);
+  if(rc == ETH_QUEUED){
+    LNSTAT(ip_tx_arpwait);
+    rc = 0;
+  }
   return rc;
 }
 
@@ -481,7 +520,7 @@ ipv4_output(uint32_t dst, int proto, const uint8_t *payload, int len)
     rc = ipv4_send(nexthop, &ip, payload + off, n);
     if(rc < 0)
       return rc;
-    LNSTAT(ip_frag_tx);
+    LNSTAT(ip_frag_out);
   }
   return 0;
 }

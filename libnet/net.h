@@ -26,51 +26,60 @@
 // programs and the tests print.
 #define LN_STATS(X) \
   X(eth_rx,            "frames received") \
-  X(eth_tx,            "frames sent") \
+  X(eth_tx,            "frames handed to the device") \
   X(eth_drop_short,    "frames shorter than an Ethernet header") \
   X(eth_drop_type,     "frames of an EtherType we do not speak") \
   X(eth_drop_notforus, "frames for another MAC") \
   X(eth_tx_nobuf,      "frames not sent: no TX buffer free") \
   X(arp_rx,            "ARP messages received") \
-  X(arp_drop_bad,      "ARP messages malformed or not for IPv4 over Ethernet") \
-  X(arp_req_tx,        "ARP requests sent") \
-  X(arp_reply_tx,      "ARP replies sent") \
+  X(arp_drop_bad,      "ARP messages malformed, not IPv4 over Ethernet, or from sender 0.0.0.0 or a broadcast MAC") \
+  X(arp_req_tx,        "ARP requests handed to the device") \
+  X(arp_reply_tx,      "ARP replies handed to the device") \
+  X(arp_queue_sent,    "packets sent once their neighbour answered (also in ip_tx)") \
+  X(arp_queue_nobuf,   "packets dropped: neighbour answered, no TX buffer free") \
   X(arp_unresolved,    "packets dropped: neighbour never answered") \
-  X(arp_queue_full,    "packets dropped: too many waiting for resolution") \
+  X(arp_queue_full,    "packets dropped: too many waiting for resolution, or no memory") \
   X(ip_rx,             "IPv4 packets received") \
   X(ip_drop_short,     "IPv4 packets shorter than a header") \
   X(ip_drop_version,   "IPv4 packets with version not 4") \
   X(ip_drop_hlen,      "IPv4 packets with a bad header length") \
   X(ip_drop_len,       "IPv4 packets whose total length disagrees with the frame") \
   X(ip_drop_cksum,     "IPv4 packets with a bad header checksum") \
+  X(ip_drop_format,    "IPv4 packets with a malformed header field (an option, RFC 791)") \
   X(ip_drop_notforus,  "IPv4 packets for another address") \
   X(ip_drop_badsrc,    "IPv4 packets from a source no single host can have") \
   X(ip_drop_proto,     "IPv4 packets of a protocol we do not speak") \
   X(ip_drop_noroute,   "IPv4 packets not sent: no route") \
-  X(ip_drop_ttl,       "IPv4 packets sent with TTL 0") \
-  X(ip_tx,             "IPv4 packets sent") \
+  X(ip_tx,             "IPv4 packets handed to the device") \
+  X(ip_tx_arpwait,     "IPv4 packets queued to wait for ARP (then arp_queue_sent, _nobuf or arp_unresolved)") \
   X(ip_frag_rx,        "IPv4 fragments received") \
   X(ip_reasm_ok,       "datagrams reassembled") \
   X(ip_reasm_timeout,  "datagrams dropped: fragments missing at timeout") \
-  X(ip_reasm_drop,     "fragments dropped: overlap, too big or out of memory") \
-  X(ip_frag_tx,        "fragments sent") \
+  X(ip_reasm_kill,     "datagrams given up: overlap, too long, too many fragments or no memory") \
+  X(ip_reasm_drop,     "fragments dropped: duplicate, bad length, no free slot, or their datagram given up") \
+  X(ip_frag_out,       "fragments made of datagrams over the MTU (then sent, or queued for ARP)") \
   X(icmp_rx,           "ICMP messages received") \
-  X(icmp_drop_bad,     "ICMP messages too short or with a bad checksum") \
-  X(icmp_echo_reply_tx,"echo replies sent") \
+  X(icmp_drop_bad,     "ICMP messages too short, with a bad checksum, an error quoting no usable header, or an echo from no single host") \
+  X(icmp_echo_reply_tx,"echo replies passed to IPv4 (sent, or queued for ARP)") \
   X(icmp_ignored,      "ICMP messages ignored: echo not ours to answer, or a type we do not use") \
   X(icmp_drop_noport,  "echo replies for an identifier no socket holds") \
+  X(icmp_drop_full,    "ICMP messages dropped: raw socket queue full") \
   X(icmp_err_rx,       "ICMP errors received") \
-  X(icmp_err_tx,       "ICMP errors sent") \
+  X(icmp_err_tx,       "ICMP errors passed to IPv4 (sent, or queued for ARP)") \
   X(icmp_err_ratelimit,"ICMP errors not sent: rate limit") \
+  X(icmp_err_refused,  "ICMP errors not sent: about an ICMP error, a later fragment, or to or from a broadcast (RFC 1122 3.2.2)") \
+  X(icmp_err_llbcast,  "ICMP errors not sent: the datagram came as a link-layer broadcast or multicast (RFC 1122 3.2.2)") \
   X(udp_rx,            "UDP datagrams received") \
   X(udp_drop_bad,      "UDP datagrams with a bad length") \
   X(udp_drop_cksum,    "UDP datagrams with a bad checksum") \
   X(udp_drop_noport,   "UDP datagrams for a port with no socket") \
   X(udp_drop_full,     "UDP datagrams dropped: socket queue full") \
-  X(udp_tx,            "UDP datagrams sent") \
+  X(udp_tx,            "UDP datagrams passed to IPv4 (sent, or queued for ARP)") \
+  X(sock_drop_nomem,   "datagrams or ICMP messages not queued to a socket: no memory") \
   X(tcp_rx,            "TCP segments received") \
   X(tcp_drop_bad,      "TCP segments malformed or with a bad checksum") \
-  X(tcp_rst_tx,        "TCP resets sent for closed ports")
+  X(tcp_drop_norst,    "TCP segments dropped unanswered: a reset, to a broadcast, or not ours to answer") \
+  X(tcp_rst_tx,        "TCP resets passed to IPv4 for closed ports (sent, or queued for ARP)")
 
 enum {
 #define LN_ENUM(name, desc) LN_##name,
@@ -137,7 +146,11 @@ int net_init(struct netdev *dev);              // 0 or -E*; reads the address fr
 void net_setaddr(uint32_t ip, uint32_t mask, uint32_t gw);  // routes follow
 int net_become_default(void);                  // claim the default responder role (netd)
 int net_poll(int timeout_ms);                  // run the stack; wait up to timeout for input
-void net_run(void) __attribute__((noreturn));  // run the stack for ever (netd)
+void net_run(void (*each)(void)) __attribute__((noreturn));  // run the stack for ever (netd); each() after every turn
+// netd tells a local program (netstat -l) its counters: a datagram to
+// this UDP port from our own address gets a uint32 LN_NSTATS and then
+// lnstat[], host order, back. Only over loopback: nothing leaves the host.
+#define NET_STATPORT 2999
 void net_input(const uint8_t *frame, int len); // one received frame, all layers
 int net_route(uint32_t dst, uint32_t *nexthop); // 0 or -ENETUNREACH; longest prefix, then metric
 int route_add(uint32_t net, uint32_t mask, uint32_t gw, int metric);
@@ -153,7 +166,9 @@ void net_txpush(uint8_t *frame, int len);
 
 // Send the IPv4 packet pkt (header included, len bytes) to nexthop: resolve
 // its MAC (queueing the packet if ARP must ask), wrap it in Ethernet and
-// hand it to the device. Returns 0 or -E*.
+// hand it to the device. Returns 0 if handed to the device, ETH_QUEUED if
+// it waits for ARP, or -E*.
+#define ETH_QUEUED 1
 int eth_output_ip(uint32_t nexthop, const uint8_t *pkt, int len);
 // Zero-copy path: a TX frame buffer for a packet to nexthop if its MAC is
 // known, else 0 (the caller builds the packet elsewhere and uses
@@ -199,12 +214,14 @@ uint64_t ipv4_nexttimer(void);
 // ---- icmp.c ----------------------------------------------------------------------
 void icmp_input(const struct ipv4_repr *ip, const uint8_t *p, int len);
 // Send an ICMP error about the packet `orig` (its IP header first, olen
-// bytes) we received. Rate-limited; never about an ICMP error, a
-// broadcast, or a fragment other than the first (RFC 1122 3.2.2).
-void icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen);
+// bytes) we received; llcast if it came as a link-layer broadcast or
+// multicast. Rate-limited; never about an ICMP error, a broadcast, a
+// link-layer broadcast, or a fragment other than the first (RFC 1122
+// 3.2.2). Each error not sent is counted by why.
+void icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen, int llcast);
 
 // ---- udp.c -----------------------------------------------------------------------
-void udp_input(const struct ipv4_repr *ip, const uint8_t *p, int len);
+void udp_input(const struct ipv4_repr *ip, const uint8_t *p, int len, int llcast);
 int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data, int len);
 
 // ---- tcp (for now only what a host owes: RST for closed ports) ----------------------
@@ -240,8 +257,10 @@ struct sock {
 };
 
 struct sock *sock_byport(int proto, uint16_t lport);
-void sock_deliver(struct sock *s, uint32_t src, uint16_t sport, uint8_t ttl,
-                  const uint8_t *data, int len);   // copies; counts a drop if full
+// Queue a copy of data for s. Returns 0, -ENOBUFS if s's queue is full
+// or -ENOMEM; the caller counts the drop, under its protocol's name.
+int sock_deliver(struct sock *s, uint32_t src, uint16_t sport, uint8_t ttl,
+                 const uint8_t *data, int len);
 void sock_error(int proto, uint16_t lport, uint32_t raddr, uint16_t rport, int err);
 
 #endif

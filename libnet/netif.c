@@ -242,11 +242,15 @@ int
 eth_output_ip(uint32_t nexthop, const uint8_t *pkt, int len)
 {
   uint8_t mac[6], *f;
+  int rc;
 
   if(len > NET_MTU)
     return -EMSGSIZE;
-  if(!resolve(nexthop, mac))
-    return arp_enqueue(nexthop, pkt, len);
+  if(!resolve(nexthop, mac)){
+    if((rc = arp_enqueue(nexthop, pkt, len)) < 0)
+      return rc;
+    return ETH_QUEUED;
+  }
   if((f = net_txbuf()) == 0)
     return -ENOBUFS;
   memmove(f + ETH_HLEN, pkt, len);
@@ -375,14 +379,17 @@ net_poll(int timeout_ms)
 }
 
 // Run the stack for ever, as a daemon does: what a turn sends leaves
-// with the next wait's sync, one system call per turn.
+// with the next wait's sync, one system call per turn. each, if not 0,
+// runs after every turn, to serve the daemon's own sockets.
 void
-net_run(void)
+net_run(void (*each)(void))
 {
   struct netdev *d = netif.dev;
 
   for(;;){
     turn();
+    if(each)
+      each();
     d->sync(d, waitms(~0ULL));
     txpending = 0;
   }

@@ -46,18 +46,19 @@ sock_byport(int proto, uint16_t lport)
   return 0;
 }
 
-// Queue a copy of a datagram for s, or count a drop if s is full.
-void
+// Queue a copy of a datagram for s. Returns 0, -ENOBUFS if s's queue
+// is full, -ENOMEM if no memory: the caller counts the drop, as udp.c
+// and icmp.c each name their own.
+int
 sock_deliver(struct sock *s, uint32_t src, uint16_t sport, uint8_t ttl,
              const uint8_t *data, int len)
 {
   struct dgram *d;
 
-  if(s->rqcount >= SOCK_RQMAX || s->rqbytes + len > SOCK_RQBYTES ||
-     (d = malloc(sizeof(*d) + len)) == 0){
-    LNSTAT(udp_drop_full);
-    return;
-  }
+  if(s->rqcount >= SOCK_RQMAX || s->rqbytes + len > SOCK_RQBYTES)
+    return -ENOBUFS;
+  if((d = malloc(sizeof(*d) + len)) == 0)
+    return -ENOMEM;
   d->next = 0;
   d->src = src;
   d->sport = sport;
@@ -71,6 +72,7 @@ sock_deliver(struct sock *s, uint32_t src, uint16_t sport, uint8_t ttl,
   s->rqtail = d;
   s->rqcount++;
   s->rqbytes += len;
+  return 0;
 }
 
 // An error about traffic from lport (an ICMP error, or a neighbour that

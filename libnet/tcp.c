@@ -17,8 +17,10 @@ tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
   }
   // never answer a reset with a reset; a SYN to a broadcast address is
   // silently dropped (RFC 1122 4.2.3.10).
-  if(!netif.isdefault || (t.flags & TCP_RST) || net_isbcast(ip->dst))
+  if(!netif.isdefault || (t.flags & TCP_RST) || net_isbcast(ip->dst)){
+    LNSTAT(tcp_drop_norst);
     return;
+  }
 
   memset(&rst, 0, sizeof(rst));
   rst.sport = t.dport;

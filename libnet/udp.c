@@ -4,8 +4,10 @@
 // it can (ipv4_txbegin), so the payload is copied once, from the caller.
 #include "net.h"
 
+// A datagram for us: ip is its IP header (ip->hlen bytes before p), p
+// the UDP datagram, len bytes; llcast if it came as a link-layer broadcast.
 void
-udp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
+udp_input(const struct ipv4_repr *ip, const uint8_t *p, int len, int llcast)
 {
   struct udp_repr u;
   struct sock *s;
@@ -24,13 +26,17 @@ udp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
     s = 0;   // a connected socket hears only its peer
   if(s == 0){
     LNSTAT(udp_drop_noport);
-    // RFC 1122 4.1.3.1: port unreachable, if we answer for the host and
-    // the datagram was not a broadcast (icmp_error checks the rest).
-    if(netif.isdefault && !net_isbcast(ip->dst))
-      icmp_error(ICMP_UNREACH, ICMP_UNREACH_PORT, 0, p - ip->hlen, ip->hlen + len);
+    // RFC 1122 4.1.3.1: port unreachable, if we answer for the host;
+    // icmp_error refuses it for a broadcast, by IP or by link (3.2.2).
+    if(netif.isdefault)
+      icmp_error(ICMP_UNREACH, ICMP_UNREACH_PORT, 0, p - ip->hlen, ip->hlen + len, llcast);
     return;
   }
-  sock_deliver(s, ip->src, u.sport, ip->ttl, p + UDP_HLEN, u.len - UDP_HLEN);
+  r = sock_deliver(s, ip->src, u.sport, ip->ttl, p + UDP_HLEN, u.len - UDP_HLEN);
+  if(r == -ENOBUFS)
+    LNSTAT(udp_drop_full);
+  else if(r < 0)
+    LNSTAT(sock_drop_nomem);
 }
 
 // Send len bytes of data from sport to dst:dport. Returns 0 or -E*.

@@ -56,7 +56,7 @@ enum {
   WIRE_EHLEN = -3,     // IHL or TCP data offset bad
   WIRE_ELEN = -4,      // a length field disagrees with the buffer
   WIRE_ECKSUM = -5,    // checksum does not verify
-  WIRE_EFORMAT = -6,   // any other malformed field
+  WIRE_EFORMAT = -6,   // any other malformed field (an IPv4 option)
 };
 
 // cksum.c: the Internet checksum, RFC 1071.
@@ -83,6 +83,14 @@ eth_addrcpy(uint8_t *d, const uint8_t *s)
     d[i] = s[i];
 }
 
+// Is mac a group address, broadcast or multicast? The I/G bit, the first
+// transmitted, is the low bit of the first octet (IEEE 802.3 3.2.3).
+static inline int
+eth_isgroup(const uint8_t *mac)
+{
+  return (mac[0] & 1) != 0;
+}
+
 // arp.c: ARP for IPv4 over Ethernet only, RFC 826.
 enum { ARP_LEN = 28, ARP_REQUEST = 1, ARP_REPLY = 2 };
 struct arp_repr {
@@ -95,8 +103,9 @@ struct arp_repr {
 int arp_parse(const uint8_t *p, size_t len, struct arp_repr *r);  // 28 or WIRE_E*
 int arp_emit(uint8_t *p, size_t len, const struct arp_repr *r);   // 28 or WIRE_ESHORT
 
-// ipv4.c: the IPv4 header, RFC 791. Options are skipped on input and
-// never emitted; fragments are parsed, not reassembled.
+// ipv4.c: the IPv4 header, RFC 791. Options are checked for RFC 791's
+// format and skipped on input, never emitted; fragments are parsed, not
+// reassembled.
 enum { IPV4_HLEN = 20, IPV4_DF = 0x4000, IPV4_MF = 0x2000, IPV4_OFFMASK = 0x1fff };
 enum { IP_PROTO_ICMP = 1, IP_PROTO_TCP = 6, IP_PROTO_UDP = 17 };
 struct ipv4_repr {
@@ -109,7 +118,11 @@ struct ipv4_repr {
 };
 // Returns the header length (the payload offset) or WIRE_E*. The payload
 // is totlen - hlen bytes, which may be fewer than len - hlen.
+// WIRE_EFORMAT: an option is malformed; r is filled all the same.
 int ipv4_parse(const uint8_t *p, size_t len, struct ipv4_repr *r);
+// 0 if the options of the header at p (hlen bytes) are well formed, else
+// the offset of the first octet that is not (a parameter problem's pointer).
+int ipv4_optcheck(const uint8_t *p, size_t hlen);
 int ipv4_emit(uint8_t *p, size_t len, const struct ipv4_repr *r);  // 20 or WIRE_ESHORT
 
 // icmp.c: ICMP, RFC 792.

@@ -5,6 +5,7 @@ host-built `tapecho` (libnet under ASan and UBSan) is 10.0.2.15 on it.
 Linux pings it and exchanges UDP with it. Nothing leaves the namespace."""
 import os
 import select
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -21,8 +22,14 @@ def sh(*args, check=True):
 
 @pytest.fixture
 def tapns():
-    if os.geteuid() != 0:
-        pytest.skip("needs root for ip netns and /dev/net/tun")
+    # CI runs as root: a missing privilege or tool is a failure to see,
+    # not a reason to pass quietly.
+    assert os.geteuid() == 0, ("test_libnet_tap needs root (ip netns, /dev/net/tun); "
+                               "run the tests as root, e.g. sudo make test")
+    assert shutil.which("ip") is not None, ("test_libnet_tap needs iproute2's ip: "
+                                            "apt-get install iproute2 (scripts/setup.sh)")
+    assert os.path.exists("/dev/net/tun"), ("test_libnet_tap needs /dev/net/tun: "
+                                            "modprobe tun, or give the container the device")
     r = subprocess.run(["make", "-s", "host-tap"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, "make host-tap failed:\n" + r.stdout + r.stderr
     ns = "lntap%d" % os.getpid()

@@ -133,10 +133,14 @@ class Net:
 @pytest.fixture(scope="module")
 def netns(request, tmp_path_factory):
     """(guest, Net): the guest booted on the tap inside the lan namespace."""
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
-    if shutil.which("ip") is None or not os.path.exists("/dev/net/tun"):
-        pytest.skip("needs iproute2 and /dev/net/tun")
+    # CI runs as root: a missing privilege or tool is a failure to see,
+    # not a reason to pass quietly.
+    assert os.geteuid() == 0, ("test_netns needs root (ip netns, tap devices); "
+                               "run the tests as root, e.g. sudo make test")
+    assert shutil.which("ip") is not None, ("test_netns needs iproute2's ip: "
+                                            "apt-get install iproute2 (scripts/setup.sh)")
+    assert os.path.exists("/dev/net/tun"), ("test_netns needs /dev/net/tun: "
+                                            "modprobe tun, or give the container the device")
     net = Net()
     g = None
     try:

@@ -1,7 +1,10 @@
 """UDP on the wire (NET=dgram), RFC 768 and RFC 1122 4.1.3.1: a datagram
 to a port nobody holds draws ICMP port unreachable from netd, quoting
-the datagram; one to `udpecho -l` comes back; the guest's sockets send
-well-formed datagrams with correct checksums.
+the datagram, unless it came as a link-layer broadcast (RFC 1122 3.2.2);
+one whose IP option is malformed draws a parameter problem pointing at
+it (RFC 1122 3.2.2.5); one to `udpecho -l` comes back; the guest's
+sockets send well-formed datagrams with correct checksums. netd's own
+counters are read with `netstat -l`.
 """
 import re
 import struct
@@ -60,6 +63,78 @@ def test_udp_to_closed_port_gets_port_unreachable_quoting_it(echo):
     assert r[ICMP].chksum == q[ICMP].chksum
     m = moved(before, after)
     assert m.get("rx_to_default") == 1 and m.get("tx_frames") == 1, m
+
+
+def netd_stats(g):
+    """netd's libnet counters (LN_STATS), by name, from `netstat -l`."""
+    out = g.run("netstat -l")
+    d = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 2 and f[1].isdigit():
+            d[f[0]] = int(f[1])
+    assert "udp_drop_noport" in d, "netstat -l printed:\n" + out
+    return d
+
+
+def test_udp_by_link_broadcast_to_closed_port_gets_no_port_unreachable(echo):
+    # RFC 1122 3.2.2: no ICMP error about "a datagram sent as a link-layer
+    # broadcast", whatever its IP destination. netd drops it, counted.
+    lan = echo
+    lan.drain()
+    before = netd_stats(lan.g)
+    lan.send(Ether(dst="ff:ff:ff:ff:ff:ff", src=HOSTMAC) /
+             IP(src=HOSTIP, dst=GUESTIP, id=0x4243) / UDP(sport=5556, dport=4446) /
+             Raw(b"broadcast to a closed port"))
+    got = lan.collect(lambda p: ICMP in p, quiet=1.5)
+    after = netd_stats(lan.g)
+    assert not got, "netd answered a link-layer broadcast: %s" % [p.summary() for p in got]
+    m = moved(before, after)
+    assert m.get("icmp_err_llbcast") == 1 and m.get("udp_drop_noport") == 1, m
+    assert "icmp_err_tx" not in m, m
+
+
+def with_option(pkt, opt):
+    """pkt (Ether/IP/...) with the option bytes opt (a multiple of 4)
+    inserted after its 20-byte IP header: IHL, total length and the
+    header checksum made to match, the rest as it was."""
+    raw = bytearray(bytes(pkt))
+    ip = raw[14:]
+    hdr = bytearray(ip[:20]) + bytearray(opt)
+    hdr[0] = 0x40 | len(hdr) // 4
+    struct.pack_into(">H", hdr, 2, len(hdr) + len(ip) - 20)
+    struct.pack_into(">H", hdr, 10, 0)
+    s = sum(struct.unpack(">%dH" % (len(hdr) // 2), bytes(hdr)))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    struct.pack_into(">H", hdr, 10, ~s & 0xffff)
+    return bytes(raw[:14]) + bytes(hdr) + bytes(ip[20:])
+
+
+def test_malformed_ip_option_gets_parameter_problem_pointing_at_it(echo):
+    # RFC 1122 3.2.2.5 and RFC 792: record route (type 7) with length 1
+    # breaks RFC 791's option format; the pointer names its length octet,
+    # 21, and the error quotes the datagram, header and options first.
+    lan = echo
+    lan.drain()
+    frame = with_option(udp_to(lan, 4447, b"bad option", sport=5557), b"\x07\x01\x00\x00")
+    before = netd_stats(lan.g)
+    lan.send(frame)
+    r = lan.expect(lambda p: ICMP in p)
+    after = netd_stats(lan.g)
+    assert r is not None, "no ICMP; guest sent %s" % [p.summary() for p in lan.seen]
+    assert r[IP].src == GUESTIP and r[IP].dst == HOSTIP
+    icmp = bytes(r[IP])[r[IP].ihl * 4:r[IP].len]
+    assert (icmp[0], icmp[1]) == (12, 0), "type %d code %d" % (icmp[0], icmp[1])
+    assert icmp[4:8] == bytes([21, 0, 0, 0]), icmp[4:8].hex()
+    sent = frame[14:]
+    assert icmp[8:] == sent, "quoted %s, sent %s" % (icmp[8:].hex(), sent.hex())
+    q = IP(bytes(r[IP]))
+    del q[ICMP].chksum
+    assert r[ICMP].chksum == IP(bytes(q))[ICMP].chksum
+    m = moved(before, after)
+    assert m.get("ip_drop_format") == 1 and m.get("icmp_err_tx") == 1, m
+    assert "udp_drop_noport" not in m and "ip_drop_short" not in m, m
 
 
 def test_udp_to_udpecho_is_echoed(echo):

@@ -30,6 +30,7 @@ enum {
 
 #define STACK_FN static void __attribute__((unused))
 #define STACK_INT static int __attribute__((unused))
+#define STACK_LL static long long __attribute__((unused))
 
 static const uint8_t __attribute__((unused)) mymac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const uint8_t __attribute__((unused)) gwmac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
@@ -203,4 +204,17 @@ stack_sin(struct sockaddr_in *a, uint32_t ip, uint16_t port)
 }
 
 #define STAT(name) ((long long)lnstat[LN_##name])
+
+// A counter by the name netstat prints, or -1 if no counter has that
+// name: a test of a counter a fix adds builds, and fails, before it.
+STACK_LL
+statn(const char *name)
+{
+  int i;
+
+  for(i = 0; i < LN_NSTATS; i++)
+    if(strcmp(lnstat_names[i], name) == 0)
+      return (long long)lnstat[i];
+  return -1;
+}
 #endif

@@ -273,22 +273,22 @@ test_error_refused(void)
   memset(pkt, 0, sizeof pkt);
   icmp_emit(pkt + IPV4_HLEN, ICMP_HLEN + 8, &r, 8);
   ipv4_emit(pkt, IPV4_HLEN, &h);
-  icmp_error(ICMP_UNREACH, 2, 0, pkt, h.totlen);    // about an error
+  icmp_error(ICMP_UNREACH, 2, 0, pkt, h.totlen, 0);    // about an error
   h.proto = IP_PROTO_UDP;
   h.frag = 1;
   ipv4_emit(pkt, IPV4_HLEN, &h);
-  icmp_error(ICMP_UNREACH, 3, 0, pkt, h.totlen);    // a later fragment
+  icmp_error(ICMP_UNREACH, 3, 0, pkt, h.totlen, 0);    // a later fragment
   h.frag = 0;
   h.src = SUBNETBC;
   ipv4_emit(pkt, IPV4_HLEN, &h);
-  icmp_error(ICMP_UNREACH, 3, 0, pkt, h.totlen);
+  icmp_error(ICMP_UNREACH, 3, 0, pkt, h.totlen, 0);
   h.src = 0;
   ipv4_emit(pkt, IPV4_HLEN, &h);
-  icmp_error(ICMP_UNREACH, 3, 0, pkt, h.totlen);
+  icmp_error(ICMP_UNREACH, 3, 0, pkt, h.totlen, 0);
   h.src = PEER;
   h.dst = 0xe0000001;
   ipv4_emit(pkt, IPV4_HLEN, &h);
-  icmp_error(ICMP_UNREACH, 3, 0, pkt, h.totlen);
+  icmp_error(ICMP_UNREACH, 3, 0, pkt, h.totlen, 0);
   CHECKEQ(STAT(icmp_err_tx), 0);
   CHECKEQ(stack_drain(), 0);
   // An echo may draw an error; the checks above were not just refusing all.
@@ -298,7 +298,7 @@ test_error_refused(void)
   r.code = 0;
   icmp_emit(pkt + IPV4_HLEN, ICMP_HLEN + 8, &r, 8);
   ipv4_emit(pkt, IPV4_HLEN, &h);
-  icmp_error(ICMP_PARAMPROB, 0, 0x14000000, pkt, h.totlen);
+  icmp_error(ICMP_PARAMPROB, 0, 0x14000000, pkt, h.totlen, 0);
   CHECKEQ(STAT(icmp_err_tx), 1);
   CHECKEQ(stack_drain(), 1);
 }

@@ -248,7 +248,7 @@ test_fragment_out(void)
   fd = stack_udpsock(5000);
   stack_sin(&to, PEER, 9);
   CHECKEQ(ln_sendto(fd, data, sizeof data, 0, (struct sockaddr *)&to, sizeof to), sizeof data);
-  CHECKEQ(STAT(ip_frag_tx), 3);
+  CHECKEQ(STAT(ip_frag_out), 3);
   CHECKEQ(STAT(udp_tx), 1);
   // The headers one by one first.
   static const int want[3][2] = { { 0, 1 }, { 185, 1 }, { 370, 0 } };
@@ -315,7 +315,7 @@ test_fragment_max(void)
   fd = stack_udpsock(5000);
   stack_sin(&to, PEER, 9);
   CHECKEQ(ln_sendto(fd, data, 65507, 0, (struct sockaddr *)&to, sizeof to), 65507);
-  CHECKEQ(STAT(ip_frag_tx), 45);
+  CHECKEQ(STAT(ip_frag_out), 45);
   CHECKEQ(stack_drain(), 45);
   errno = 0;
   CHECKEQ(ln_sendto(fd, data, 65508, 0, (struct sockaddr *)&to, sizeof to), -1);

@@ -206,6 +206,49 @@ test_aton(void)
   }
 }
 
+// RFC 791 3.1's option format, case by case: well-formed lists pass,
+// each broken one is refused with the offset of the octet at fault.
+static void
+test_option_format(void)
+{
+  static const struct {
+    uint8_t opt[8];
+    int n;         // option bytes (the header is 20 + n)
+    int want;      // ipv4_optcheck: 0, or the offending octet
+  } cases[] = {
+    { { 1, 1, 1, 1 }, 4, 0 },                    // no-ops
+    { { 0, 7, 1, 0 }, 4, 0 },                    // after end of list, padding
+    { { 148, 4, 0, 0 }, 4, 0 },                  // router alert
+    { { 7, 7, 4, 0, 0, 0, 0, 0 }, 8, 0 },        // record route, one slot, then end
+    { { 7, 1, 0, 0 }, 4, 21 },                   // length 1
+    { { 1, 148, 0, 0 }, 4, 22 },                 // length 0
+    { { 7, 8, 4, 0 }, 4, 21 },                   // runs past the header
+    { { 1, 1, 1, 68 }, 4, 23 },                  // a type and no room for its length
+    { { 148, 4, 0, 0, 7, 9, 0, 0 }, 8, 25 },     // the second one runs past
+  };
+  uint8_t h[60];
+  struct ipv4_repr r;
+  size_t i;
+
+  for(i = 0; i < NELEM(cases); i++){
+    memset(h, 0, sizeof h);
+    h[0] = 0x40 | (20 + cases[i].n) / 4;
+    put16(h + 2, 20 + cases[i].n);
+    h[8] = 64;
+    h[9] = IP_PROTO_UDP;
+    put32(h + 12, 0x0a000202);
+    put32(h + 16, 0x0a00020f);
+    memcpy(h + 20, cases[i].opt, cases[i].n);
+    put16(h + 10, cksum_fold(cksum_add(0, h, 20 + cases[i].n)));
+    CHECKEQ(ipv4_optcheck(h, 20 + cases[i].n), cases[i].want);
+    // parse fills the repr either way, so a parameter problem can be built.
+    memset(&r, 0, sizeof r);
+    CHECKEQ(ipv4_parse(h, 20 + cases[i].n, &r), cases[i].want ? WIRE_EFORMAT : 20 + cases[i].n);
+    CHECKEQ(r.hlen, 20 + cases[i].n);
+    CHECKEQ(r.src, 0x0a000202);
+  }
+}
+
 static const struct test tests[] = {
   { test_deconstruct, "deconstruct" },
   { test_construct, "construct" },
@@ -216,6 +259,7 @@ static const struct test tests[] = {
   { test_truncated, "truncated" },
   { test_hostile, "hostile" },
   { test_options_cksum, "options_cksum" },
+  { test_option_format, "option_format" },
   { test_ntoa, "ntoa" },
   { test_aton, "aton" },
 };

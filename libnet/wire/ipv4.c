@@ -1,5 +1,5 @@
-// ipv4: the IPv4 header (RFC 791). Options are checksummed and skipped,
-// never interpreted or emitted; fragments parse like any packet and are
+// ipv4: the IPv4 header (RFC 791). Options are checksummed, checked
+// against RFC 791's option format and skipped, never interpreted or emitted; fragments parse like any packet and are
 // left to ipv4.c above to refuse. Also the dotted-quad helpers.
 #include "libnet/wire.h"
 
@@ -10,6 +10,9 @@ enum {
 
 // Returns the header length, which is where the payload starts, or
 // WIRE_E*. len may exceed totlen: Ethernet pads short frames to 60 bytes.
+// WIRE_EFORMAT means the fixed header is sound and r is filled, but an
+// option is malformed (ipv4_optcheck says where), so that the caller
+// can answer with a parameter problem.
 int
 ipv4_parse(const uint8_t *p, size_t len, struct ipv4_repr *r)
 {
@@ -40,7 +43,38 @@ ipv4_parse(const uint8_t *p, size_t len, struct ipv4_repr *r)
   r->src = get32(p + IPV4_SRC);
   r->dst = get32(p + IPV4_DST);
   r->hlen = hlen;
+  if(ipv4_optcheck(p, hlen) != 0)
+    return WIRE_EFORMAT;
   return hlen;
+}
+
+// RFC 791 3.1's option format: end of option list (type 0) ends the
+// options, the rest being padding; no operation (type 1) is one octet;
+// every other option has a length octet that counts the type, itself
+// and the data, so at least 2, and ends inside the header.
+// Returns 0 if the options of the header at p (hlen bytes) hold to it,
+// else the offset in the header of the octet that breaks it: the length
+// octet, or the type octet when the header ends before its length.
+int
+ipv4_optcheck(const uint8_t *p, size_t hlen)
+{
+  size_t i = IPV4_HLEN, olen;
+
+  while(i < hlen){
+    if(p[i] == 0)
+      return 0;
+    if(p[i] == 1){
+      i++;
+      continue;
+    }
+    if(i + 1 >= hlen)
+      return i;
+    olen = p[i + 1];
+    if(olen < 2 || i + olen > hlen)
+      return i + 1;
+    i += olen;
+  }
+  return 0;
 }
 
 // Writes a 20-byte header without options, whatever r->hlen says, and
