@@ -101,20 +101,46 @@ hog(void)
     sleep(1000);
 }
 
+// Hold n claims, then time claim + release of one more port, rounds
+// times: the cost of the claim table's lookup as it fills (docs).
+static int
+claimtime(int n, int rounds)
+{
+  uint64 t0;
+  int r;
+
+  for(int i = 0; i < n; i++)
+    if((r = chan_claim(&ch, NC_PROTO_UDP, 0)) < 0)
+      die("claim", r);
+  t0 = clock();
+  for(int i = 0; i < rounds; i++){
+    if((r = chan_claim(&ch, NC_PROTO_UDP, 7399)) != 7399)
+      die("claim 7399", r);
+    if((r = chan_claim(&ch, NC_PROTO_UDP | NC_RELEASE, 7399)) != 0)
+      die("release 7399", r);
+  }
+  t0 = clock() - t0;
+  printf("spy: %d claims held: claim + release %lu.%02lu us\n", n, t0 / rounds,
+         (t0 * 100 / rounds) % 100);
+  return 0;
+}
+
 static void
 usage(void)
 {
   fprintf(2, "usage: spy rxtail port n [ms]\n"
              "       spy hold port\n"
-             "       spy hog\n");
+             "       spy hog\n"
+             "       spy claimtime n rounds\n");
   exit(1);
 }
 
 // spy: look for other processes' bytes in this process's channel
-// usage: spy rxtail port n [ms] | spy hold port | spy hog
+// usage: spy rxtail port n [ms] | spy hold port | spy hog | spy claimtime n rounds
 // rxtail receives n UDP frames to port (waiting up to ms, default 10000)
 // and counts those with the marker (0xa7 bytes) past their end; hold
-// claims port and never syncs; hog claims ports until refused.
+// claims port and never syncs; hog claims ports until refused;
+// claimtime holds n claims and times claim + release of one more.
 int
 main(int argc, char *argv[])
 {
@@ -130,6 +156,8 @@ main(int argc, char *argv[])
     hold(atoi(argv[2]));
   if(strcmp(argv[1], "hog") == 0 && argc == 2)
     hog();
+  if(strcmp(argv[1], "claimtime") == 0 && argc == 4)
+    exit(claimtime(atoi(argv[2]), atoi(argv[3])));
   usage();
   return 1;
 }
