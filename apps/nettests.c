@@ -1256,7 +1256,7 @@ icmperr(char *s)
   sendframe(s, frame, len);
   len = icmperrframe(frame, other);
   sendframe(s, frame, len);
-  len = icmperrframe(frame2, mine);   // again: the last slot pushed stays the kernel's
+  len = icmperrframe(frame2, mine);   // again: a permitted one after the refused
   sendframe(s, frame2, len);
   wantok(s, "netsync", netsync(ch.fd, 100));
   xstat(s, ch.fd, &st1);

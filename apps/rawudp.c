@@ -196,7 +196,7 @@ sendmain(uint32 dip, int dport, const char *msg, int count)
     }
     chan_txpush(&ch, udpemit(b, sip, dip, sport, dport, msg, plen));
   }
-  // The last slot handed over stays the kernel's until another is
+  // A slot comes back with the buffer and flags of the slot after it
   // (netchan.h), so the outcome is read from the channel's counters.
   uint64 t0 = clock();
   for(;;){
