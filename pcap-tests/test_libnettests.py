@@ -6,13 +6,16 @@ though the tests use only loopback.
 """
 import re
 
+import pytest
+
 from qemu import PROMPT
 
 LIBNETTESTS_TIMEOUT = 180
 
 
-def test_libnettests_pass(dgram_guest):
-    g = dgram_guest
+@pytest.mark.parametrize("cpus", [2, 4])
+def test_libnettests_pass(dgram_boot, cpus):
+    g = dgram_boot(cpus=cpus)
     g.sendline("libnettests")
     i = g.expect([r"ALL TESTS PASSED", r"SOME TESTS FAILED", r"panic[^\n]*"],
                  timeout=LIBNETTESTS_TIMEOUT, what="libnettests to finish")
