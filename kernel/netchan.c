@@ -99,7 +99,10 @@ allocpages(struct netchan *c)
   for(int i = 0; i < NELEM(c->hdrcopy); i++)
     if((c->hdrcopy[i] = kalloc()) == 0)
       goto bad;
-  for(int b = 0; b < NC_NBUFS; b++){
+  // The first NC_NSLOTS buffers start in RX slots, unmapped: the first
+  // frame in each brings its own page, so they need none until given
+  // back. NC_KBUF never has one (the process sees scratch there).
+  for(int b = NC_NSLOTS; b < NC_NBUFS; b++){
     if(b != NC_KBUF && (c->page[b] = kalloc()) == 0)
       goto bad;
     c->bstate[b] = B_USER;
@@ -470,7 +473,9 @@ rxdeliver(struct netchan *c)
       char *page = c->pend[c->pendr % NC_NSLOTS];
       int len = c->pendlen[c->pendr % NC_NSLOTS];
       c->pendr++;
-      kfree(mapbuf(c, s, b, page));
+      char *old = mapbuf(c, s, b, page);
+      if(old)
+        kfree(old);   // (none the first time round: netchan_open gave RX slots no page)
       c->bstate[b] = B_USER;
       sl->buf = b;
       sl->len = len;
