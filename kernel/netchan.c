@@ -32,6 +32,8 @@
 
 struct netchan chans[NNETCHAN];
 
+static int rxready(struct netchan *c);
+
 static uint64
 bufva(int b)
 {
@@ -175,6 +177,7 @@ initrings(struct netchan *c)
     c->txflags[s] = 0;
   }
   c->rxhead = c->rxtail = 0;
+  c->rxnfreed = NC_NSLOTS;   // no RX slot's buffer has a page yet
   c->txhead = c->txcur = 0;
   c->txtail = NC_NSLOTS - 1;
   c->txown = 1;        // the slot before head, always the kernel's
@@ -475,7 +478,7 @@ rxdeliver(struct netchan *c)
       c->pendr++;
       char *old = mapbuf(c, s, b, page);
       if(old)
-        kfree(old);   // (none the first time round: netchan_open gave RX slots no page)
+        kfree(old);   // (none if rxfree got to it, or netchan_open gave it none)
       c->bstate[b] = B_USER;
       sl->buf = b;
       sl->len = len;
@@ -483,9 +486,38 @@ rxdeliver(struct netchan *c)
       n++;
     }
     c->rxtail = (s + 1) & MASK;
+    if(c->rxnfreed > 0)
+      c->rxnfreed--;
   }
   c->rx->tail = c->rxtail;
   return n;
+}
+
+// Free the pages of buffers given back in RX slots, oldest first, as
+// soon as it is safe: once the hart running the owner has flushed its
+// TLB since the buffer was unmapped (the rule mapbuf follows before it
+// frees a page). So a channel holds pages only for frames its process
+// holds or has queued, not a ring's worth of old ones. The slots from
+// rxtail were given back in ring order, so their rxgen only grows: stop
+// at the first not yet flushed. Owner's context, netlock held.
+static void
+rxfree(struct netchan *c)
+{
+  int kown = NC_NSLOTS - rxready(c);   // slots the kernel owns, from rxtail
+
+  while(c->rxnfreed < kown){
+    uint32 s = (c->rxtail + c->rxnfreed) & MASK;
+    uint32 b = c->rxbuf[s];
+    if(b != NOBUF){
+      if(c->rxgen[s] >= c->proc->tlbgen)
+        break;
+      if(c->page[b]){
+        kfree(c->page[b]);
+        c->page[b] = 0;
+      }
+    }
+    c->rxnfreed++;
+  }
 }
 
 // Send the frame in TX slot s, or refuse it. Returns 1 if it is queued
@@ -713,6 +745,7 @@ netchan_sync(struct netchan *c, int timeout_ms)
     looped = c->st.v[NC_tx_loopback] - looped;
     rxreclaim(c);
     moved += rxdeliver(c);
+    rxfree(c);
     rx = rxready(c);
     if(looped){
       // a local receiver may be waiting in poll().

@@ -52,6 +52,7 @@ struct netchan {
   // (proc->tlbgen counts them). rxgen[s] is tlbgen when slot s's
   // buffer was unmapped; it is ready once tlbgen has moved past it.
   uint64 rxgen[NC_NSLOTS];
+  int rxnfreed;              // kernel-owned RX slots from rxtail whose buffer has no page (rxfree)
   char *scratch;             // mapped where the process touches a buffer it gave back
   // frames received but not yet moved into the ring (interrupt -> netsync)
   char *pend[NC_NSLOTS];
