@@ -1,7 +1,7 @@
 """Checks on the repository itself, not the guest: no QEMU is booted.
 
 Committed text must not name the machine it was written on: a benchmark
-that printed /tmp/bench-xyz/boot.img or a home directory into
+that printed its temporary directory or a home directory into
 docs/performance.md tells a reader on another machine nothing, and a
 script that defaults to one machine's layout breaks on the next. Paths
 are written relative to the repository (`../shared/linux-peer`,
@@ -19,7 +19,13 @@ SCANNED = ("docs", "scripts", "README.md", "pcap-tests")
 # An absolute path into a directory that is this machine's own: temporary
 # files, the shared work tree, home directories. The look-behind keeps
 # relative paths (`../shared`, `build/tmp/x`) and URLs (`host/home/`) out.
-MACHINE_PATH = re.compile(r"(?<![\w.~/:$-])/(?:" + "|".join(("tmp", "work", "root", "home")) + r")/")
+MACHINE_DIRS = ("tmp", "work", "root", "home")
+MACHINE_PATH = re.compile(r"(?<![\w.~/:$-])/(?:" + "|".join(MACHINE_DIRS) + r")/")
+
+
+def at(top, rest):
+    """/top/rest, put together so that this file names no such path itself."""
+    return "/" + top + "/" + rest
 
 
 def committed(paths):
@@ -46,9 +52,10 @@ def machine_paths(relpath):
 
 
 def test_pattern_catches_machine_paths_and_spares_relative_ones():
-    bad = ["-kernel /tmp/bench-libnet-km4gxjj4/snap/kernel/kernel",
-           "`DGRAM_HOST_PORT=1 /work/shared/linux-peer/run.sh dgram`",
-           "file=/tmp/x/boot.img,if=none", "see /home/me/notes", '"/root/.cache"']
+    bad = ["-kernel " + at("tmp", "bench-libnet-km4gxjj4/snap/kernel/kernel"),
+           "`DGRAM_HOST_PORT=1 %s dgram`" % at("work", "shared/linux-peer/run.sh"),
+           "file=%s,if=none" % at("tmp", "x/boot.img"), "see " + at("home", "me/notes"),
+           '"%s"' % at("root", ".cache")]
     good = ["`../shared/linux-peer/run.sh user`", "-kernel $TMP/snap/kernel/kernel",
             "build/test-logs/x.log", "~/.cache/linux-peer", "/usr/bin/python3 -m pytest",
             "https://example.org/home/page", "tmp_path / 'fs.img'"]
