@@ -26,8 +26,8 @@ per channel, and the hostile processes open and close channels all the
 time. So those frames (the ARP storm, and any other frame that is ARP for
 our MAC or broadcast) go in the second phase, when the hostile runs have
 ended and netd's channel is the only one; everything else goes in the
-first, beside them. Then every frame the device received has exactly one
-fate in the counters.
+first, beside them. Then each frame should have exactly one fate in the
+counters.
 
 Afterwards it checks: no panic on the console; in each phase, the
 interface's frame-fate counters (rx_frames and every rx_drop_*, read by
@@ -35,10 +35,11 @@ name from `netstat`) moved by the frames QEMU delivered plus the frames
 looped back in the guest (tx_loopback), or by more only as far as the
 kernel's known double counts explain (span()); QEMU delivered what the
 host sent less what its socket dropped, and the pcap agrees; `free` is
-back where it was at boot, but for what netd's heap grew. It prints a
-report and writes it to the section "## Stress: one million hostile
-frames under four harts" of docs/performance.md (other sections kept),
-unless --no-write. Exit status 1 if a check failed.
+back where it was at boot, but for what netd's heap grew; every `test
+hostile` passed. It prints a report and writes it to the section
+"## Stress: one million hostile frames under four harts" of
+docs/performance.md (other sections kept), unless --no-write. Exit
+status 1 if a check failed.
 
 Bounded: --budget seconds for the storm (the rest is then not sent, and
 the report says so), a timeout on every wait; QEMU is stopped by the PID
@@ -569,12 +570,14 @@ class Hostile:
         self.lost = []          # nettests' "N pages lost", per run that printed it
         self.echoes = []
         self.notes = []         # other lines: a failure's reason, a killed process
+        self.starts = []        # time.monotonic() of each start
         self.panic = None
 
     def start(self):
         self.g.sendline("nettests hostile %d &" % self.rounds)
         self.running = True
         self.runs += 1
+        self.starts.append(time.monotonic())
 
     def poll(self, timeout):
         """Read the console for up to timeout seconds, one line of interest."""
@@ -592,7 +595,7 @@ class Hostile:
         elif i == 2:
             self.panic = text
         elif i == 3:
-            self.results.append((m.group(1), int(m.group(2))))
+            self.results.append((m.group(1), int(m.group(2)), len(self.starts) - 1))
         elif i == 4:
             self.lost.append(int(m.group(1)))
         elif i == 5 and "echoes while" in text:
@@ -695,6 +698,7 @@ def storm(g, link, p1, p2, args, res, t_start):
         if not h.running and th.is_alive() and not h.panic:
             h.start()
     res["t1send"] = time.monotonic() - t1
+    res["t1start"] = t1
     until = time.monotonic() + 130     # nettests kills a test after 120 s
     while h.running and not h.panic and time.monotonic() < until:
         h.poll(1.0)
@@ -796,8 +800,9 @@ def verdict(res):
     v["pcap_ok"] = res.get("pcap_host") == res["sent_all"] - end["drops"]
     v["netd_pages"] = ((res["netd1"] or 0) - (res["netd0"] or 0)) // 4096
     v["free_ok"] = res["free1"] + max(v["netd_pages"], 0) >= res["free0"]
+    v["hostile_ok"] = all(r[0] == "OK" for r in res["hostile"].results)
     v["ok"] = (whole["explained"] and v["pcap_ok"] and v["free_ok"] and mid["flushed"]
-               and end["flushed"] and not res["panic"])
+               and end["flushed"] and v["hostile_ok"] and not res["panic"])
     return v
 
 
@@ -833,10 +838,17 @@ def gap_text(p):
         why.append("the host answered %d ARP requests of netd's, and each answer is counted "
                    "once per open channel" % p["arp"])
     exact = p["gap"] == p["ringfull"] and not p["arp"]
+    once = p["ringfull"] - p["gap"]
+    tail = ""
+    if exact:
+        tail = " So every such drop was an ARP frame counted twice."
+    elif once > 0 and not p["arp"]:
+        tail = (" So %d of them were ARP frames counted twice and %d counted once, as any "
+                "IPv4 frame is: netd left %d of the pings in that span unanswered."
+                % (p["gap"], once, p["pings_lost"]))
     return ("%s the fates exceed the frames by %d%s: %s.%s"
             % (what, p["gap"], ", exactly the drops for a full queue" if exact else "",
-               "; ".join(why),
-               " So every such drop was an ARP frame counted twice." if exact else ""))
+               "; ".join(why), tail))
 
 
 def report(res, v, args):
@@ -856,14 +868,15 @@ def report(res, v, args):
     for name, phase, _, what in CLASSES:
         L.append("| %s | %d | %s |" % (name, res["per_class"][name], what))
     L.append("")
-    L.append("Sent %d: %d beside the hostile runs in %.0f s (%.0f frames/s), then, once the "
-             "last run had ended, %d ARP-for-us frames in %.0f s (%.0f frames/s); ARP for us is "
+    L.append("Sent %d of the %d: %d beside the hostile runs in %.0f s (%.0f frames/s), then, "
+             "once the last run had ended, %d ARP-for-us frames in %.0f s (%.0f frames/s); ARP "
+             "for us is "
              "counted once per open channel (`arpfanout()`), so it waits until netd's is the "
              "only one. Besides them %d pings and %d ARP answers. Bursts were held back %d times "
              "for a full socket; QEMU's socket dropped %d frames all the same. The filter-dump "
              "pcap holds %d frames from the host: %s; and %d from the guest, of which the "
              "host's end read %d."
-             % (res["sent1"] + res["sent2"], res["sent1"], res["t1send"],
+             % (res["sent1"] + res["sent2"], args.frames, res["sent1"], res["t1send"],
                 res["sent1"] / max(res["t1send"], 1e-9), res["sent2"], res["t2"],
                 res["sent2"] / max(res["t2"], 1e-9), end["sent"]["ping"] - zero["sent"]["ping"],
                 end["sent"]["arp"] - zero["sent"]["arp"], res["waits"], v["whole"]["drops"],
@@ -899,9 +912,14 @@ def report(res, v, args):
     L.append("The hostile runs' ring writes were refused as: %s." % ", ".join(rej))
     L.append("")
     oks = sum(1 for r in h.results if r[0] == "OK")
-    L.append("Hostile runs: %d started, `test hostile` OK in %d, FAILED in %d (ms each: %s); "
+    bad = ["run %d, started %.0f s into the storm (which ended at %.0f s)"
+           % (r[2] + 1, h.starts[r[2]] - res["t1start"], res["t1send"])
+           for r in h.results if r[0] != "OK"]
+    L.append("Hostile runs: %d started, `test hostile` OK in %d, %s in %d%s (ms each: %s); "
              "the ping and pong processes beside the garbage exchanged %s echoes per run.%s%s"
-             % (h.runs, oks, len(h.results) - oks, " ".join(str(r[1]) for r in h.results) or "-",
+             % (h.runs, oks, "FAILED" if oks == len(h.results) else "**FAILED**",
+                len(h.results) - oks, (": " + "; ".join(bad)) if bad else "",
+                " ".join(str(r[1]) for r in h.results) or "-",
                 " ".join(str(x) for x in h.echoes) or "-",
                 (" nettests' own free-page check (it waits 2 s after its tests) came up short "
                  "after %d of them, by %s pages: storm frames still queued for netd and "
@@ -928,7 +946,8 @@ def report(res, v, args):
                 res["panic"] or "none"))
     L.append("")
     L.append("Command: `make stress` runs `/usr/bin/python3 scripts/stress.py%s`. QEMU: `%s` "
-             "(`$TMP` is the run's temporary directory). Whole run %.0f s."
+             "(`$TMP` is the run's temporary directory); the console goes to "
+             "build/test-logs/stress.log. Whole run %.0f s."
              % ((" " + " ".join(args.argv)) if args.argv else "", res["cmd"], res["elapsed"]))
     L.append("")
     L.append(host_line((res["load0"], res["load1"])) + " Other sessions' work may have run "
