@@ -937,8 +937,9 @@ def report(res, v, args):
              "%s at the end (%+d pages). %s Panic: %s."
              % (res["free0"], res["free1"], res["netd0"], res["netd1"], v["netd_pages"],
                 "Back where it started." if res["free1"] >= res["free0"] else
-                ("%d pages short, all of them netd's grown heap (libnet's reassembly keeps up to "
-                 "64 KiB, `REASM_MAXBYTES`, and the user malloc never gives memory back): the "
+                ("%d pages short, all of them netd's heap: the user malloc grows it 64 KiB at a "
+                 "time (`MINGROW`, apps/umalloc.c) for what libnet holds (fragments being "
+                 "reassembled, packets waiting for ARP) and never gives memory back. The "
                  "kernel's own pages all came back." % (res["free0"] - res["free1"]))
                 if v["free_ok"] else
                 "**%d pages short**, %d more than netd's heap grew."
