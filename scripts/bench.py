@@ -8,8 +8,8 @@ section "## Boot time" of docs/performance.md (other sections are kept).
 
   ours: spawn of QEMU (the test harness's command line, from
         `make print-qemu`) to the shell's first "$ " prompt.
-  peer: spawn of /work/shared/linux-peer/run.sh user to its READY line
-        (every service listening).
+  peer: spawn of ../shared/linux-peer/run.sh user (beside the repository;
+        LINUX_PEER_DIR overrides) to its READY line (every service listening).
 
 Every QEMU is stopped by the PID spawned. If the peer is not built this
 says so and reports our column alone, unless --build-peer is given, which
@@ -32,11 +32,11 @@ import pexpect
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "pcap-tests"))
+from benchlib import PEER, PEER_BUILD, peer_built, shown  # noqa: E402
 from qemu import Guest, copy_image, pick_port  # noqa: E402
 
-PEER = os.environ.get("LINUX_PEER_DIR", "/work/shared/linux-peer")
-PEER_BUILD = os.environ.get("LINUX_PEER_BUILD") or os.path.expanduser("~/.cache/linux-peer")
 PERF = os.path.join(ROOT, "docs", "performance.md")
 TIMEOUT = 60
 LOAD0 = os.getloadavg()[0]
@@ -49,11 +49,6 @@ def boot_ours(tmpdir):
         return g.boot(timeout=TIMEOUT)
     finally:
         g.close()
-
-
-def peer_built():
-    return (os.path.exists(os.path.join(PEER_BUILD, "Image"))
-            and os.path.exists(os.path.join(PEER_BUILD, "initramfs.cpio")))
 
 
 def boot_peer():
@@ -137,11 +132,12 @@ def main():
     note = ""
     use_peer = peer_built()
     if not use_peer and args.build_peer:
-        print("bench: building the Linux peer (%s/build.sh)" % PEER)
+        print("bench: building the Linux peer (%s/build.sh)" % shown(PEER))
         subprocess.run([os.path.join(PEER, "build.sh")], check=True)
         use_peer = peer_built()
     if not use_peer:
-        note = "not built in %s; run %s/build.sh or scripts/bench.py --build-peer" % (PEER_BUILD, PEER)
+        note = ("not built in %s; run %s/build.sh or scripts/bench.py --build-peer"
+                % (shown(PEER_BUILD), shown(PEER)))
         print("bench: Linux peer " + note + "; skipping its column", file=sys.stderr)
 
     ours, peer = [], []

@@ -50,7 +50,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "pcap-tests"))
-from benchlib import PEER, PEER_BUILD, free_ports, host_line, peer_built, stop, write_section  # noqa: E402
+from benchlib import (PEER, PEER_BUILD, free_ports, host_line, peer_built,  # noqa: E402
+                      shown, stop, write_section)
 from qemu import BUILD, Guest  # noqa: E402
 
 HEADING = "libnet round trips"
@@ -360,7 +361,7 @@ class Peer:
         os.makedirs(os.path.dirname(log), exist_ok=True)
         self.logf = open(log, "w")
         self.cmd = " ".join("%s=%s" % kv for kv in sorted(env_extra.items())) + \
-            " %s/run.sh %s" % (PEER, mode)
+            " %s/run.sh %s" % (shown(PEER), mode)
         self.child = pexpect.spawn(os.path.join(PEER, "run.sh"), [mode], env=env,
                                    encoding="utf-8", codec_errors="replace", echo=False,
                                    timeout=60)
@@ -513,10 +514,12 @@ def section(res, notes, args, cmds, load, elapsed):
 
     if notes:
         for k in sorted(notes):
-            L.append("- %s: not measured: %s" % (k, notes[k]))
+            L.append("- %s: not measured: %s" % (k, shown(notes[k])))
         L.append("")
     L.append("Commands: `make bench` runs `/usr/bin/python3 scripts/bench_libnet.py%s` after the "
-             "other benchmarks (`--quick` for one short round). Whole run %.0f s."
+             "other benchmarks (`--quick` for one short round). Whole run %.0f s. `$TMP` is "
+             "the run's temporary directory, with its copy of `build/kernel/kernel` and "
+             "`build/fs.img`."
              % (" " + " ".join(args.argv) if args.argv else "", elapsed))
     for k in ("ours dgram", "peer dgram", "ours user", "peer user"):
         if k in cmds:
@@ -567,7 +570,7 @@ def main():
     if args.no_peer:
         notes["Linux peer"] = "skipped (--no-peer)"
     elif not peer_built():
-        notes["Linux peer"] = "not built in %s (run %s/build.sh)" % (PEER_BUILD, PEER)
+        notes["Linux peer"] = "not built in %s (run %s/build.sh)" % (shown(PEER_BUILD), shown(PEER))
         use_peer = False
 
     tmp = tempfile.TemporaryDirectory(prefix="bench-libnet-")
@@ -597,7 +600,7 @@ def main():
             return
         try:
             ours.start("dgram", {"NET_LPORT": q_ours, "NET_RPORT": hport}, "bench-libnet-ours.log")
-            cmds["ours dgram"] = " ".join(shlex.quote(a) for a in ours.argv)
+            cmds["ours dgram"] = shown(" ".join(shlex.quote(a) for a in ours.argv))
             wire.qport = q_ours
             r = icmp_run(wire, args.icmp_n, args.warm)
             res["ours"]["icmp"].append(r)
@@ -631,7 +634,7 @@ def main():
         try:
             ours.start("user", {"HOSTFWD": "hostfwd=udp:127.0.0.1:%d-:7" % u_ours},
                        "bench-libnet-ours.log")
-            cmds["ours user"] = " ".join(shlex.quote(a) for a in ours.argv)
+            cmds["ours user"] = shown(" ".join(shlex.quote(a) for a in ours.argv))
             for t in PING_TARGETS:
                 if "ours ping " + t in skip:
                     continue

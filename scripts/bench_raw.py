@@ -47,7 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "pcap-tests"))
-from benchlib import PEER, PEER_BUILD, free_ports, host_line, peer_built, stop, write_section  # noqa: E402
+from benchlib import (PEER, PEER_BUILD, free_ports, host_line, peer_built,  # noqa: E402
+                      shown, stop, write_section)
 from qemu import BUILD, Guest, copy_image  # noqa: E402
 
 HEADING = "Raw frames"
@@ -659,7 +660,7 @@ def section(res, notes, args, ncfg, load, elapsed, others):
         L.append("")
     if notes:
         for k in sorted(notes):
-            L.append("- %s: not measured: %s" % (k, notes[k]))
+            L.append("- %s: not measured: %s" % (k, shown(notes[k])))
         L.append("")
     L.append("Commands: `make bench` runs `/usr/bin/python3 scripts/bench_raw.py%s` after the "
              "boot benchmark. Ours: `make -s print-qemu NET=dgram NET_LPORT=.. NET_RPORT=.. "
@@ -667,7 +668,8 @@ def section(res, notes, args, ncfg, load, elapsed, others):
              "`sink N 9000`. Peer: `DGRAM_QEMU_PORT=.. DGRAM_HOST_PORT=.. %s/run.sh dgram`, then "
              "the UDP datagram `blast N LEN ring` to 10.0.2.15:9999 (built with scapy, sent as "
              "one frame to QEMU's socket; the host answers the peer's ARP for 10.0.2.2). "
-             "Whole run %.0f s." % (" " + " ".join(args.argv) if args.argv else "", PEER, elapsed))
+             "Whole run %.0f s."
+             % (" " + " ".join(args.argv) if args.argv else "", shown(PEER), elapsed))
     L.append("")
     L.append(host_line(load) + " The two guests never ran together; the host's counter "
              "and sender ran in this script. Beside it: %s."
@@ -707,7 +709,7 @@ def main():
 
     use_peer = not args.no_peer
     if use_peer and not peer_built():
-        notes["Linux peer"] = "not built in %s (run %s/build.sh)" % (PEER_BUILD, PEER)
+        notes["Linux peer"] = "not built in %s (run %s/build.sh)" % (shown(PEER_BUILD), shown(PEER))
         use_peer = False
     use_ours = not args.no_ours
     if args.no_peer:

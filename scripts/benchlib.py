@@ -1,5 +1,5 @@
-"""Small helpers shared by the benchmarks (scripts/bench_raw.py; bench.py
-still has its own copies).
+"""Small helpers shared by the benchmarks (scripts/bench_raw.py,
+bench_libnet.py, stress.py; bench.py still has its own write_section).
 
   write_section(heading, text)  replace or add "## heading" in
                                 docs/performance.md, keeping every other
@@ -7,17 +7,41 @@ still has its own copies).
   host_line(load)               date, host, CPUs, QEMU version, load average
   free_ports(n)                 n host ports derived from the uid and pid
   peer_built()                  whether the Linux peer's Image and initramfs exist
+  shown(text)                   a path or command line as committed files show it
+
+The Linux peer is looked for beside the repository, in ../shared/linux-peer
+(LINUX_PEER_DIR overrides), and its build in ~/.cache/linux-peer
+(LINUX_PEER_BUILD overrides).
 """
 import datetime
 import os
 import platform
 import re
 import subprocess
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PERF = os.path.join(ROOT, "docs", "performance.md")
-PEER = os.environ.get("LINUX_PEER_DIR", "/work/shared/linux-peer")
+PEER = os.environ.get("LINUX_PEER_DIR") or os.path.normpath(
+    os.path.join(ROOT, "..", "shared", "linux-peer"))
 PEER_BUILD = os.environ.get("LINUX_PEER_BUILD") or os.path.expanduser("~/.cache/linux-peer")
+
+
+def shown(text):
+    """text (a path, a command line, a message) as docs/performance.md and
+    the console show it: a temporary directory as $TMP, paths in the
+    repository relative to it, the repository's parent as .., the home
+    directory as ~. One machine's absolute paths tell a reader on another
+    nothing (pcap-tests/test_repo.py checks the committed files)."""
+    text = re.sub(re.escape(tempfile.gettempdir()) + r"/[^/\s,'\"`]+", "$TMP", text)
+    parent = os.path.dirname(ROOT)
+    subs = [(ROOT + "/", ""), (ROOT, ".")]
+    if parent != "/":
+        subs.append((parent + "/", "../"))
+    subs.append((os.path.expanduser("~") + "/", "~/"))
+    for path, short in subs:
+        text = text.replace(path, short)
+    return text
 
 
 def peer_built():
