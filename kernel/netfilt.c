@@ -274,8 +274,11 @@ orphanexpire(struct netchan *defowner)
 {
   for(struct orphan *o = orphans; o < &orphans[NORPHAN]; o++)
     if(o->page && ticks - o->when >= ORPHAN_TICKS){
-      if(defowner == 0 || netchan_enqueue(defowner, o->page, o->len) == 0){
+      // (a full queue is counted by netchan_enqueue: count each frame once)
+      if(defowner == 0){
         netif.st.v[NC_rx_drop_nofilter]++;
+        kfree(o->page);
+      } else if(netchan_enqueue(defowner, o->page, o->len) == 0){
         kfree(o->page);
       }
       o->page = 0;
@@ -424,11 +427,12 @@ ipowner(const uint8 *f, int len, int *cause)
 static int
 arpfanout(char *page, int len)
 {
-  int taken = 0;
+  int taken = 0, tried = 0;
 
   for(struct netchan *c = chans; c < &chans[NNETCHAN]; c++){
     if(!c->used)
       continue;
+    tried = 1;
     char *p = page;
     if(taken){
       if((p = kalloc()) == 0){
@@ -445,7 +449,9 @@ arpfanout(char *page, int len)
     }
     taken = 1;
   }
-  if(!taken)
+  // a channel whose queue was full counted rx_drop_ringfull already;
+  // nofilter is for a frame no channel was there to take.
+  if(!tried)
     netif.st.v[NC_rx_drop_nofilter]++;
   return taken;
 }
