@@ -44,8 +44,9 @@
 // A buffer is owned by the process unless it sits in a kernel-owned RX
 // slot or in a TX slot not yet returned. The kernel keeps the truth
 // about every buffer in its own memory; nothing in this region is
-// trusted. A slot the kernel refuses to send comes back with
-// NCS_REJECTED set, and the reason is counted (struct nc_stats).
+// trusted. A frame the kernel refuses to send comes back, with its
+// buffer, marked NCS_REJECTED (in the slot before its own, as every
+// buffer does), and the reason is counted (struct nc_stats).
 //
 // Byte order: every field here is in host order; the frames in the
 // buffers are in network order, as on the wire.
@@ -88,7 +89,7 @@ struct nc_slot {
   uint16_t len;    // (u,k) frame length in bytes, frame at offset 0 of the buffer
   uint16_t flags;  // (u,k) NCS_* below; the process must leave unknown bits zero
 };
-#define NCS_REJECTED 0x0001  // (k) TX: the kernel refused to send this frame
+#define NCS_REJECTED 0x0001  // (k) TX: the kernel refused to send the frame in this buffer
 
 struct nc_ring {
   uint32_t head;          // (u) first slot the process owns; < NC_NSLOTS
@@ -122,8 +123,8 @@ _Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
 // (netstat(fd, ...)). NC_STATS lists them once; the kernel, netstat
 // and the tests all expand it, so the names cannot drift apart.
 #define NC_STATS(X) \
-  X(rx_frames,          "frames received and delivered") \
-  X(rx_bytes,           "bytes received and delivered") \
+  X(rx_frames,          "frames queued for a channel (ARP: once per channel it reaches)") \
+  X(rx_bytes,           "bytes of the frames rx_frames counts") \
   X(tx_frames,          "frames sent (to the device or looped back)") \
   X(tx_bytes,           "bytes sent") \
   X(tx_loopback,        "frames looped back without the device") \
