@@ -734,8 +734,24 @@ hostilechild(char *s)
   exit(0);
 }
 
+// One line of a channel's frame counters, for a failure's report.
+static void
+chanline(char *s, char *who)
+{
+  struct nc_stats st;
+  uint64 rej = 0;
+
+  xstat(s, ch.fd, &st);
+  for(int i = NC_tx_reject_badbuf; i <= NC_tx_reject_nodev; i++)
+    rej += st.v[i];
+  printf("%s: %s: rx_frames %lu ringfull %lu tx_frames %lu loopback %lu rejected %lu\n", s, who,
+         st.v[NC_rx_frames], st.v[NC_rx_drop_ringfull], st.v[NC_tx_frames],
+         st.v[NC_tx_loopback], rej);
+}
+
 // The well-behaved pair: ping sends a numbered frame to pong, pong
-// echoes it, until the stop pipe closes. Any loss fails.
+// echoes it, until ping's stop pipe closes; pong's closes when ping
+// exits. Any loss fails.
 static void
 pong(char *s, int ready, int stop)
 {
@@ -787,6 +803,7 @@ ping(char *s, int ready, int stop)
       n = recvudp(s, 7040, frame2, 2000);
       if(n < 0){
         printf("%s: echo %d never came\n", s, rounds);
+        chanline(s, "ping");
         exit(1);
       }
       // skip strays (the hostile child's random frames may land here)
@@ -802,21 +819,31 @@ ping(char *s, int ready, int stop)
 static void
 hostile(char *s)
 {
-  int ready[2], stop[2], pp, pg, h;
+  int ready[2], stop[2], pongstop[2], pp, pg, h;
 
+  // The parent stops ping; ping alone stops pong, by exiting: its end
+  // of pongstop is the last. (When the parent stopped both, pong could
+  // see the stop between ping's last frame and its echo, and exit with
+  // that frame unanswered: with four harts, now and then.)
   wantok(s, "pipe", pipe(ready));
   wantok(s, "pipe", pipe(stop));
+  wantok(s, "pipe", pipe(pongstop));
   pg = xfork(s);
   if(pg == 0){
+    close(stop[0]);
     close(stop[1]);
-    pong(s, ready[1], stop[0]);
+    close(pongstop[1]);
+    pong(s, ready[1], pongstop[0]);
   }
   hear(s, ready[0]);
   pp = xfork(s);
   if(pp == 0){
     close(stop[1]);
+    close(pongstop[0]);
     ping(s, ready[1], stop[0]);
   }
+  close(pongstop[0]);
+  close(pongstop[1]);
   hear(s, ready[0]);
   h = xfork(s);
   if(h == 0)
