@@ -1495,13 +1495,17 @@ rxmemory(char *s)
   int f0, f1, f2, len, n;
   uint8 *f;
 
+  // Slack (128 pages at open, 64 after): the region's page-table pages, and what
+  // other processes and the device take and give meanwhile. Before, a
+  // channel took 1171 pages at open, and grew by 512 if pages of given-
+  // back buffers were kept.
   f0 = freemem();
   xopen(s);
   xclaim(s, NC_PROTO_UDP, 7090);
   f1 = freemem();
-  if(f0 - f1 > NC_NBUFS - NC_NSLOTS + 32){
+  if(f0 - f1 > NC_NBUFS - NC_NSLOTS + 128){
     printf("%s: netopen took %d pages, wanted at most %d\n", s, f0 - f1,
-           NC_NBUFS - NC_NSLOTS + 32);
+           NC_NBUFS - NC_NSLOTS + 128);
     exit(1);
   }
   for(int i = 0; i < NC_NSLOTS * 3 / 2; i++){
@@ -1516,7 +1520,7 @@ rxmemory(char *s)
     chan_rxpop(&ch);
   wantok(s, "netsync", netsync(ch.fd, 20));
   f2 = freemem();
-  if(f1 - f2 > 32){
+  if(f1 - f2 > 64){
     printf("%s: the channel grew by %d pages over %d frames\n", s, f1 - f2, NC_NSLOTS * 3 / 2);
     exit(1);
   }
