@@ -67,7 +67,9 @@ def test_one_process_cannot_take_every_port_claim(dgram_guest, wire):
     # Now it stops at its quota, with a clear error, and others still claim.
     g = dgram_guest
     g.sendline("spy hog &")
-    g.expect(r"spy: holding (\d+) claims; the next was refused: ([^\r\n]*)", what="spy hog")
+    # up to the line's end: pexpect matches as soon as it can, and the
+    # console may have given only part of the line yet
+    g.expect(r"spy: holding (\d+) claims; the next was refused: ([^\r\n]*)\r?\n", what="spy hog")
     n, why = int(g.child.match.group(1)), g.child.match.group(2)
     g.sendline("echo synced")
     g.expect(r"\nsynced\r?\n", what="the shell after spy hog")
