@@ -58,6 +58,6 @@
 #define ECONNREFUSED   111   // connection refused
 #define EHOSTUNREACH   113   // no route to host
 #define EALREADY       114   // operation already in progress
-#define EDQUOT         122   // quota exceeded (a channel's port claims)
 #define EINPROGRESS    115   // operation in progress
+#define EDQUOT         122   // quota exceeded (a channel's port claims)
 #endif

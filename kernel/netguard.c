@@ -122,7 +122,7 @@ static int
 checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
 {
   const uint8 *ip = f + ETH_HLEN;
-  int hl, tot, proto, l4need;
+  int hl, tot, proto, l4need, why;
 
   if(len < ETH_HLEN + 20 || (ip[0] >> 4) != 4 || (hl = (ip[0] & 0xf) * 4) < 20 ||
      ETH_HLEN + hl > len)
@@ -151,19 +151,19 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
   *hlen = ETH_HLEN + hl + l4need;
   if(proto == NC_PROTO_ICMP){
     int copied = (len < NC_HDRCOPY - NC_HDRROOM ? len : NC_HDRCOPY - NC_HDRROOM) - ETH_HLEN - hl;
-    int why = checkicmp(c, ip + hl, tot - hl, copied, hlen);
-    if(why < 0 && (get16(ip + 6) & 0x2000))
-      why = checkfrag(c, ip);
-    return why;
+    why = checkicmp(c, ip + hl, tot - hl, copied, hlen);
+  } else {
+    struct netchan *owner = netfilt_owner(proto, get16(ip + hl));
+    why = owner == c ? -1 : NC_tx_reject_srcport;
+    // RFC 9293 3.10.7.1: a segment to a port nobody holds gets a reset;
+    // the default responder sends it, from that unclaimed port.
+    if(owner == 0 && proto == NC_PROTO_TCP && netfilt_isdefault(c) && (ip[hl + 13] & 0x04))
+      why = -1;
   }
-  struct netchan *owner = netfilt_owner(proto, get16(ip + hl));
-  if(owner == c)
-    return (get16(ip + 6) & 0x2000) ? checkfrag(c, ip) : -1;
-  // RFC 9293 3.10.7.1: a segment to a port nobody holds gets a reset;
-  // the default responder sends it, from that unclaimed port.
-  if(owner == 0 && proto == NC_PROTO_TCP && netfilt_isdefault(c) && (ip[hl + 13] & 0x04))
-    return -1;
-  return NC_tx_reject_srcport;
+  // a first fragment: from now on c may send its datagram's later ones.
+  if(why < 0 && (get16(ip + 6) & 0x2000))
+    why = checkfrag(c, ip);
+  return why;
 }
 
 // Check the headers of the frame f (len bytes) that channel c wants to

@@ -314,14 +314,13 @@ rx_harvest(void)
     if(!taken){
       // the page goes back to the device: wipe what this frame wrote.
       int dirty = len - sizeof(struct virtio_net_hdr);
-      if(dirty > PGSIZE || len > sizeof(struct virtio_net_hdr) + PGSIZE)
+      if(dirty > PGSIZE)
         dirty = PGSIZE;
       if(dirty > 0){
         memset(page, KJUNK, dirty);
         net.rx_wipe_bytes += dirty;
       }
-    }
-    if(taken){
+    } else {
       // the page is netfilt's now; the slot needs a fresh one.
       page = kalloc_filled();
       if(page == 0){
