@@ -99,7 +99,7 @@ icmp_deliver(struct sock *s, const struct ipv4_repr *ip, const uint8_t *p, int l
 }
 
 // The errno a socket sees for an ICMP error (as BSD and Linux map them).
-static int
+int
 icmp_errno(int type, int code)
 {
   if(type == ICMP_UNREACH){

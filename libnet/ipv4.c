@@ -324,7 +324,7 @@ ipv4_dispatch(const struct ipv4_repr *ip, const uint8_t *pkt, int llcast)
     udp_input(ip, p, len, llcast);
     break;
   case IP_PROTO_TCP:
-    tcp_input(ip, p, len);
+    tcp_input(ip, p, len, llcast);
     break;
   default:
     // RFC 1122 3.2.2.1: a host SHOULD say protocol unreachable. Only

@@ -220,12 +220,31 @@ void icmp_input(const struct ipv4_repr *ip, const uint8_t *p, int len);
 // 3.2.2). Each error not sent is counted by why.
 void icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen, int llcast);
 
+// ---- errors about what we sent, to the transport (BSD's pr_ctlinput) ---------------
+// An ICMP error (icmp.c), or a neighbour that never answered ARP (arp.c,
+// as a host unreachable), about a datagram we sent. ipv4_ctlinput parses
+// the quoted IP header (ipv4_parse_quoted) and hands the quoted transport
+// bytes, unread, to that protocol's ctlinput: only the transport reads
+// its own header. err is the errno the message means (icmp_errno).
+struct ctlmsg {
+  int type, code;     // ICMP's; ARP failure is ICMP_UNREACH / ICMP_UNREACH_HOST
+  uint32_t rest;      // the ICMP header's second word (the MTU of a "fragmentation needed")
+  int err;            // positive errno
+};
+void ipv4_ctlinput(const struct ctlmsg *m, const uint8_t *quoted, int qlen);
+int icmp_errno(int type, int code);
+void icmp_ctlinput(const struct ctlmsg *m, const struct ipv4_repr *qip, const uint8_t *qp, int qlen);
+void udp_ctlinput(const struct ctlmsg *m, const struct ipv4_repr *qip, const uint8_t *qp, int qlen);
+void tcp_ctlinput(const struct ctlmsg *m, const struct ipv4_repr *qip, const uint8_t *qp, int qlen);
+
 // ---- udp.c -----------------------------------------------------------------------
 void udp_input(const struct ipv4_repr *ip, const uint8_t *p, int len, int llcast);
 int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data, int len);
 
-// ---- tcp (for now only what a host owes: RST for closed ports) ----------------------
-void tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len);
+// ---- tcp*.c (tcp.h has the connection machinery) -----------------------------------
+void tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len, int llcast);
+void tcp_timer(uint64_t now);
+uint64_t tcp_nexttimer(void);
 
 // ---- sockets (socket.c), as the layers see them ----------------------------------
 #define NSOCK 32

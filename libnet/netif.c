@@ -290,8 +290,10 @@ net_input(const uint8_t *f, int len)
 uint64_t
 net_nexttimer(void)
 {
-  uint64_t a = arp_nexttimer(), b = ipv4_nexttimer();
-  return a < b ? a : b;
+  uint64_t a = arp_nexttimer(), b = ipv4_nexttimer(), c = tcp_nexttimer();
+  if(b < a)
+    a = b;
+  return c < a ? c : a;
 }
 
 // Feed every waiting frame to the stack. Returns how many.
@@ -318,6 +320,7 @@ timers(void)
   if(net_nexttimer() <= now){
     arp_timer(now);
     ipv4_timer(now);
+    tcp_timer(now);
   }
 }
 

@@ -1,5 +1,5 @@
-// socket.h: the BSD socket interface over libnet, for datagram sockets
-// (UDP, and raw ICMP for ping). Ordinary BSD code compiles against it by
+// socket.h: the BSD socket interface over libnet: stream sockets (TCP),
+// datagram sockets (UDP) and raw ICMP for ping. Ordinary BSD code compiles against it by
 // including this header instead of <sys/socket.h>, <netinet/in.h> and
 // <arpa/inet.h>. Calls return -1 and set errno on failure.
 //
@@ -35,14 +35,34 @@
 #define INADDR_LOOPBACK   ((in_addr_t)0x7f000001)
 #define INADDR_NONE       ((in_addr_t)0xffffffff)
 
+// Option numbers are Linux's, so code written there reads the same.
 #define SOL_SOCKET    1
 #define SO_REUSEADDR  2
 #define SO_ERROR      4
 #define SO_BROADCAST  6
+#define SO_SNDBUF     7
+#define SO_RCVBUF     8
+#define SO_KEEPALIVE  9
+#define SO_LINGER    13
 #define SO_RCVTIMEO  20
+#define SO_SNDTIMEO  21
+#define TCP_NODELAY   1      // level IPPROTO_TCP
 
 #define MSG_PEEK      0x02
 #define MSG_DONTWAIT  0x40
+#define MSG_WAITALL   0x100
+#define MSG_NOSIGNAL  0x4000 // accepted; there are no signals to suppress
+
+#define SHUT_RD       0
+#define SHUT_WR       1
+#define SHUT_RDWR     2
+
+#define SOMAXCONN   128
+
+struct linger {
+  int l_onoff;
+  int l_linger;              // seconds
+};
 
 #define F_GETFL       3
 #define F_SETFL       4
@@ -94,6 +114,9 @@ typedef struct { uint64_t bits[LN_FD_SETSIZE / 64]; } ln_fd_set;
 int ln_socket(int domain, int type, int protocol);
 int ln_bind(int fd, const struct sockaddr *addr, socklen_t len);
 int ln_connect(int fd, const struct sockaddr *addr, socklen_t len);
+int ln_listen(int fd, int backlog);
+int ln_accept(int fd, struct sockaddr *addr, socklen_t *len);
+int ln_shutdown(int fd, int how);
 ssize_t ln_sendto(int fd, const void *buf, size_t len, int flags,
                   const struct sockaddr *to, socklen_t tolen);
 ssize_t ln_recvfrom(int fd, void *buf, size_t len, int flags,
@@ -123,6 +146,9 @@ int ln_issock(int fd);
 #define socket ln_socket
 #define bind ln_bind
 #define connect ln_connect
+#define listen ln_listen
+#define accept ln_accept
+#define shutdown ln_shutdown
 #define sendto ln_sendto
 #define recvfrom ln_recvfrom
 #define send ln_send

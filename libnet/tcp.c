@@ -4,7 +4,7 @@
 #include "net.h"
 
 void
-tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
+tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len, int llcast)
 {
   struct tcp_repr t, rst;
   uint8_t seg[TCP_HLEN];
@@ -17,7 +17,7 @@ tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
   }
   // never answer a reset with a reset; a SYN to a broadcast address is
   // silently dropped (RFC 1122 4.2.3.10).
-  if(!netif.isdefault || (t.flags & TCP_RST) || net_isbcast(ip->dst)){
+  if(!netif.isdefault || (t.flags & TCP_RST) || net_isbcast(ip->dst) || llcast){
     LNSTAT(tcp_drop_norst);
     return;
   }
@@ -38,4 +38,20 @@ tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len)
   tcp_emit(seg, sizeof(seg), netif.ip, ip->src, &rst, 0);
   if(ipv4_output(ip->src, IP_PROTO_TCP, seg, TCP_HLEN) == 0)
     LNSTAT(tcp_rst_tx);
+}
+
+void
+tcp_timer(uint64_t now)
+{
+}
+
+uint64_t
+tcp_nexttimer(void)
+{
+  return ~0ULL;
+}
+
+void
+tcp_ctlinput(const struct ctlmsg *m, const struct ipv4_repr *qip, const uint8_t *qp, int qlen)
+{
 }
