@@ -65,7 +65,12 @@ LOBJS = \
   $B/$L/icmp.o \
   $B/$L/udp.o \
   $B/$L/tcp.o \
-  $B/$L/socket.o
+  $B/$L/tcp_in.o \
+  $B/$L/tcp_out.o \
+  $B/$L/tcp_cc.o \
+  $B/$L/socket.o \
+  $B/$L/dgram.o \
+  $B/$L/stream.o
 
 # The user runtime every program links.
 ULIB = $B/$A/ulib.o $B/$A/usys.o $B/$A/printf.o $B/$A/umalloc.o $B/$A/getopt.o
@@ -262,7 +267,7 @@ HLOBJS = $(patsubst $B/%,$H/%,$(LWIRE))
 
 # The stateful layers on loop.c's in-memory device, for the stack's tests
 # and fuzzer. chan.c stays out: it needs the kernel's channel.
-LSTACK = netif arp ipv4 icmp udp tcp socket loop
+LSTACK = netif arp ipv4 icmp udp tcp tcp_in tcp_out tcp_cc socket dgram stream loop
 HSOBJS = $(patsubst %,$H/$L/%.o,$(LSTACK))
 FSOBJS = $(patsubst %,$H/fuzz/obj/%.o,$(LSTACK))
 

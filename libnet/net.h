@@ -77,9 +77,65 @@
   X(udp_tx,            "UDP datagrams passed to IPv4 (sent, or queued for ARP)") \
   X(sock_drop_nomem,   "datagrams or ICMP messages not queued to a socket: no memory") \
   X(tcp_rx,            "TCP segments received") \
-  X(tcp_drop_bad,      "TCP segments malformed or with a bad checksum") \
-  X(tcp_drop_norst,    "TCP segments dropped unanswered: a reset, to a broadcast, or not ours to answer") \
-  X(tcp_rst_tx,        "TCP resets passed to IPv4 for closed ports (sent, or queued for ARP)")
+  X(tcp_drop_bad,      "TCP segments too short, with a bad data offset or a bad checksum") \
+  X(tcp_drop_badopt,   "TCP segments with a malformed option (RFC 9293 MUST-7)") \
+  X(tcp_drop_norst,    "TCP segments for no connection dropped unanswered: a reset, to a broadcast, or not ours to answer") \
+  X(tcp_rst_tx,        "TCP resets passed to IPv4 (sent, or queued for ARP)") \
+  X(tcp_rst_rx,        "TCP resets that ended a connection") \
+  X(tcp_accepts,       "TCP connections begun by a peer's SYN") \
+  X(tcp_connects,      "TCP connections established") \
+  X(tcp_conn_refused,  "TCP active opens refused by a reset") \
+  X(tcp_drop_listenrst,"TCP resets to a listener, ignored") \
+  X(tcp_drop_listennosyn, "TCP segments to a listener without SYN, dropped") \
+  X(tcp_drop_synqfull, "TCP SYNs dropped: the listener's SYN or accept queue is full") \
+  X(tcp_drop_nomem,    "TCP segments dropped: no memory for a connection or its buffer") \
+  X(tcp_drop_badack,   "TCP segments in SYN-SENT acknowledging what we never sent") \
+  X(tcp_drop_rst,      "TCP resets in SYN-SENT without an acceptable ACK, ignored") \
+  X(tcp_drop_synsent,  "TCP segments in SYN-SENT with neither SYN nor RST") \
+  X(tcp_drop_paws,     "TCP segments with an old timestamp (PAWS, RFC 7323 5)") \
+  X(tcp_rx_nots,       "TCP segments without the timestamps the connection agreed on (accepted)") \
+  X(tcp_drop_outwin,   "TCP segments outside the receive window (answered with an ACK)") \
+  X(tcp_drop_rstoutwin,"TCP resets outside the receive window") \
+  X(tcp_drop_rstinwin, "TCP resets in the window but not at its edge (challenge ACK, RFC 5961 3)") \
+  X(tcp_drop_syninwin, "TCP SYNs on a synchronized connection (challenge ACK, RFC 5961 4)") \
+  X(tcp_rx_dupsyn,     "TCP SYNs again in SYN-RECEIVED (SYN-ACK sent again)") \
+  X(tcp_drop_noack,    "TCP segments without ACK on a synchronized connection") \
+  X(tcp_drop_ackahead, "TCP segments acknowledging data not yet sent (answered with an ACK)") \
+  X(tcp_drop_ackold,   "TCP segments with an ACK too old to be valid (challenge ACK, RFC 5961 5)") \
+  X(tcp_challenge_tx,  "TCP challenge ACKs sent (RFC 5961)") \
+  X(tcp_challenge_limit, "TCP challenge ACKs not sent: the rate limit (RFC 5961 7)") \
+  X(tcp_drop_afterclose, "TCP data for a connection the application closed (answered with a reset)") \
+  X(tcp_rx_afterfin,   "TCP segments with data after the peer's FIN, ignored") \
+  X(tcp_rx_inorder,    "TCP segments with data in order") \
+  X(tcp_rx_bytes,      "TCP payload bytes received in order") \
+  X(tcp_rx_ooo,        "TCP segments with data out of order, held") \
+  X(tcp_drop_ooofull,  "TCP segments out of order dropped: every out-of-order range in use") \
+  X(tcp_rx_dup,        "TCP segments whose data was all received before") \
+  X(tcp_rx_partdup,    "TCP segments whose data was partly received before (trimmed)") \
+  X(tcp_rx_trimwin,    "TCP segments trimmed to the receive window") \
+  X(tcp_rx_shutrd,     "TCP segments with data after SHUT_RD (acknowledged, thrown away)") \
+  X(tcp_fin_rx,        "TCP FINs received in order") \
+  X(tcp_fin_tx,        "TCP FINs sent (not counting retransmissions)") \
+  X(tcp_tx,            "TCP segments passed to IPv4") \
+  X(tcp_tx_bytes,      "TCP payload bytes sent for the first time") \
+  X(tcp_tx_rexmt,      "TCP segments with data sent again") \
+  X(tcp_tx_rexmt_bytes,"TCP payload bytes sent again") \
+  X(tcp_tx_nobuf,      "TCP segments not sent now: no TX buffer (sent on a later turn)") \
+  X(tcp_rexmt_timeout, "TCP retransmission timeouts") \
+  X(tcp_drop_timeout,  "TCP connections dropped: too many retransmissions") \
+  X(tcp_persist_probe, "TCP zero-window probes") \
+  X(tcp_drop_keepalive,"TCP connections dropped: keepalive probes unanswered") \
+  X(tcp_dupack,        "TCP duplicate ACKs received") \
+  X(tcp_fast_rexmt,    "TCP fast retransmits (recovery entered)") \
+  X(tcp_dupack_norecover, "TCP duplicate ACKs that did not start recovery again (RFC 6582 4.1)") \
+  X(tcp_partial_ack,   "TCP partial ACKs in recovery") \
+  X(tcp_sack_rexmt,    "TCP segments resent from the SACK scoreboard") \
+  X(tcp_sack_bad,      "TCP SACK blocks outside what we sent, ignored") \
+  X(tcp_sack_full,     "TCP SACK blocks not remembered: scoreboard full") \
+  X(tcp_ctl_drop,      "ICMP errors quoting no connection of ours, or a sequence number not in flight") \
+  X(tcp_ctl_abort,     "TCP handshakes ended by an ICMP protocol or port unreachable") \
+  X(tcp_ctl_soft,      "ICMP errors kept as a connection's soft error") \
+  X(tcp_ctl_pmtu,      "TCP segment sizes lowered by fragmentation-needed (RFC 1191)")
 
 enum {
 #define LN_ENUM(name, desc) LN_##name,
@@ -245,9 +301,17 @@ int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data
 void tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len, int llcast);
 void tcp_timer(uint64_t now);
 uint64_t tcp_nexttimer(void);
+void tcp_flushblocked(void);      // output stopped for a TX buffer goes on (each turn)
+int net_txblocked(void);          // some connection waits for a TX buffer
+void tcp_exit(void);              // at exit: finish sending, within TCP_EXIT_LINGER_MS
 
-// ---- sockets (socket.c), as the layers see them ----------------------------------
-#define NSOCK 32
+// ---- sockets, as the layers see them ----------------------------------------------
+// socket.c keeps the descriptor table and does what every kind shares:
+// addresses, errno, blocking (running the stack until a kind's ready()
+// says yes), poll and select. Each kind is a table of operations, all
+// non-blocking, chosen once at socket(): dgram.c (UDP, raw ICMP) and
+// stream.c (TCP). The shim never branches on the protocol.
+#define NSOCK 512
 #define SOCK_FDBASE 64           // socket descriptors start here, above the kernel's
 #define SOCK_RQMAX 64            // datagrams queued per socket
 #define SOCK_RQBYTES (128 * 1024)
@@ -261,18 +325,45 @@ struct dgram {
   uint8_t data[];
 };
 
+struct sock;
+struct tcpcb;
+// Every operation returns >= 0 or -E*; -EAGAIN means "not now", and
+// socket.c waits (blocking sockets) or reports it (non-blocking ones).
+struct sockops {
+  int (*bind)(struct sock *s, uint32_t ip, uint16_t port);
+  int (*connect)(struct sock *s, uint32_t ip, uint16_t port);   // 0, -EINPROGRESS or -E*
+  int (*listen)(struct sock *s, int backlog);
+  int (*accept)(struct sock *s, struct sock *ns);               // fills ns
+  // dst 0: the connected peer. Returns bytes taken, or -EAGAIN if none fit now.
+  int (*send)(struct sock *s, const uint8_t *buf, int len, int flags, const uint32_t *dst, uint16_t dport);
+  // Returns bytes, 0 at end of stream, or -EAGAIN.
+  int (*recv)(struct sock *s, uint8_t *buf, int len, int flags, uint32_t *src, uint16_t *sport);
+  int (*shutdown)(struct sock *s, int how);
+  int (*ready)(struct sock *s);                                 // POLLIN|POLLOUT|POLLERR|POLLHUP now
+  int (*setopt)(struct sock *s, int level, int opt, const void *val, int len);
+  int (*getopt)(struct sock *s, int level, int opt, void *val, int *len);
+  void (*close)(struct sock *s);
+  int (*lingering)(struct sock *s);                             // seconds close() should wait (SO_LINGER), or 0
+};
+extern const struct sockops dgram_ops, stream_ops;
+
 struct sock {
-  int used;
-  int type;                 // SOCK_DGRAM or SOCK_RAW
-  int proto;                // IP_PROTO_UDP or IP_PROTO_ICMP
+  const struct sockops *ops;
+  int fd;
+  int type;                 // SOCK_STREAM, SOCK_DGRAM or SOCK_RAW
+  int proto;                // IP_PROTO_TCP, _UDP or _ICMP
   uint32_t laddr, raddr;    // host order; raddr != 0 when connected
-  uint16_t lport, rport;    // UDP ports; for ICMP, lport is the echo id
+  uint16_t lport, rport;    // ports; for ICMP, lport is the echo id
   int nonblock;
-  int rcvtimeo_ms;          // -1: block forever
+  int rcvtimeo_ms, sndtimeo_ms;   // -1: block forever
   int reuseaddr;
-  int error;                // pending error (positive errno), reported once
+  int error;                // pending error (positive errno), reported once (datagrams)
+  // datagram kinds
+  struct sock *dnext;       // dgram.c's list
   struct dgram *rqhead, *rqtail;
   int rqcount, rqbytes;
+  // stream
+  struct tcpcb *tp;
 };
 
 struct sock *sock_byport(int proto, uint16_t lport);
@@ -281,5 +372,6 @@ struct sock *sock_byport(int proto, uint16_t lport);
 int sock_deliver(struct sock *s, uint32_t src, uint16_t sport, uint8_t ttl,
                  const uint8_t *data, int len);
 void sock_error(int proto, uint16_t lport, uint32_t raddr, uint16_t rport, int err);
+int net_txroom(void);       // 1 if the device has a TX buffer free now
 
 #endif

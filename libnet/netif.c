@@ -193,6 +193,14 @@ net_txbuf(void)
   return f;
 }
 
+int
+net_txroom(void)
+{
+  struct netdev *d = netif.dev;
+
+  return d && d->txbuf(d) != 0;
+}
+
 // Hand a built frame to the device, padded to Ethernet's minimum.
 void
 net_txpush(uint8_t *f, int len)
@@ -333,6 +341,7 @@ turn(void)
 
   recheckaddr();
   n = drain();
+  tcp_flushblocked();
   timers();
   return n;
 }

@@ -12,9 +12,7 @@
 #include "kernel/netchan.h"
 
 
-static struct sock socks[NSOCK];
-
-
+static struct sock *socks[NSOCK];
 
 static int
 fail(int err)
@@ -23,12 +21,19 @@ fail(int err)
   return -1;
 }
 
+// -E* to -1 and errno; anything else passes.
+static int
+ret(int r)
+{
+  return r < 0 ? fail(-r) : r;
+}
+
 static struct sock *
 getsock(int fd)
 {
-  if(fd < SOCK_FDBASE || fd >= SOCK_FDBASE + NSOCK || !socks[fd - SOCK_FDBASE].used)
+  if(fd < SOCK_FDBASE || fd >= SOCK_FDBASE + NSOCK)
     return 0;
-  return &socks[fd - SOCK_FDBASE];
+  return socks[fd - SOCK_FDBASE];
 }
 
 int
@@ -37,87 +42,83 @@ ln_issock(int fd)
   return getsock(fd) != 0;
 }
 
-struct sock *
-sock_byport(int proto, uint16_t lport)
+static struct sock *
+sockalloc(int type, int proto, const struct sockops *ops)
 {
-  for(struct sock *s = socks; s < &socks[NSOCK]; s++)
-    if(s->used && s->proto == proto && s->lport == lport && lport != 0)
+  for(int i = 0; i < NSOCK; i++)
+    if(socks[i] == 0){
+      struct sock *s = malloc(sizeof(*s));
+      if(s == 0)
+        return 0;
+      memset(s, 0, sizeof(*s));
+      s->fd = SOCK_FDBASE + i;
+      s->type = type;
+      s->proto = proto;
+      s->ops = ops;
+      s->rcvtimeo_ms = -1;
+      s->sndtimeo_ms = -1;
+      socks[i] = s;
       return s;
+    }
   return 0;
 }
 
-// Queue a copy of a datagram for s. Returns 0, -ENOBUFS if s's queue
-// is full, -ENOMEM if no memory: the caller counts the drop, as udp.c
-// and icmp.c each name their own.
-int
-sock_deliver(struct sock *s, uint32_t src, uint16_t sport, uint8_t ttl,
-             const uint8_t *data, int len)
+static void
+sockfree(struct sock *s)
 {
-  struct dgram *d;
-
-  if(s->rqcount >= SOCK_RQMAX || s->rqbytes + len > SOCK_RQBYTES)
-    return -ENOBUFS;
-  if((d = malloc(sizeof(*d) + len)) == 0)
-    return -ENOMEM;
-  d->next = 0;
-  d->src = src;
-  d->sport = sport;
-  d->ttl = ttl;
-  d->len = len;
-  memmove(d->data, data, len);
-  if(s->rqtail)
-    s->rqtail->next = d;
-  else
-    s->rqhead = d;
-  s->rqtail = d;
-  s->rqcount++;
-  s->rqbytes += len;
-  return 0;
+  socks[s->fd - SOCK_FDBASE] = 0;
+  free(s);
 }
 
-// An error about traffic from lport (an ICMP error, or a neighbour that
-// never answered ARP). A UDP socket hears it only when connected to the
-// peer concerned (RFC 1122 4.1.3.3, as BSD does); a raw ICMP socket
-// always. Its next call reports it.
-void
-sock_error(int proto, uint16_t lport, uint32_t raddr, uint16_t rport, int err)
+static uint64_t
+deadline(int ms)
 {
-  struct sock *s = sock_byport(proto, lport);
+  return ms < 0 ? ~0ULL : ln_now_ms() + ms;
+}
 
-  if(s == 0)
-    return;
-  if(proto == IP_PROTO_UDP && (s->raddr != raddr || s->rport != rport))
-    return;
-  s->error = err;
+// Run the stack until s is ready for one of events (or has an error
+// or hang-up), or until the deadline. 0 if ready, -EAGAIN if not.
+static int
+sockwait(struct sock *s, int events, uint64_t until)
+{
+  for(;;){
+    if(s->ops->ready(s) & (events | POLLERR | POLLHUP))
+      return 0;
+    uint64_t now = ln_now_ms();
+    if(now >= until)
+      return -EAGAIN;
+    net_poll(until == ~0ULL ? -1 : (int)(until - now));
+  }
 }
 
 int
 ln_socket(int domain, int type, int protocol)
 {
+  const struct sockops *ops;
+  struct sock *s;
   int proto;
 
   if(domain != AF_INET)
     return fail(EAFNOSUPPORT);
-  if(type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))
+  if(type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)){
+    proto = IP_PROTO_TCP;
+    ops = &stream_ops;
+  } else if(type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP)){
     proto = IP_PROTO_UDP;
-  else if(type == SOCK_RAW && protocol == IPPROTO_ICMP)
+    ops = &dgram_ops;
+  } else if(type == SOCK_RAW && protocol == IPPROTO_ICMP){
     proto = IP_PROTO_ICMP;
-  else if(type == SOCK_STREAM || type == SOCK_DGRAM || type == SOCK_RAW)
+    ops = &dgram_ops;
+  } else if(type == SOCK_STREAM || type == SOCK_DGRAM || type == SOCK_RAW){
     return fail(EPROTONOSUPPORT);
-  else
+  } else {
     return fail(EINVAL);
+  }
   if(net_autoinit() < 0)
     return fail(ENETDOWN);
-  for(struct sock *s = socks; s < &socks[NSOCK]; s++)
-    if(!s->used){
-      memset(s, 0, sizeof(*s));
-      s->used = 1;
-      s->type = type;
-      s->proto = proto;
-      s->rcvtimeo_ms = -1;
-      return SOCK_FDBASE + (s - socks);
-    }
-  return fail(EMFILE);
+  if((s = sockalloc(type, proto, ops)) == 0)
+    return fail(EMFILE);
+  return s->fd;
 }
 
 static int
@@ -149,18 +150,6 @@ putaddr(struct sockaddr *a, socklen_t *len, uint32_t ip, uint16_t port)
   *len = sizeof(in);
 }
 
-// Claim port (0: any) from the kernel's filters. Returns 0 or an errno.
-static int
-claim(struct sock *s, uint16_t port)
-{
-  int r = netif.dev->claim(netif.dev, s->proto, port);
-
-  if(r < 0)
-    return -r;
-  s->lport = r;
-  return 0;
-}
-
 int
 ln_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
@@ -177,8 +166,8 @@ ln_bind(int fd, const struct sockaddr *addr, socklen_t len)
     return fail(EINVAL);
   if(ip != INADDR_ANY && ip != netif.ip && (ip >> 24) != 127)
     return fail(EADDRNOTAVAIL);
-  if((err = claim(s, port)) != 0)
-    return fail(err);
+  if((err = s->ops->bind(s, ip, port)) < 0)
+    return fail(-err);
   s->laddr = ip;
   return 0;
 }
@@ -187,36 +176,63 @@ int
 ln_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
   struct sock *s = getsock(fd);
-  uint32_t ip, nexthop;
+  uint32_t ip;
   uint16_t port;
-  int err;
+  int err, r;
 
   if(s == 0)
     return fail(ENOTSOCK);
-  if(addr && len >= sizeof(sa_family_t) && addr->sa_family == 0){
-    s->raddr = 0;    // AF_UNSPEC: dissolve the association
-    s->rport = 0;
-    return 0;
-  }
+  if(addr && len >= sizeof(sa_family_t) && addr->sa_family == 0)
+    return ret(s->ops->connect(s, 0, 0));   // AF_UNSPEC
   if((err = getaddr(addr, len, &ip, &port)) != 0)
     return fail(err);
-  if(net_route(ip, &nexthop) < 0)
-    return fail(ENETUNREACH);
-  if(s->lport == 0 && (err = claim(s, 0)) != 0)
-    return fail(err);
-  s->raddr = ip;
-  s->rport = port;
-  s->error = 0;
-  return 0;
+  r = s->ops->connect(s, ip, port);
+  if(r != -EINPROGRESS || s->nonblock)
+    return ret(r);
+  // a blocking connect waits for the handshake, then says how it went
+  if(sockwait(s, POLLOUT, deadline(s->sndtimeo_ms)) < 0)
+    return fail(ETIMEDOUT);
+  r = s->ops->connect(s, ip, port);
+  return r == -EISCONN ? 0 : ret(r);
 }
 
-// Send what the stack queued now, rather than at the next call.
-static void
-flush(void)
+int
+ln_listen(int fd, int backlog)
 {
-  netif.dev->sync(netif.dev, 0);
+  struct sock *s = getsock(fd);
+
+  if(s == 0)
+    return fail(ENOTSOCK);
+  return ret(s->ops->listen(s, backlog));
 }
 
+int
+ln_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+  struct sock *s = getsock(fd), *ns;
+  uint64_t until;
+  int r;
+
+  if(s == 0)
+    return fail(ENOTSOCK);
+  until = deadline(s->rcvtimeo_ms);
+  if((ns = sockalloc(s->type, s->proto, s->ops)) == 0)
+    return fail(EMFILE);
+  for(;;){
+    r = s->ops->accept(s, ns);
+    if(r != -EAGAIN || s->nonblock || sockwait(s, POLLIN, until) < 0)
+      break;
+  }
+  if(r < 0){
+    sockfree(ns);
+    return fail(-r);
+  }
+  putaddr(addr, len, ns->raddr, ns->rport);
+  return ns->fd;
+}
+
+// Send len bytes: a datagram whole, or a stream's bytes, all of them
+// unless non-blocking (then what fits) or the send timeout passes.
 ssize_t
 ln_sendto(int fd, const void *buf, size_t len, int flags,
           const struct sockaddr *to, socklen_t tolen)
@@ -224,45 +240,33 @@ ln_sendto(int fd, const void *buf, size_t len, int flags,
   struct sock *s = getsock(fd);
   uint32_t dst = 0;
   uint16_t dport = 0;
+  uint64_t until;
+  size_t done = 0;
   int err, r;
 
-  (void)flags;
   if(s == 0)
     return fail(ENOTSOCK);
-  if(to){
-    if((err = getaddr(to, tolen, &dst, &dport)) != 0)
-      return fail(err);
-  } else if(s->raddr){
-    dst = s->raddr;
-    dport = s->rport;
-  } else {
-    return fail(EDESTADDRREQ);
-  }
-  if(s->error){
-    err = s->error;
-    s->error = 0;
+  if(to && (err = getaddr(to, tolen, &dst, &dport)) != 0)
     return fail(err);
+  if(len > 0x7fffffff)
+    len = 0x7fffffff;
+  until = deadline(s->sndtimeo_ms);
+  for(;;){
+    r = s->ops->send(s, (const uint8_t *)buf + done, len - done, flags, to ? &dst : 0, dport);
+    if(r > 0)
+      done += r;
+    if(r >= 0 && (done == len || s->type != SOCK_STREAM))
+      break;
+    if(r < 0 && r != -EAGAIN)
+      break;
+    if(s->nonblock || (flags & MSG_DONTWAIT) || sockwait(s, POLLOUT, until) < 0)
+      break;
   }
-  if(s->proto == IP_PROTO_ICMP){
-    // a raw ICMP socket sends a whole ICMP message; echo requests must
-    // carry the identifier this socket holds.
-    if(len < ICMP_HLEN)
-      return fail(EINVAL);
-    uint16_t id = get16((const uint8_t *)buf + 4);
-    if(s->lport == 0 && (err = claim(s, id)) != 0)
-      return fail(err);
-    if(id != s->lport)
-      return fail(EINVAL);
-    r = ipv4_output(dst, IP_PROTO_ICMP, buf, len);
-  } else {
-    if(s->lport == 0 && (err = claim(s, 0)) != 0)
-      return fail(err);
-    r = udp_output(s->lport, dst, dport, buf, len);
+  if(done > 0 || (len == 0 && r >= 0)){
+    netif.dev->sync(netif.dev, 0);   // what the stack queued goes now, not at the next call
+    return done;
   }
-  if(r < 0)
-    return fail(-r);
-  flush();
-  return len;
+  return fail(-r);
 }
 
 ssize_t
@@ -271,49 +275,46 @@ ln_send(int fd, const void *buf, size_t len, int flags)
   return ln_sendto(fd, buf, len, flags, 0, 0);
 }
 
+// Receive: a datagram, or what a stream has (with MSG_WAITALL, len
+// bytes unless the stream ends or fails first).
 ssize_t
 ln_recvfrom(int fd, void *buf, size_t len, int flags,
             struct sockaddr *from, socklen_t *fromlen)
 {
   struct sock *s = getsock(fd);
-  uint64_t deadline;
-  int err;
+  uint64_t until;
+  uint32_t src = 0;
+  uint16_t sport = 0;
+  size_t done = 0;
+  int r;
 
   if(s == 0)
     return fail(ENOTSOCK);
-  deadline = s->rcvtimeo_ms > 0 ? ln_now_ms() + s->rcvtimeo_ms : ~0ULL;
+  if(len > 0x7fffffff)
+    len = 0x7fffffff;
+  until = deadline(s->rcvtimeo_ms);
   for(;;){
-    struct dgram *d = s->rqhead;
-    if(d){
-      int n = (size_t)d->len < len ? d->len : (int)len;   // the rest is lost, as in BSD
-      memmove(buf, d->data, n);
-      putaddr(from, fromlen, d->src, d->sport);
-      if(!(flags & MSG_PEEK)){
-        s->rqhead = d->next;
-        if(s->rqhead == 0)
-          s->rqtail = 0;
-        s->rqcount--;
-        s->rqbytes -= d->len;
-        free(d);
-      }
-      return n;
-    }
-    if(s->error){
-      err = s->error;
-      s->error = 0;
-      return fail(err);
-    }
+    r = s->ops->recv(s, (uint8_t *)buf + done, len - done, flags, &src, &sport);
+    if(r > 0)
+      done += r;
+    if(r > 0 && (!(flags & MSG_WAITALL) || (flags & MSG_PEEK) || done == len || s->type != SOCK_STREAM))
+      break;
+    if(r == 0 || (r < 0 && r != -EAGAIN))
+      break;
     if(s->nonblock || (flags & MSG_DONTWAIT)){
       // run the stack once: what arrived since the last call counts.
       if(net_poll(0) > 0)
         continue;
-      return fail(EAGAIN);
+      break;
     }
-    uint64_t now = ln_now_ms();
-    if(now >= deadline)
-      return fail(EAGAIN);
-    net_poll(deadline == ~0ULL ? -1 : (int)(deadline - now));
+    if(sockwait(s, POLLIN, until) < 0)
+      break;
   }
+  if(done > 0 || r == 0){
+    putaddr(from, fromlen, src, sport);
+    return done;
+  }
+  return fail(-r);
 }
 
 ssize_t
@@ -323,20 +324,34 @@ ln_recv(int fd, void *buf, size_t len, int flags)
 }
 
 int
-ln_close(int fd)
+ln_shutdown(int fd, int how)
 {
   struct sock *s = getsock(fd);
 
   if(s == 0)
+    return fail(ENOTSOCK);
+  return ret(s->ops->shutdown(s, how));
+}
+
+int
+ln_close(int fd)
+{
+  struct sock *s = getsock(fd);
+  int secs;
+
+  if(s == 0)
     return close(fd);
-  if(s->lport)
-    netif.dev->claim(netif.dev, s->proto | NC_RELEASE, s->lport);
-  while(s->rqhead){
-    struct dgram *d = s->rqhead;
-    s->rqhead = d->next;
-    free(d);
+  if(!s->nonblock && (secs = s->ops->lingering(s)) > 0){
+    // SO_LINGER: the FIN goes now, and close waits for its ACK
+    uint64_t until = ln_now_ms() + secs * 1000ULL;
+    s->ops->shutdown(s, SHUT_WR);
+    while(s->ops->lingering(s) && ln_now_ms() < until)
+      net_poll((int)(until - ln_now_ms()));
   }
-  s->used = 0;
+  s->ops->close(s);
+  sockfree(s);
+  if(netif.dev)
+    netif.dev->sync(netif.dev, 0);
   return 0;
 }
 
@@ -387,50 +402,54 @@ ln_setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
 
   if(s == 0)
     return fail(ENOTSOCK);
-  if(level != SOL_SOCKET)
-    return fail(ENOPROTOOPT);
-  switch(opt){
-  case SO_RCVTIMEO: {
+  if(val == 0)
+    return fail(EFAULT);
+  if(level == SOL_SOCKET && (opt == SO_RCVTIMEO || opt == SO_SNDTIMEO)){
     const struct timeval *tv = val;
-    if(len < sizeof(*tv) || tv->tv_sec < 0 || tv->tv_usec < 0)
+    if(len < sizeof(*tv) || tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
       return fail(EINVAL);
-    long ms = tv->tv_sec * 1000 + tv->tv_usec / 1000;
-    s->rcvtimeo_ms = ms == 0 ? -1 : ms;   // zero means no timeout
+    long ms = tv->tv_sec * 1000 + (tv->tv_usec + 999) / 1000;
+    ms = ms == 0 ? -1 : ms;   // zero means no timeout
+    if(opt == SO_RCVTIMEO)
+      s->rcvtimeo_ms = ms;
+    else
+      s->sndtimeo_ms = ms;
     return 0;
   }
-  case SO_REUSEADDR:
-  case SO_BROADCAST:
+  if(level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_BROADCAST)){
     if(len < sizeof(int))
       return fail(EINVAL);
     if(opt == SO_REUSEADDR)
       s->reuseaddr = *(const int *)val != 0;
     return 0;   // broadcasts are always allowed
-  default:
-    return fail(ENOPROTOOPT);
   }
+  return ret(s->ops->setopt(s, level, opt, val, len));
 }
 
 int
 ln_getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
 {
   struct sock *s = getsock(fd);
+  int n, r;
 
   if(s == 0)
     return fail(ENOTSOCK);
-  if(level != SOL_SOCKET || val == 0 || len == 0 || *len < sizeof(int))
-    return fail(level != SOL_SOCKET ? ENOPROTOOPT : EINVAL);
-  switch(opt){
-  case SO_ERROR:
-    *(int *)val = s->error;
-    s->error = 0;
-    break;
-  case SO_REUSEADDR:
-    *(int *)val = s->reuseaddr;
-    break;
-  default:
-    return fail(ENOPROTOOPT);
+  if(val == 0 || len == 0 || *len < sizeof(int))
+    return fail(EINVAL);
+  if(level == SOL_SOCKET && (opt == SO_REUSEADDR || (opt == SO_ERROR && s->type != SOCK_STREAM))){
+    if(opt == SO_ERROR){
+      *(int *)val = s->error;
+      s->error = 0;
+    } else {
+      *(int *)val = s->reuseaddr;
+    }
+    *len = sizeof(int);
+    return 0;
   }
-  *len = sizeof(int);
+  n = *len;
+  if((r = s->ops->getopt(s, level, opt, val, &n)) < 0)
+    return fail(-r);
+  *len = n;
   return 0;
 }
 
@@ -454,13 +473,7 @@ ln_fcntl(int fd, int cmd, int arg)
 static int
 sockready(struct sock *s, int events)
 {
-  int r = POLLOUT;
-
-  if(s->rqhead || s->error)
-    r |= POLLIN;
-  if(s->error)
-    r |= POLLERR;
-  return r & (events | POLLERR | POLLHUP);
+  return s->ops->ready(s) & (events | POLLERR | POLLHUP);
 }
 
 #define NKPOLL 16   // kernel descriptors one ln_poll can watch (kernel/param.h NPOLL)
@@ -473,7 +486,7 @@ int
 ln_poll(struct pollfd *fds, int nfds, int timeout_ms)
 {
   struct pollfd k[NKPOLL + 1];
-  int map[NKPOLL + 1], nk, n, r;
+  int map[NKPOLL + 1], nk, n, r, wantout;
   uint64_t deadline = timeout_ms < 0 ? ~0ULL : ln_now_ms() + timeout_ms;
 
   if(nfds < 0)
@@ -481,7 +494,7 @@ ln_poll(struct pollfd *fds, int nfds, int timeout_ms)
   for(;;){
     if(netif.dev)
       net_poll(0);
-    n = nk = 0;
+    n = nk = wantout = 0;
     for(int i = 0; i < nfds; i++){
       struct sock *s = getsock(fds[i].fd);
       fds[i].revents = 0;
@@ -489,6 +502,8 @@ ln_poll(struct pollfd *fds, int nfds, int timeout_ms)
         continue;
       if(s){
         fds[i].revents = sockready(s, fds[i].events);
+        if((fds[i].events & POLLOUT) && !fds[i].revents && s->type != SOCK_STREAM)
+          wantout = 1;   // a datagram waits for a TX buffer
       } else if(fds[i].fd >= SOCK_FDBASE){
         fds[i].revents = POLLNVAL;
       } else {
@@ -517,8 +532,9 @@ ln_poll(struct pollfd *fds, int nfds, int timeout_ms)
     if(deadline < until)
       until = deadline;
     if(netif.dev && netif.dev->fd >= 0){
+      // TX completions wake us too when output waits for a buffer
       k[nk].fd = netif.dev->fd;
-      k[nk].events = POLLIN;
+      k[nk].events = POLLIN | (wantout || net_txblocked() ? POLLOUT : 0);
       nk++;
     }
     poll(k, nk, until == ~0ULL ? -1 : (int)(until > now ? until - now : 0));

@@ -108,7 +108,7 @@ static inline uint32_t ln_htonl(uint32_t v)
 }
 
 // select(): descriptors below LN_FD_SETSIZE.
-#define LN_FD_SETSIZE 128
+#define LN_FD_SETSIZE 640    // above SOCK_FDBASE + NSOCK
 typedef struct { uint64_t bits[LN_FD_SETSIZE / 64]; } ln_fd_set;
 
 int ln_socket(int domain, int type, int protocol);

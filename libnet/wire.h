@@ -156,7 +156,8 @@ int udp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct u
 int udp_emit(uint8_t *p, size_t len, uint32_t src, uint32_t dst, const struct udp_repr *r);
 
 // tcp.c: the TCP header, RFC 9293, and the options MSS, window scale
-// (RFC 7323) and SACK-permitted (RFC 2018). Other options are skipped.
+// and timestamps (RFC 7323), SACK-permitted and SACK blocks (RFC 2018).
+// Other options are skipped.
 enum { TCP_HLEN = 20, TCP_MAXHLEN = 60 };
 enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_PSH = 0x08, TCP_ACK = 0x10, TCP_URG = 0x20 };
 struct tcp_repr {
@@ -168,11 +169,17 @@ struct tcp_repr {
   uint16_t mss;     // 0 if absent
   int8_t wscale;    // -1 if absent
   uint8_t sackok;   // 1 if SACK-permitted was present
+  uint8_t tsok;     // 1 if timestamps were present: tsval, tsecr
+  uint32_t tsval, tsecr;
+  uint8_t nsack;    // SACK blocks [sack[i][0], sack[i][1]), at most TCP_MAXSACK
+  uint32_t sack[4][2];
 };
+enum { TCP_MAXSACK = 4 };   // 4 fit beside no timestamps, 3 beside them (RFC 2018 3)
 // Returns the data offset in bytes or WIRE_E*. len is the segment's
 // length (IP totlen - hlen), over which the checksum is verified.
 int tcp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct tcp_repr *r);
-// 20 plus the options r asks for (MSS 4, WS 3+NOP, SACK-permitted 2+2 NOPs).
+// 20 plus the options r asks for (MSS 4, WS 3+NOP, SACK-permitted 2+2
+// NOPs or beside timestamps, timestamps 10+2 NOPs, SACK 2+8n+2 NOPs).
 int tcp_hdrlen(const struct tcp_repr *r);
 // Writes header and options; the checksum covers them and the datalen
 // bytes already at p + tcp_hdrlen(r). Returns tcp_hdrlen(r) or WIRE_ESHORT.

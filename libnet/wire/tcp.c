@@ -1,15 +1,15 @@
 // tcp: the TCP header (RFC 9293 3.1) and the options a connection
-// negotiates: MSS (RFC 9293 3.7.1), window scale (RFC 7323 2) and
-// SACK-permitted (RFC 2018 2). Timestamps, SACK blocks and anything
-// else are skipped; no sequence arithmetic or state lives here.
+// uses: MSS (RFC 9293 3.7.1), window scale and timestamps (RFC 7323 2,
+// 3), SACK-permitted and SACK blocks (RFC 2018 2, 3). Anything else is
+// skipped; no sequence arithmetic or state lives here.
 #include "libnet/wire.h"
 
 enum {
   TCP_SPORT = 0, TCP_DPORT = 2, TCP_SEQ = 4, TCP_ACK_OFF = 8, TCP_OFF = 12,
   TCP_FLAGS = 13, TCP_WIN = 14, TCP_SUM = 16, TCP_URP = 18,
 };
-enum { OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WS = 3, OPT_SACKOK = 4 };
-enum { OPT_MSS_LEN = 4, OPT_WS_LEN = 3, OPT_SACKOK_LEN = 2 };
+enum { OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WS = 3, OPT_SACKOK = 4, OPT_SACK = 5, OPT_TS = 8 };
+enum { OPT_MSS_LEN = 4, OPT_WS_LEN = 3, OPT_SACKOK_LEN = 2, OPT_TS_LEN = 10 };
 
 // RFC 7323 2.3: a shift above 14 MUST be taken as 14.
 enum { TCP_MAXWS = 14 };
@@ -51,6 +51,23 @@ tcp_options(const uint8_t *o, size_t n, struct tcp_repr *r)
         return WIRE_EFORMAT;
       r->sackok = 1;
       break;
+    case OPT_TS:
+      if(olen != OPT_TS_LEN)
+        return WIRE_EFORMAT;
+      r->tsok = 1;
+      r->tsval = get32(o + i + 2);
+      r->tsecr = get32(o + i + 6);
+      break;
+    case OPT_SACK:
+      // RFC 2018 3: 8 bytes per block, 1 to 4 blocks.
+      if(olen < 10 || (olen - 2) % 8 != 0 || (olen - 2) / 8 > TCP_MAXSACK)
+        return WIRE_EFORMAT;
+      r->nsack = (olen - 2) / 8;
+      for(int k = 0; k < r->nsack; k++){
+        r->sack[k][0] = get32(o + i + 2 + 8 * k);
+        r->sack[k][1] = get32(o + i + 6 + 8 * k);
+      }
+      break;
     }
   }
   return 0;
@@ -86,6 +103,9 @@ tcp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct tcp_r
   r->mss = 0;
   r->wscale = -1;
   r->sackok = 0;
+  r->tsok = 0;
+  r->tsval = r->tsecr = 0;
+  r->nsack = 0;
   if(tcp_options(p + TCP_HLEN, hlen - TCP_HLEN, r) < 0)
     return WIRE_EFORMAT;
   return hlen;
@@ -100,8 +120,12 @@ tcp_hdrlen(const struct tcp_repr *r)
     n += 4;
   if(r->wscale >= 0)
     n += 4;
-  if(r->sackok)
+  if(r->sackok && !r->tsok)
     n += 4;
+  if(r->tsok)
+    n += 12;     // with SACK-permitted in place of its two NOPs
+  if(r->nsack)
+    n += 4 + 8 * r->nsack;
   return n;
 }
 
@@ -123,11 +147,36 @@ tcp_putoptions(uint8_t *o, const struct tcp_repr *r)
     o[3] = r->wscale;
     o += 4;
   }
-  if(r->sackok){
+  if(r->tsok){
+    // Linux's SYN layout: SACK-permitted takes the NOPs' place.
+    if(r->sackok){
+      o[0] = OPT_SACKOK;
+      o[1] = OPT_SACKOK_LEN;
+    } else {
+      o[0] = OPT_NOP;
+      o[1] = OPT_NOP;
+    }
+    o[2] = OPT_TS;
+    o[3] = OPT_TS_LEN;
+    put32(o + 4, r->tsval);
+    put32(o + 8, r->tsecr);
+    o += 12;
+  } else if(r->sackok){
     o[0] = OPT_NOP;
     o[1] = OPT_NOP;
     o[2] = OPT_SACKOK;
     o[3] = OPT_SACKOK_LEN;
+    o += 4;
+  }
+  if(r->nsack){
+    o[0] = OPT_NOP;
+    o[1] = OPT_NOP;
+    o[2] = OPT_SACK;
+    o[3] = 2 + 8 * r->nsack;
+    for(int k = 0; k < r->nsack; k++){
+      put32(o + 4 + 8 * k, r->sack[k][0]);
+      put32(o + 8 + 8 * k, r->sack[k][1]);
+    }
   }
 }
 
@@ -142,7 +191,7 @@ tcp_emit(uint8_t *p, size_t len, uint32_t src, uint32_t dst, const struct tcp_re
 
   if(len < hlen || datalen > len - hlen)
     return WIRE_ESHORT;
-  if(datalen > 0xffff - hlen)
+  if(hlen > TCP_MAXHLEN || datalen > 0xffff - hlen)
     return WIRE_ELEN;
   put16(p + TCP_SPORT, r->sport);
   put16(p + TCP_DPORT, r->dport);
