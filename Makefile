@@ -283,7 +283,8 @@ HSTESTS = \
   $H/$L/test/test_icmperr \
   $H/$L/test/test_udpsock \
   $H/$L/test/test_counters \
-  $H/$L/test/test_answers
+  $H/$L/test/test_answers \
+  $H/$L/test/test_ctl
 
 HTESTS += $(HSTESTS)
 

@@ -5,7 +5,7 @@
 // our address, so the host answers once however many programs run.
 // A packet to a neighbour we do not know yet is queued, never dropped,
 // while we ask; after ARP_TRIES unanswered requests it is dropped and
-// its socket learns the host is unreachable.
+// ipv4_ctlinput tells its transport the host is unreachable.
 #include "net.h"
 
 enum { A_FREE, A_PENDING, A_OK };
@@ -220,34 +220,26 @@ arp_input(const struct eth_repr *eth, const uint8_t *p, int len)
     arpsend(ARP_REPLY, r.sha, r.sha, r.spa);
 }
 
-// The neighbour never answered: drop what waited for it and tell each
-// sender's socket the host is unreachable.
+// The neighbour never answered: drop what waited for it, and pass each
+// packet to ipv4_ctlinput as a host unreachable, as a router's ICMP
+// error would come, so its sender hears EHOSTUNREACH. Nothing here
+// reads the packet.
 static void
 giveup(uint32_t ip)
 {
-  struct ipv4_repr h;
-  struct udp_repr u;
-  struct icmp_repr ic;
+  struct ctlmsg m;
 
+  memset(&m, 0, sizeof m);
+  m.type = ICMP_UNREACH;
+  m.code = ICMP_UNREACH_HOST;
+  m.err = EHOSTUNREACH;
   for(struct arpq *q = queue; q < &queue[ARP_QMAX]; q++){
     if(!q->used || q->nexthop != ip)
       continue;
     q->used = 0;
     nqueued--;
     LNSTAT(arp_unresolved);
-    int off = ipv4_parse(q->pkt, q->len, &h);
-    if(off >= 0 && (h.frag & IPV4_OFFMASK) == 0){
-      const uint8_t *l4 = q->pkt + off;
-      int l4len = h.totlen - off;
-      if(h.proto == IP_PROTO_UDP && l4len >= UDP_HLEN){
-        u.sport = get16(l4);
-        u.dport = get16(l4 + 2);
-        sock_error(IP_PROTO_UDP, u.sport, h.dst, u.dport, EHOSTUNREACH);
-      } else if(h.proto == IP_PROTO_ICMP && l4len >= ICMP_HLEN){
-        ic.id = get16(l4 + 4);
-        sock_error(IP_PROTO_ICMP, ic.id, h.dst, 0, EHOSTUNREACH);
-      }
-    }
+    ipv4_ctlinput(&m, q->pkt, q->len);
     free(q->pkt);
   }
 }

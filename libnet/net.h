@@ -58,13 +58,17 @@
   X(ip_reasm_kill,     "datagrams given up: overlap, too long, too many fragments or no memory") \
   X(ip_reasm_drop,     "fragments dropped: duplicate, bad length, no free slot, or their datagram given up") \
   X(ip_frag_out,       "fragments made of datagrams over the MTU (then sent, or queued for ARP)") \
+  X(ip_ctl_up,         "errors about our datagrams handed to their transport's ctlinput") \
+  X(ip_ctl_badquote,   "errors about our datagrams quoting no usable IPv4 header and 8 bytes (RFC 792)") \
+  X(ip_ctl_frag,       "errors about our datagrams' later fragments, which hold no transport header") \
+  X(ip_ctl_noproto,    "errors about our datagrams of a protocol with no ctlinput") \
   X(icmp_rx,           "ICMP messages received") \
-  X(icmp_drop_bad,     "ICMP messages too short, with a bad checksum, an error quoting no usable header, or an echo from no single host") \
+  X(icmp_drop_bad,     "ICMP messages too short, with a bad checksum, or an echo from no single host") \
   X(icmp_echo_reply_tx,"echo replies passed to IPv4 (sent, or queued for ARP)") \
-  X(icmp_ignored,      "ICMP messages ignored: echo not ours to answer, or a type we do not use") \
-  X(icmp_drop_noport,  "echo replies for an identifier no socket holds") \
+  X(icmp_ignored,      "ICMP messages ignored: echo not ours to answer, a type we do not use, or an error about a message of ours not an echo") \
+  X(icmp_drop_noport,  "echo replies, or errors about our echoes, for an identifier no socket holds") \
   X(icmp_drop_full,    "ICMP messages dropped: raw socket queue full") \
-  X(icmp_err_rx,       "ICMP errors received") \
+  X(icmp_err_rx,       "ICMP errors received (then to ipv4_ctlinput)") \
   X(icmp_err_tx,       "ICMP errors passed to IPv4 (sent, or queued for ARP)") \
   X(icmp_err_ratelimit,"ICMP errors not sent: rate limit") \
   X(icmp_err_refused,  "ICMP errors not sent: about an ICMP error, a later fragment, or to or from a broadcast (RFC 1122 3.2.2)") \
@@ -226,10 +230,20 @@ void icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen
 // the quoted IP header (ipv4_parse_quoted) and hands the quoted transport
 // bytes, unread, to that protocol's ctlinput: only the transport reads
 // its own header. err is the errno the message means (icmp_errno).
+// A protocol's ctlinput gets the quoted header parsed (qip) and at least
+// 8 bytes of it at qp (qlen, up to the quoted totlen), from fragment
+// zero only; drops are counted ip_ctl_* by cause.
 struct ctlmsg {
   int type, code;     // ICMP's; ARP failure is ICMP_UNREACH / ICMP_UNREACH_HOST
   uint32_t rest;      // the ICMP header's second word (the MTU of a "fragmentation needed")
   int err;            // positive errno
+  // The ICMP error as it came, for a raw socket that takes it whole
+  // (ping), as Linux hands its err_handler the skb: its IP header ip,
+  // and msg, the ICMP message (msglen bytes, ip->hlen after that
+  // header). 0 when no message came (ARP gave up).
+  const struct ipv4_repr *ip;
+  const uint8_t *msg;
+  int msglen;
 };
 void ipv4_ctlinput(const struct ctlmsg *m, const uint8_t *quoted, int qlen);
 int icmp_errno(int type, int code);
