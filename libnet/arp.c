@@ -76,7 +76,10 @@ arp_lookup(uint32_t ip, uint8_t mac[6])
   return 1;
 }
 
-// Send what waited for ip, now that we know where it lives.
+// Send what waited for ip, now that we know where it lives. A packet
+// that finds no TX buffer is dropped (arp_queue_nobuf, and
+// eth_tx_nobuf): its sender was told it went, as UDP allows, and waiting
+// here would stall the whole stack. net_txbuf syncs once for the lot.
 static void
 flushq(uint32_t ip)
 {
@@ -115,8 +118,10 @@ arpsend(int op, const uint8_t *ethdst, const uint8_t *tha, uint32_t tpa)
   struct eth_repr e;
   uint8_t *f = net_txbuf();
 
-  if(f == 0)
+  if(f == 0){
+    LNSTAT(eth_tx_nobuf);
     return -ENOBUFS;
+  }
   memmove(e.dst, ethdst, 6);
   memmove(e.src, netif.mac, 6);
   e.type = ETH_TYPE_ARP;
@@ -129,7 +134,8 @@ arpsend(int op, const uint8_t *ethdst, const uint8_t *tha, uint32_t tpa)
   arp_emit(f + ETH_HLEN, ARP_LEN, &r);
   net_txpush(f, ETH_HLEN + ARP_LEN);
   // counted here, once a buffer was found: a request or reply that had
-  // none was not sent (eth_tx_nobuf says so).
+  // none was not sent (eth_tx_nobuf says so), and a request is sent
+  // again at the next retry.
   if(op == ARP_REQUEST)
     LNSTAT(arp_req_tx);
   else

@@ -126,6 +126,8 @@ struct netdev *loop_netdev(void);   // loop.c, host tests: frames to and from qu
 int loop_inject(const uint8_t *f, int len);
 int loop_take(uint8_t *buf, int max);
 void loop_reset(void);
+void loop_txlimit(int n);           // lend at most n TX buffers between syncs; -1: no limit
+int loop_synclog(int *t, int max);  // syncs since last asked, their timeouts in t[0..max)
 int net_autoinit(void);             // bring the stack up on the default device
 
 // ---- the interface (netif.c) -------------------------------------------------
@@ -163,20 +165,23 @@ int net_isours(uint32_t dst);                  // our address, or a broadcast we
 int net_isbcast(uint32_t dst);
 int net_isvalidsrc(uint32_t src);              // 0 for 0/8, 127/8, class D/E and broadcasts
 
-// A TX frame buffer (0 if the device has none free even after a wait),
-// and handing it over with its length (padded to 60 bytes here).
+// A TX frame buffer, or 0 at once if the device has none free after one
+// sync that does not wait: never blocks. The caller that then drops its
+// frame counts eth_tx_nobuf and returns -ENOBUFS. net_txpush hands the
+// frame over with its length (padded to 60 bytes here).
 uint8_t *net_txbuf(void);
 void net_txpush(uint8_t *frame, int len);
 
 // Send the IPv4 packet pkt (header included, len bytes) to nexthop: resolve
 // its MAC (queueing the packet if ARP must ask), wrap it in Ethernet and
 // hand it to the device. Returns 0 if handed to the device, ETH_QUEUED if
-// it waits for ARP, or -E*.
+// it waits for ARP, or -E* (-ENOBUFS: no TX buffer, or ARP's queue full).
 #define ETH_QUEUED 1
 int eth_output_ip(uint32_t nexthop, const uint8_t *pkt, int len);
 // Zero-copy path: a TX frame buffer for a packet to nexthop if its MAC is
-// known, else 0 (the caller builds the packet elsewhere and uses
-// eth_output_ip()). The IP packet goes at the returned pointer + ETH_HLEN.
+// known and a buffer free, else 0 (the caller builds the packet elsewhere
+// and uses eth_output_ip(), which queues it or says why not). The IP
+// packet goes at the returned pointer + ETH_HLEN.
 uint8_t *eth_txbegin(uint32_t nexthop, const uint8_t **mac);
 void eth_txfinish(uint8_t *frame, const uint8_t *mac, int iplen);
 
