@@ -288,7 +288,9 @@ HSTESTS = \
   $H/$L/test/test_icmperr \
   $H/$L/test/test_udpsock \
   $H/$L/test/test_counters \
-  $H/$L/test/test_answers
+  $H/$L/test/test_answers \
+  $H/$L/test/test_ctl \
+  $H/$L/test/test_txbuf
 
 HTESTS += $(HSTESTS)
 

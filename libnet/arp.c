@@ -5,7 +5,7 @@
 // our address, so the host answers once however many programs run.
 // A packet to a neighbour we do not know yet is queued, never dropped,
 // while we ask; after ARP_TRIES unanswered requests it is dropped and
-// its socket learns the host is unreachable.
+// ipv4_ctlinput tells its transport the host is unreachable.
 #include "net.h"
 
 enum { A_FREE, A_PENDING, A_OK };
@@ -76,7 +76,10 @@ arp_lookup(uint32_t ip, uint8_t mac[6])
   return 1;
 }
 
-// Send what waited for ip, now that we know where it lives.
+// Send what waited for ip, now that we know where it lives. A packet
+// that finds no TX buffer is dropped (arp_queue_nobuf, and
+// eth_tx_nobuf): its sender was told it went, as UDP allows, and waiting
+// here would stall the whole stack. net_txbuf syncs once for the lot.
 static void
 flushq(uint32_t ip)
 {
@@ -115,8 +118,10 @@ arpsend(int op, const uint8_t *ethdst, const uint8_t *tha, uint32_t tpa)
   struct eth_repr e;
   uint8_t *f = net_txbuf();
 
-  if(f == 0)
+  if(f == 0){
+    LNSTAT(eth_tx_nobuf);
     return -ENOBUFS;
+  }
   memmove(e.dst, ethdst, 6);
   memmove(e.src, netif.mac, 6);
   e.type = ETH_TYPE_ARP;
@@ -129,7 +134,8 @@ arpsend(int op, const uint8_t *ethdst, const uint8_t *tha, uint32_t tpa)
   arp_emit(f + ETH_HLEN, ARP_LEN, &r);
   net_txpush(f, ETH_HLEN + ARP_LEN);
   // counted here, once a buffer was found: a request or reply that had
-  // none was not sent (eth_tx_nobuf says so).
+  // none was not sent (eth_tx_nobuf says so), and a request is sent
+  // again at the next retry.
   if(op == ARP_REQUEST)
     LNSTAT(arp_req_tx);
   else
@@ -220,34 +226,26 @@ arp_input(const struct eth_repr *eth, const uint8_t *p, int len)
     arpsend(ARP_REPLY, r.sha, r.sha, r.spa);
 }
 
-// The neighbour never answered: drop what waited for it and tell each
-// sender's socket the host is unreachable.
+// The neighbour never answered: drop what waited for it, and pass each
+// packet to ipv4_ctlinput as a host unreachable, as a router's ICMP
+// error would come, so its sender hears EHOSTUNREACH. Nothing here
+// reads the packet.
 static void
 giveup(uint32_t ip)
 {
-  struct ipv4_repr h;
-  struct udp_repr u;
-  struct icmp_repr ic;
+  struct ctlmsg m;
 
+  memset(&m, 0, sizeof m);
+  m.type = ICMP_UNREACH;
+  m.code = ICMP_UNREACH_HOST;
+  m.err = EHOSTUNREACH;
   for(struct arpq *q = queue; q < &queue[ARP_QMAX]; q++){
     if(!q->used || q->nexthop != ip)
       continue;
     q->used = 0;
     nqueued--;
     LNSTAT(arp_unresolved);
-    int off = ipv4_parse(q->pkt, q->len, &h);
-    if(off >= 0 && (h.frag & IPV4_OFFMASK) == 0){
-      const uint8_t *l4 = q->pkt + off;
-      int l4len = h.totlen - off;
-      if(h.proto == IP_PROTO_UDP && l4len >= UDP_HLEN){
-        u.sport = get16(l4);
-        u.dport = get16(l4 + 2);
-        sock_error(IP_PROTO_UDP, u.sport, h.dst, u.dport, EHOSTUNREACH);
-      } else if(h.proto == IP_PROTO_ICMP && l4len >= ICMP_HLEN){
-        ic.id = get16(l4 + 4);
-        sock_error(IP_PROTO_ICMP, ic.id, h.dst, 0, EHOSTUNREACH);
-      }
-    }
+    ipv4_ctlinput(&m, q->pkt, q->len);
     free(q->pkt);
   }
 }

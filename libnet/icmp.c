@@ -1,39 +1,14 @@
 // icmp: ICMP for a host (RFC 792, RFC 1122 3.2.2). Answers echo
 // requests when this process speaks for the host (netd), hands echo
 // replies and errors about our echoes to the raw socket that owns the
-// echo id (ping), turns errors about our UDP datagrams into socket
-// errors, and sends rate-limited errors for ipv4.c and udp.c.
+// echo id (ping), passes every error about what we sent to
+// ipv4_ctlinput, which hands it to the quoted transport, and sends
+// rate-limited errors for ipv4.c and udp.c. The error input reads no
+// byte of the quoted transport header: only its protocol's ctlinput
+// does (for ICMP, icmp_ctlinput below).
 // Not done: timestamp, address mask, redirect (we route by our own
 // table only), source quench (obsolete, RFC 6633).
 #include "net.h"
-
-// The IP header an ICMP error quotes: only the fields we act on.
-// The quote may be cut anywhere after its 8 payload bytes, so
-// ipv4_parse, which wants the whole datagram, cannot read it.
-struct quoted {
-  int hlen;
-  uint8_t proto;
-  uint16_t frag;
-  uint32_t src, dst;
-};
-
-// Read the IP header quoted at q (qlen bytes). Returns its length, or
-// -1 if it is not a plausible IPv4 header followed by 8 payload bytes
-// (RFC 792 promises those 8; we need them for ports and echo ids).
-static int
-icmp_quoted(const uint8_t *q, int qlen, struct quoted *h)
-{
-  if(qlen < IPV4_HLEN || q[0] >> 4 != 4)
-    return -1;
-  h->hlen = (q[0] & 0xf) * 4;
-  if(h->hlen < IPV4_HLEN || h->hlen + 8 > qlen)
-    return -1;
-  h->frag = get16(q + 6);
-  h->proto = q[9];
-  h->src = get32(q + 12);
-  h->dst = get32(q + 16);
-  return h->hlen;
-}
 
 static int
 icmp_isbcast(uint32_t a)
@@ -104,12 +79,12 @@ icmp_errno(int type, int code)
 {
   if(type == ICMP_UNREACH){
     switch(code){
-    case 0:   // net unreachable
-    case 1:   // host unreachable
+    case ICMP_UNREACH_NET:
+    case ICMP_UNREACH_HOST:
       return EHOSTUNREACH;
     case ICMP_UNREACH_PORT:
       return ECONNREFUSED;
-    case 4:   // fragmentation needed and DF set
+    case ICMP_UNREACH_NEEDFRAG:
       return EMSGSIZE;
     }
   }
@@ -120,32 +95,49 @@ icmp_errno(int type, int code)
 
 // An error about a datagram we sent (RFC 1122 3.2.2: it MUST reach the
 // transport). p is the ICMP message (len bytes), its IP header ip
-// just before it.
+// just before it. ipv4_ctlinput reads the quote and counts what it
+// cannot use.
 static void
 icmp_errinput(const struct ipv4_repr *ip, const struct icmp_repr *ic,
               const uint8_t *p, int len)
 {
-  struct quoted q;
-  const uint8_t *t;
-  struct sock *s;
+  struct ctlmsg m;
 
   LNSTAT(icmp_err_rx);
-  if(icmp_quoted(p + ICMP_HLEN, len - ICMP_HLEN, &q) < 0){
-    LNSTAT(icmp_drop_bad);
+  m.type = ic->type;
+  m.code = ic->code;
+  m.rest = ic->rest;
+  m.err = icmp_errno(ic->type, ic->code);
+  m.ip = ip;
+  m.msg = p;
+  m.msglen = len;
+  ipv4_ctlinput(&m, p + ICMP_HLEN, len - ICMP_HLEN);
+}
+
+// An error about an ICMP message we sent: qip is its quoted IP header,
+// qp its first qlen (>= 8) bytes, as ipv4_ctlinput promises. About one
+// of our echoes, ping prints it, so its socket gets the whole error,
+// as a BSD raw socket would. When ARP gave up there is no message to
+// give: the socket holding the quoted id learns the error instead,
+// whatever the quoted type.
+void
+icmp_ctlinput(const struct ctlmsg *m, const struct ipv4_repr *qip, const uint8_t *qp, int qlen)
+{
+  struct sock *s;
+
+  if(m->msg == 0){
+    sock_error(IP_PROTO_ICMP, get16(qp + 4), qip->dst, 0, m->err);
     return;
   }
-  t = p + ICMP_HLEN + q.hlen;   // the quoted transport header, 8 bytes
-  switch(q.proto){
-  case IP_PROTO_UDP:
-    sock_error(IP_PROTO_UDP, get16(t), q.dst, get16(t + 2), icmp_errno(ic->type, ic->code));
-    break;
-  case IP_PROTO_ICMP:
-    // About one of our echoes: ping prints it, so it gets the whole
-    // packet, as a BSD raw socket would.
-    if(t[0] == ICMP_ECHO && (s = sock_byport(IP_PROTO_ICMP, get16(t + 4))) != 0)
-      icmp_deliver(s, ip, p, len);
-    break;
+  if(qp[0] != ICMP_ECHO){
+    LNSTAT(icmp_ignored);
+    return;
   }
+  if((s = sock_byport(IP_PROTO_ICMP, get16(qp + 4))) == 0){
+    LNSTAT(icmp_drop_noport);
+    return;
+  }
+  icmp_deliver(s, m->ip, m->msg, m->msglen);
 }
 
 // An ICMP message arrived: ip is its IP header, p the message (len
@@ -229,7 +221,7 @@ icmp_ratelimit(void)
 // an ICMP error, a datagram to a broadcast or multicast address, a
 // fragment but the first, or a source that does not name one host.
 static int
-icmp_errok(const uint8_t *orig, int olen, const struct quoted *q)
+icmp_errok(const uint8_t *orig, int olen, const struct ipv4_repr *q)
 {
   uint8_t t;
 
@@ -259,20 +251,13 @@ icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen, int
 {
   uint8_t msg[ICMP_HLEN + ICMP_QUOTEMAX];
   struct icmp_repr r;
-  struct quoted q;
-  int n, totlen;
+  struct ipv4_repr q;
+  int n;
 
-  // Our callers hand whole received packets; a quote shorter than a
-  // header plus 8 bytes is still allowed if it is the whole packet.
-  if(olen < IPV4_HLEN || orig[0] >> 4 != 4)
+  // Our callers hand whole received packets (ipv4.c's reassembly timer
+  // the header and 8 bytes), so orig reads as the quote it will be.
+  if(olen < 0 || ipv4_parse_quoted(orig, olen, &q) < 0)
     return;
-  q.hlen = (orig[0] & 0xf) * 4;
-  if(q.hlen < IPV4_HLEN || q.hlen > olen)
-    return;
-  q.frag = get16(orig + 6);
-  q.proto = orig[9];
-  q.src = get32(orig + 12);
-  q.dst = get32(orig + 16);
   if(!icmp_errok(orig, olen, &q)){
     LNSTAT(icmp_err_refused);
     return;
@@ -289,10 +274,9 @@ icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen, int
     return;
   }
   // Quote the datagram, not the link's padding after it.
-  totlen = get16(orig + 2);
   n = olen;
-  if(totlen >= q.hlen && totlen < n)
-    n = totlen;
+  if(q.totlen < n)
+    n = q.totlen;
   if(n > ICMP_QUOTEMAX)
     n = ICMP_QUOTEMAX;
   memcpy(msg + ICMP_HLEN, orig, n);

@@ -423,6 +423,49 @@ ipv4_input(const struct eth_repr *eth, const uint8_t *p, int len)
   free(whole);
 }
 
+// ---- errors about what we sent -------------------------------------------------
+
+// Each transport's ctlinput, by IP protocol number (BSD's
+// inetsw[].pr_ctlinput): the one place that knows which protocol
+// reads which quote.
+static void (*const ctlinput[256])(const struct ctlmsg *, const struct ipv4_repr *,
+                                   const uint8_t *, int) = {
+  [IP_PROTO_ICMP] = icmp_ctlinput,
+  [IP_PROTO_TCP] = tcp_ctlinput,
+  [IP_PROTO_UDP] = udp_ctlinput,
+};
+
+// An error about a datagram we sent: an ICMP error's quote, or a packet
+// ARP gave up on (q, qlen bytes, its IP header first). Hands the quoted
+// transport bytes, unread, to the quoted protocol's ctlinput: at least
+// 8 of them, since RFC 1122 3.2.2 says an error MUST quote 8 and every
+// transport we speak keeps its ports or echo id there. Never reads
+// past qlen, nor past the quoted totlen (a quote may carry link padding).
+void
+ipv4_ctlinput(const struct ctlmsg *m, const uint8_t *q, int qlen)
+{
+  struct ipv4_repr qip;
+  int hl, n;
+
+  hl = qlen < 0 ? WIRE_ESHORT : ipv4_parse_quoted(q, qlen, &qip);
+  if(hl < 0 || (n = (qip.totlen < qlen ? qip.totlen : qlen) - hl) < 8){
+    LNSTAT(ip_ctl_badquote);
+    return;
+  }
+  // RFC 792: errors are only about fragment zero; a later fragment's
+  // first bytes are data, not a transport header.
+  if(qip.frag & IPV4_OFFMASK){
+    LNSTAT(ip_ctl_frag);
+    return;
+  }
+  if(ctlinput[qip.proto] == 0){
+    LNSTAT(ip_ctl_noproto);
+    return;
+  }
+  LNSTAT(ip_ctl_up);
+  ctlinput[qip.proto](m, &qip, q + hl, n);
+}
+
 // ---- output --------------------------------------------------------------------
 
 static uint16_t ipid;        // identification of the next datagram

@@ -2,6 +2,9 @@
 // Frames the stack sends are kept for the test to take (loop_take);
 // frames the test injects (loop_inject) are what the stack receives.
 // Claims are recorded as the kernel would: exclusive, port 0 = ephemeral.
+// A test may make TX buffers scarce (loop_txlimit), as a ring whose
+// slots the kernel has not finished with, and read back how long each
+// sync was allowed to wait (loop_synclog).
 #include "net.h"
 #include "kernel/netchan.h"
 
@@ -17,11 +20,18 @@ static uint8_t txframe[NET_FRAMEMAX];
 static struct netdev loopdev;
 static struct { int proto, port; } claims[64];
 static int nextport = 49152;
+static int txlimit = -1;      // frames pushed between syncs before txbuf says none; -1: no limit
+static int inflight;          // frames pushed since the last sync
+#define NSYNCLOG 64
+static int synclog[NSYNCLOG]; // timeout_ms of each sync since loop_synclog last read them
+static int nsync;
 
 static uint8_t *
 ltxbuf(struct netdev *d)
 {
-  return txq.w - txq.r < LOOPQ ? txframe : 0;
+  if(txq.w - txq.r >= LOOPQ || (txlimit >= 0 && inflight >= txlimit))
+    return 0;
+  return txframe;
 }
 
 static void
@@ -30,6 +40,7 @@ ltxpush(struct netdev *d, int len)
   memmove(txq.f[txq.w % LOOPQ], txframe, len);
   txq.len[txq.w % LOOPQ] = len;
   txq.w++;
+  inflight++;
 }
 
 static uint8_t *
@@ -47,10 +58,16 @@ lrxpop(struct netdev *d)
   rxq.r++;
 }
 
+// Tests drive time themselves: never wait, only log how long we might
+// have. Like a real ring, a sync gives back the TX buffers it sent.
 static int
 lsync(struct netdev *d, int timeout_ms)
 {
-  return rxq.w - rxq.r;   // tests drive time themselves: never wait
+  if(nsync < NSYNCLOG)
+    synclog[nsync] = timeout_ms;
+  nsync++;
+  inflight = 0;
+  return rxq.w - rxq.r;
 }
 
 static int
@@ -126,12 +143,37 @@ loop_take(uint8_t *buf, int max)
   return len;
 }
 
+// Lend at most n TX buffers between syncs (n < 0: as many as the queue
+// holds), as a ring of n slots would.
+void
+loop_txlimit(int n)
+{
+  txlimit = n;
+  inflight = 0;
+}
+
+// How many syncs ran since the last call (or loop_reset); the timeouts
+// of the first max of them go in t. Starts a new log.
+int
+loop_synclog(int *t, int max)
+{
+  int i, n = nsync;
+
+  for(i = 0; i < n && i < max && i < NSYNCLOG; i++)
+    t[i] = synclog[i];
+  nsync = 0;
+  return n;
+}
+
 void
 loop_reset(void)
 {
   rxq.r = rxq.w = txq.r = txq.w = 0;
   memset(claims, 0, sizeof(claims));
   nextport = 49152;
+  txlimit = -1;
+  inflight = 0;
+  nsync = 0;
 }
 
 int

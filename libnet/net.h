@@ -58,13 +58,17 @@
   X(ip_reasm_kill,     "datagrams given up: overlap, too long, too many fragments or no memory") \
   X(ip_reasm_drop,     "fragments dropped: duplicate, bad length, no free slot, or their datagram given up") \
   X(ip_frag_out,       "fragments made of datagrams over the MTU (then sent, or queued for ARP)") \
+  X(ip_ctl_up,         "errors about our datagrams handed to their transport's ctlinput") \
+  X(ip_ctl_badquote,   "errors about our datagrams quoting no usable IPv4 header and 8 bytes (RFC 792)") \
+  X(ip_ctl_frag,       "errors about our datagrams' later fragments, which hold no transport header") \
+  X(ip_ctl_noproto,    "errors about our datagrams of a protocol with no ctlinput") \
   X(icmp_rx,           "ICMP messages received") \
-  X(icmp_drop_bad,     "ICMP messages too short, with a bad checksum, an error quoting no usable header, or an echo from no single host") \
+  X(icmp_drop_bad,     "ICMP messages too short, with a bad checksum, or an echo from no single host") \
   X(icmp_echo_reply_tx,"echo replies passed to IPv4 (sent, or queued for ARP)") \
-  X(icmp_ignored,      "ICMP messages ignored: echo not ours to answer, or a type we do not use") \
-  X(icmp_drop_noport,  "echo replies for an identifier no socket holds") \
+  X(icmp_ignored,      "ICMP messages ignored: echo not ours to answer, a type we do not use, or an error about a message of ours not an echo") \
+  X(icmp_drop_noport,  "echo replies, or errors about our echoes, for an identifier no socket holds") \
   X(icmp_drop_full,    "ICMP messages dropped: raw socket queue full") \
-  X(icmp_err_rx,       "ICMP errors received") \
+  X(icmp_err_rx,       "ICMP errors received (then to ipv4_ctlinput)") \
   X(icmp_err_tx,       "ICMP errors passed to IPv4 (sent, or queued for ARP)") \
   X(icmp_err_ratelimit,"ICMP errors not sent: rate limit") \
   X(icmp_err_refused,  "ICMP errors not sent: about an ICMP error, a later fragment, or to or from a broadcast (RFC 1122 3.2.2)") \
@@ -178,6 +182,8 @@ struct netdev *loop_netdev(void);   // loop.c, host tests: frames to and from qu
 int loop_inject(const uint8_t *f, int len);
 int loop_take(uint8_t *buf, int max);
 void loop_reset(void);
+void loop_txlimit(int n);           // lend at most n TX buffers between syncs; -1: no limit
+int loop_synclog(int *t, int max);  // syncs since last asked, their timeouts in t[0..max)
 int net_autoinit(void);             // bring the stack up on the default device
 
 // ---- the interface (netif.c) -------------------------------------------------
@@ -215,20 +221,23 @@ int net_isours(uint32_t dst);                  // our address, or a broadcast we
 int net_isbcast(uint32_t dst);
 int net_isvalidsrc(uint32_t src);              // 0 for 0/8, 127/8, class D/E and broadcasts
 
-// A TX frame buffer (0 if the device has none free even after a wait),
-// and handing it over with its length (padded to 60 bytes here).
+// A TX frame buffer, or 0 at once if the device has none free after one
+// sync that does not wait: never blocks. The caller that then drops its
+// frame counts eth_tx_nobuf and returns -ENOBUFS. net_txpush hands the
+// frame over with its length (padded to 60 bytes here).
 uint8_t *net_txbuf(void);
 void net_txpush(uint8_t *frame, int len);
 
 // Send the IPv4 packet pkt (header included, len bytes) to nexthop: resolve
 // its MAC (queueing the packet if ARP must ask), wrap it in Ethernet and
 // hand it to the device. Returns 0 if handed to the device, ETH_QUEUED if
-// it waits for ARP, or -E*.
+// it waits for ARP, or -E* (-ENOBUFS: no TX buffer, or ARP's queue full).
 #define ETH_QUEUED 1
 int eth_output_ip(uint32_t nexthop, const uint8_t *pkt, int len);
 // Zero-copy path: a TX frame buffer for a packet to nexthop if its MAC is
-// known, else 0 (the caller builds the packet elsewhere and uses
-// eth_output_ip()). The IP packet goes at the returned pointer + ETH_HLEN.
+// known and a buffer free, else 0 (the caller builds the packet elsewhere
+// and uses eth_output_ip(), which queues it or says why not). The IP
+// packet goes at the returned pointer + ETH_HLEN.
 uint8_t *eth_txbegin(uint32_t nexthop, const uint8_t **mac);
 void eth_txfinish(uint8_t *frame, const uint8_t *mac, int iplen);
 
@@ -282,10 +291,20 @@ void icmp_error(int type, int code, uint32_t rest, const uint8_t *orig, int olen
 // the quoted IP header (ipv4_parse_quoted) and hands the quoted transport
 // bytes, unread, to that protocol's ctlinput: only the transport reads
 // its own header. err is the errno the message means (icmp_errno).
+// A protocol's ctlinput gets the quoted header parsed (qip) and at least
+// 8 bytes of it at qp (qlen, up to the quoted totlen), from fragment
+// zero only; drops are counted ip_ctl_* by cause.
 struct ctlmsg {
   int type, code;     // ICMP's; ARP failure is ICMP_UNREACH / ICMP_UNREACH_HOST
   uint32_t rest;      // the ICMP header's second word (the MTU of a "fragmentation needed")
   int err;            // positive errno
+  // The ICMP error as it came, for a raw socket that takes it whole
+  // (ping), as Linux hands its err_handler the skb: its IP header ip,
+  // and msg, the ICMP message (msglen bytes, ip->hlen after that
+  // header). 0 when no message came (ARP gave up).
+  const struct ipv4_repr *ip;
+  const uint8_t *msg;
+  int msglen;
 };
 void ipv4_ctlinput(const struct ctlmsg *m, const uint8_t *quoted, int qlen);
 int icmp_errno(int type, int code);

@@ -14,6 +14,7 @@ const char *lnstat_names[LN_NSTATS] = {
 int64_t ln_clock_offset_ms;
 
 static int txpending;   // frames pushed since the last sync
+static int txdry;       // the device lent no TX buffer even after a sync, and none has run since
 
 static const uint8_t bcastmac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -175,21 +176,42 @@ resolve(uint32_t nexthop, uint8_t mac[6])
   return arp_lookup(nexthop, mac);
 }
 
-// A TX buffer, syncing once to free one if the ring is full. 0 if none.
+// Move frames between us and the device, waiting up to timeout_ms if
+// nothing is waiting: what we pushed leaves, the TX buffers the device
+// finished come back. Every sync goes through here, so txpending and
+// txdry stay true.
+static int
+devsync(int timeout_ms)
+{
+  struct netdev *d = netif.dev;
+  int n;
+
+  n = d->sync(d, timeout_ms);
+  txpending = 0;
+  txdry = 0;
+  return n;
+}
+
+// A TX buffer, or 0 at once. Never waits: a full ring must not stall
+// the stack (netd answers everyone from one loop), and a blocking
+// socket call waits in its own loop, running the stack. If the device
+// holds every buffer, one sync that does not wait gets back what it has
+// finished; not again until some other sync has run, since a ring
+// changes only at a sync, so the fragments of one datagram or a flushed
+// ARP queue cost one system call, not one each. Counts nothing: the
+// zero-copy path asks again on its slow path, so the caller that drops
+// the frame counts eth_tx_nobuf.
 uint8_t *
 net_txbuf(void)
 {
   struct netdev *d = netif.dev;
   uint8_t *f = d->txbuf(d);
 
-  for(int i = 0; f == 0 && i < 50; i++){
-    // the device holds every buffer: let it finish some.
-    d->sync(d, i == 0 ? 0 : 10);
-    txpending = 0;
+  if(f == 0 && !txdry){
+    devsync(0);
     f = d->txbuf(d);
   }
-  if(f == 0)
-    LNSTAT(eth_tx_nobuf);
+  txdry = f == 0;
   return f;
 }
 
@@ -259,8 +281,10 @@ eth_output_ip(uint32_t nexthop, const uint8_t *pkt, int len)
       return rc;
     return ETH_QUEUED;
   }
-  if((f = net_txbuf()) == 0)
+  if((f = net_txbuf()) == 0){
+    LNSTAT(eth_tx_nobuf);
     return -ENOBUFS;
+  }
   memmove(f + ETH_HLEN, pkt, len);
   eth_txfinish(f, mac, len);
   return 0;
@@ -366,26 +390,21 @@ waitms(uint64_t deadline)
 int
 net_poll(int timeout_ms)
 {
-  struct netdev *d = netif.dev;
   uint64_t deadline = timeout_ms < 0 ? ~0ULL : ln_now_ms() + timeout_ms;
   int n;
 
   if((n = turn()) == 0){
-    d->sync(d, 0);
-    txpending = 0;
+    devsync(0);
     n = turn();
   }
   for(;;){
     if(n > 0 || timeout_ms == 0 || ln_now_ms() >= deadline){
-      if(txpending){
-        // replies and timer output go out now, not at the next call.
-        d->sync(d, 0);
-        txpending = 0;
-      }
+      // replies and timer output go out now, not at the next call.
+      if(txpending)
+        devsync(0);
       return n;
     }
-    d->sync(d, waitms(deadline));
-    txpending = 0;
+    devsync(waitms(deadline));
     n = turn();
   }
 }
@@ -396,13 +415,10 @@ net_poll(int timeout_ms)
 void
 net_run(void (*each)(void))
 {
-  struct netdev *d = netif.dev;
-
   for(;;){
     turn();
     if(each)
       each();
-    d->sync(d, waitms(~0ULL));
-    txpending = 0;
+    devsync(waitms(~0ULL));
   }
 }

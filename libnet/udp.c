@@ -39,6 +39,22 @@ udp_input(const struct ipv4_repr *ip, const uint8_t *p, int len, int llcast)
     LNSTAT(sock_drop_nomem);
 }
 
+// An error about a datagram we sent: qip is its quoted IP header, qp
+// the quoted UDP header (qlen >= 8 bytes, as ipv4_ctlinput promises).
+// The socket learns it only if connected to the quoted destination
+// (RFC 1122 4.1.3.3: UDP MUST pass ICMP errors up; sock_error keeps an
+// unconnected socket, as BSD does, and a connected one about another
+// peer from hearing it).
+void
+udp_ctlinput(const struct ctlmsg *m, const struct ipv4_repr *qip, const uint8_t *qp, int qlen)
+{
+  struct udp_repr u;
+
+  u.sport = get16(qp);
+  u.dport = get16(qp + 2);
+  sock_error(IP_PROTO_UDP, u.sport, qip->dst, u.dport, m->err);
+}
+
 // Send len bytes of data from sport to dst:dport. Returns 0 or -E*.
 int
 udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data, int len)

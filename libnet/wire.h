@@ -120,6 +120,11 @@ struct ipv4_repr {
 // is totlen - hlen bytes, which may be fewer than len - hlen.
 // WIRE_EFORMAT: an option is malformed; r is filled all the same.
 int ipv4_parse(const uint8_t *p, size_t len, struct ipv4_repr *r);
+// The IP header quoted in an ICMP error: the quote may stop short of
+// totlen (but not of the header and 8 more bytes, or the whole datagram
+// if shorter), and neither checksum nor options are checked (RFC 1812
+// 4.3.2.3). Returns the header length or WIRE_E*.
+int ipv4_parse_quoted(const uint8_t *p, size_t len, struct ipv4_repr *r);
 // 0 if the options of the header at p (hlen bytes) are well formed, else
 // the offset of the first octet that is not (a parameter problem's pointer).
 int ipv4_optcheck(const uint8_t *p, size_t hlen);
@@ -128,7 +133,9 @@ int ipv4_emit(uint8_t *p, size_t len, const struct ipv4_repr *r);  // 20 or WIRE
 // icmp.c: ICMP, RFC 792.
 enum { ICMP_HLEN = 8, ICMP_ECHOREPLY = 0, ICMP_UNREACH = 3, ICMP_ECHO = 8,
        ICMP_TIMXCEED = 11, ICMP_PARAMPROB = 12 };
-enum { ICMP_UNREACH_PROTO = 2, ICMP_UNREACH_PORT = 3 };  // codes for ICMP_UNREACH
+// codes for ICMP_UNREACH
+enum { ICMP_UNREACH_NET = 0, ICMP_UNREACH_HOST = 1, ICMP_UNREACH_PROTO = 2,
+       ICMP_UNREACH_PORT = 3, ICMP_UNREACH_NEEDFRAG = 4 };
 struct icmp_repr {
   uint8_t type, code;
   uint16_t id, seq;  // echo and echo reply only

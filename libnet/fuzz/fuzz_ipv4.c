@@ -1,5 +1,7 @@
 // Fuzz ipv4_parse on the input and on a copy with its header checksum
 // repaired; re-emit what parses (without options) and parse it again.
+// ipv4_parse_quoted reads the same input as an ICMP error's quote: it
+// must accept whatever ipv4_parse accepts, and agree with it.
 #include "libnet/fuzz/fuzz.h"
 
 // Check the promises of a successful parse, emit the repr as a 20-byte
@@ -30,6 +32,30 @@ roundtrip(const uint8_t *p, size_t len, int n, const struct ipv4_repr *r)
   free(b);
 }
 
+// Check ipv4_parse_quoted's promises on p, and that it agrees with
+// ipv4_parse's result n (and repr r) where that parse succeeded.
+static void
+quoted(const uint8_t *p, size_t len, int n, const struct ipv4_repr *r)
+{
+  struct ipv4_repr q;
+  size_t need;
+  int m;
+
+  m = ipv4_parse_quoted(p, len, &q);
+  FUZZ_CHECK(m >= 0 || FUZZ_ISERR(m));
+  FUZZ_CHECK(m != WIRE_ECKSUM && m != WIRE_EFORMAT);
+  if(m >= 0){
+    FUZZ_CHECK(m == q.hlen && m >= IPV4_HLEN && m % 4 == 0 && q.totlen >= m);
+    need = q.totlen - m < 8 ? q.totlen - m : 8;
+    FUZZ_CHECK(m + need <= len);
+  }
+  if(n >= 0 || n == WIRE_EFORMAT){
+    FUZZ_CHECK(m == r->hlen);
+    FUZZ_CHECK(q.totlen == r->totlen && q.proto == r->proto && q.frag == r->frag);
+    FUZZ_CHECK(q.src == r->src && q.dst == r->dst && q.id == r->id && q.ttl == r->ttl);
+  }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,6 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   FUZZ_CHECK(n >= 0 || FUZZ_ISERR(n));
   if(n >= 0)
     roundtrip(data, size, n, &r);
+  quoted(data, size, n, &r);
   if(size < IPV4_HLEN)
     return 0;
   hlen = (data[0] & 0xf) * 4;
@@ -54,6 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   FUZZ_CHECK(n != WIRE_ECKSUM && (n >= 0 || FUZZ_ISERR(n)));
   if(n >= 0)
     roundtrip(c, size, n, &r);
+  quoted(c, size, n, &r);
   free(c);
   return 0;
 }

@@ -1,6 +1,7 @@
 // Host tests for wire/ipv4.c: captured headers with and without options,
 // padding and fragments; rebuilding byte for byte; every truncation and
-// each length field lying; and the dotted-quad helpers.
+// each length field lying; the header an ICMP error quotes; and the
+// dotted-quad helpers.
 #include "libnet/wire.h"
 #include "libnet/test/test.h"
 #include "libnet/test/frames.h"
@@ -249,6 +250,68 @@ test_option_format(void)
   }
 }
 
+// Linux's port unreachable, captured: it quotes 28 bytes of a 30-byte
+// datagram, header and 8 bytes (RFC 792), so the quoted totlen runs
+// past the quote, which ipv4_parse refuses and ipv4_parse_quoted takes.
+static void
+test_quoted(void)
+{
+  const uint8_t *q = icmp_unreach + ETH_HLEN + IPV4_HLEN + ICMP_HLEN;
+  size_t n = sizeof icmp_unreach - ETH_HLEN - IPV4_HLEN - ICMP_HLEN;
+  struct ipv4_repr r;
+
+  CHECKEQ(n, 28);
+  CHECKEQ(ipv4_parse(q, n, &r), WIRE_ELEN);
+  memset(&r, 0, sizeof r);
+  CHECKEQ(ipv4_parse_quoted(q, n, &r), IPV4_HLEN);
+  CHECKEQ(r.hlen, IPV4_HLEN);
+  CHECKEQ(r.totlen, 30);
+  CHECKEQ(r.id, 0x1111);
+  CHECKEQ(r.frag, 0);
+  CHECKEQ(r.ttl, 64);
+  CHECKEQ(r.proto, IP_PROTO_UDP);
+  CHECKEQ(r.src, 0x0a000202);
+  CHECKEQ(r.dst, 0x0a00020f);
+  CHECKEQ(get16(q + r.hlen + 2), 9);    // the quoted UDP destination port
+}
+
+// The quote must hold the header and 8 more bytes (RFC 1122 3.2.2), or
+// the whole datagram if that is shorter; the checksum may be stale
+// (RFC 1812 4.3.2.3: a router need not undo its TTL decrement).
+static void
+test_quoted_bounds(void)
+{
+  const uint8_t *q = icmp_unreach + ETH_HLEN + IPV4_HLEN + ICMP_HLEN;
+  struct ipv4_repr r;
+  uint8_t b[64];
+  size_t n;
+
+  for(n = 0; n < 28; n++){
+    memcpy(b + sizeof b - n, q, n);
+    CHECKEQ(ipv4_parse_quoted(b + sizeof b - n, n, &r), WIRE_ESHORT);
+  }
+  memcpy(b, q, 28);
+  b[8]--;                  // TTL decremented, checksum not updated
+  CHECKEQ(ipv4_parse_quoted(b, 28, &r), IPV4_HLEN);
+  CHECKEQ(r.ttl, 63);
+  put16(b + 2, 24);        // a datagram of 4 payload bytes, quoted whole
+  CHECKEQ(ipv4_parse_quoted(b, 24, &r), IPV4_HLEN);
+  CHECKEQ(ipv4_parse_quoted(b, 23, &r), WIRE_ESHORT);
+  put16(b + 2, 19);        // totlen under the header
+  CHECKEQ(ipv4_parse_quoted(b, 28, &r), WIRE_ELEN);
+  put16(b + 2, 30);
+  b[0] = 0x44;
+  CHECKEQ(ipv4_parse_quoted(b, 28, &r), WIRE_EHLEN);
+  b[0] = 0x65;
+  CHECKEQ(ipv4_parse_quoted(b, 28, &r), WIRE_EVERSION);
+  put16(b + 2, 60);
+  b[0] = 0x46;             // an option word: 24 + 8 bytes needed
+  CHECKEQ(ipv4_parse_quoted(b, 28, &r), WIRE_ESHORT);
+  memset(b + 28, 0, 4);
+  CHECKEQ(ipv4_parse_quoted(b, 32, &r), 24);
+  CHECKEQ(r.hlen, 24);
+}
+
 static const struct test tests[] = {
   { test_deconstruct, "deconstruct" },
   { test_construct, "construct" },
@@ -260,6 +323,8 @@ static const struct test tests[] = {
   { test_hostile, "hostile" },
   { test_options_cksum, "options_cksum" },
   { test_option_format, "option_format" },
+  { test_quoted, "quoted" },
+  { test_quoted_bounds, "quoted_bounds" },
   { test_ntoa, "ntoa" },
   { test_aton, "aton" },
 };

@@ -48,6 +48,54 @@ ipv4_parse(const uint8_t *p, size_t len, struct ipv4_repr *r)
   return hlen;
 }
 
+// The IP header an ICMP error quotes (RFC 792: "Internet Header + 64
+// bits of Data Datagram"), at p, len bytes of quote. Unlike
+// ipv4_parse, it accepts:
+// - a quote cut short of the quoted totlen: RFC 792 promises only 8
+//   bytes past the header, RFC 1812 4.3.2.3 lets a router send more, up
+//   to 576 bytes of error, so totlen may exceed len;
+// - a wrong header checksum: RFC 1812 4.3.2.3 does not require a router
+//   to undo what forwarding changed before the error was found (the TTL
+//   decremented, options updated), so the quoted sum may not match, and
+//   a NAT rewrites quoted addresses too. The ICMP checksum already
+//   covers the quote in transit, so nothing is lost by not checking it;
+// - options it does not check, for the same reason: it skips them.
+// It still wants the 8 bytes RFC 1122 3.2.2 says an error MUST quote
+// ("at least the first 8 data octets"), or all of a datagram shorter
+// than that, since the transport's ports or echo id live there.
+// Returns the header length, or WIRE_ESHORT (the quote is too short),
+// WIRE_EVERSION, WIRE_EHLEN (IHL under 5), WIRE_ELEN (totlen under
+// the header). r->totlen is the quoted field, not what was quoted.
+int
+ipv4_parse_quoted(const uint8_t *p, size_t len, struct ipv4_repr *r)
+{
+  size_t hlen, totlen, need;
+
+  if(len < IPV4_HLEN)
+    return WIRE_ESHORT;
+  if(p[IPV4_VIHL] >> 4 != 4)
+    return WIRE_EVERSION;
+  hlen = (p[IPV4_VIHL] & 0xf) * 4;
+  if(hlen < IPV4_HLEN)
+    return WIRE_EHLEN;
+  totlen = get16(p + IPV4_LEN);
+  if(totlen < hlen)
+    return WIRE_ELEN;
+  need = totlen - hlen < 8 ? totlen - hlen : 8;
+  if(len < hlen + need)
+    return WIRE_ESHORT;
+  r->tos = p[IPV4_TOS];
+  r->totlen = totlen;
+  r->id = get16(p + IPV4_ID);
+  r->frag = get16(p + IPV4_FRAG);
+  r->ttl = p[IPV4_TTL];
+  r->proto = p[IPV4_PROTO];
+  r->src = get32(p + IPV4_SRC);
+  r->dst = get32(p + IPV4_DST);
+  r->hlen = hlen;
+  return hlen;
+}
+
 // RFC 791 3.1's option format: end of option list (type 0) ends the
 // options, the rest being padding; no operation (type 1) is one octet;
 // every other option has a length octet that counts the type, itself
