@@ -1544,21 +1544,30 @@ txfill(int port, int id)
 }
 
 // Wait for a TX slot to come back, by netsync (how = 0) or by poll for
-// POLLOUT (how = 1), with a 10 s timeout. Returns the ms it took.
+// POLLOUT (how = 1), with a 10 s timeout. POLLOUT says a netsync makes
+// progress: it may send frames that waited for room in the device, and
+// the slots come back later, so poll is asked again, a few times at
+// most. Returns the ms it took.
 static int
 txwait(char *s, int how)
 {
   struct pollfd pf;
   uint64 t0 = clock();
-  int r;
+  int r, polls = 0;
 
   if(how == 0){
     wantok(s, "netsync(10000)", netsync(ch.fd, 10000));
-  } else {
+    return msince(t0);
+  }
+  while(nc_ring_space(ch.tx) == 0 && msince(t0) < 10000){
     pf.fd = ch.fd;
     pf.events = POLLOUT;
     pf.revents = 0;
     r = poll(&pf, 1, 10000);
+    if(++polls > 4){
+      printf("%s: poll said POLLOUT %d times, no TX slot came back\n", s, polls);
+      exit(1);
+    }
     want(s, "poll(POLLOUT, 10000)", r, 1);
     want(s, "poll revents", pf.revents, POLLOUT);
     wantok(s, "netsync(0)", netsync(ch.fd, 0));

@@ -217,6 +217,7 @@ void            virtio_net_intr(void);
 int             virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie);
 void            virtio_net_txkick(void);
 int             virtio_net_txarm(void);
+int             virtio_net_txroom(void);
 int             virtio_net_txreap(void);
 void            virtio_net_stats(struct nc_stats *st);
 
