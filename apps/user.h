@@ -10,6 +10,7 @@
 #include "kernel/poll.h"
 #include "kernel/errno.h"
 #include "kernel/procinfo.h"
+#include "kernel/random.h"
 
 #ifndef NULL
 #define NULL ((void*)0)
@@ -52,6 +53,7 @@ int netopen(int flags);                   // a network channel (kernel/netchan.h
 int netsync(int fd, int timeout_ms);
 int netclaim(int fd, int proto, int port);
 int netstat(int fd, struct nc_stats *st);
+int getrandom(void *buf, int n, int flags);  // bytes written, at most GETRANDOM_MAX (kernel/random.h)
 
 // ulib.c
 extern int errno;                         // set by the libc-style helpers
