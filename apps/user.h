@@ -20,7 +20,7 @@ typedef long ssize_t;
 
 // system calls (usys.S); see kernel/syscall.h
 int fork(void);
-int exit(int) __attribute__((noreturn));
+void _exit(int) __attribute__((noreturn));  // the system call: no atexit handlers
 int wait(int*);
 int pipe(int*);
 int write(int, const void*, int);
@@ -57,6 +57,12 @@ int getrandom(void *buf, int n, int flags);  // bytes written, at most GETRANDOM
 
 // ulib.c
 extern int errno;                         // set by the libc-style helpers
+// exit runs the atexit handlers, last registered first, each once, then
+// _exit. Up to ATEXIT_MAX handlers; atexit returns 0, or -ENOMEM when
+// full. A fork child inherits them, as in C.
+#define ATEXIT_MAX 16
+void exit(int) __attribute__((noreturn));
+int atexit(void (*fn)(void));
 int stat(const char*, struct stat*);
 char* strcpy(char*, const char*);
 char* strncpy(char*, const char*, int);

@@ -1772,9 +1772,7 @@ crashcheck(char *s)
   want(s, "unlink(crashfile)", unlink("crashfile"), 0);
 }
 
-// --- the runner ----------------------------------------------------------
-
-// --- getrandom -------------------------------------------------------
+// --- getrandom and atexit ------------------------------------------------
 
 // Ones among n bytes.
 static int
@@ -1845,6 +1843,120 @@ rngnodev(char *s)
   want(s, "getrandom(64)", getrandom(buf, 64, 0), 64);
 }
 
+static int atexitfd = -1;   // where the handlers below write
+
+static void
+atexit1(void)
+{
+  write(atexitfd, "1", 1);
+}
+
+static void
+atexit2(void)
+{
+  write(atexitfd, "2", 1);
+}
+
+static void
+atexit3(void)
+{
+  write(atexitfd, "3", 1);
+}
+
+static void
+atexitnop(void)
+{
+}
+
+// Read what the children wrote to p until EOF, into buf; close p[0].
+static int
+readall(char *s, int *p)
+{
+  int n = 0, r;
+
+  close(p[1]);
+  while((r = read(p[0], buf + n, 64)) > 0)
+    n += r;
+  wantok(s, "read from pipe", r);
+  close(p[0]);
+  buf[n] = 0;
+  return n;
+}
+
+// exit runs the atexit handlers last registered first, once each; _exit
+// runs none; a fork child runs the ones it inherited. atexit takes
+// ATEXIT_MAX handlers, then says -ENOMEM.
+void
+atexittest(char *s)
+{
+  int p[2], pid;
+
+  wantok(s, "pipe", pipe(p));
+  pid = xfork(s);
+  if(pid == 0){
+    atexitfd = p[1];
+    want(s, "atexit", atexit(atexit1), 0);
+    want(s, "atexit", atexit(atexit2), 0);
+    want(s, "atexit", atexit(atexit3), 0);
+    exit(7);
+  }
+  want(s, "exit status with handlers", waitst(s, pid), 7);
+  readall(s, p);
+  if(strcmp(buf, "321") != 0){
+    printf("%s: exit ran handlers as \"%s\", wanted \"321\"\n", s, buf);
+    exit(1);
+  }
+
+  wantok(s, "pipe", pipe(p));
+  pid = xfork(s);
+  if(pid == 0){
+    atexitfd = p[1];
+    atexit(atexit1);
+    atexit(atexit2);
+    _exit(5);
+  }
+  want(s, "_exit status", waitst(s, pid), 5);
+  if(readall(s, p) != 0){
+    printf("%s: _exit ran handlers: \"%s\"\n", s, buf);
+    exit(1);
+  }
+
+  wantok(s, "pipe", pipe(p));
+  pid = xfork(s);
+  if(pid == 0){
+    atexitfd = p[1];
+    atexit(atexit1);
+    pid = fork();
+    if(pid < 0)
+      _exit(2);
+    if(pid == 0){
+      atexit(atexit2);
+      exit(0);           // "21"
+    }
+    if(wait(0) != pid)
+      _exit(3);
+    atexit(atexit3);
+    exit(0);             // then "31"
+  }
+  want(s, "exit status of the forking child", waitst(s, pid), 0);
+  readall(s, p);
+  if(strcmp(buf, "2131") != 0){
+    printf("%s: parent and fork child ran \"%s\", wanted \"2131\"\n", s, buf);
+    exit(1);
+  }
+
+  pid = xfork(s);
+  if(pid == 0){
+    for(int i = 0; i < ATEXIT_MAX; i++)
+      if(atexit(atexitnop) != 0)
+        _exit(10 + i);
+    _exit(atexit(atexitnop) == -ENOMEM ? 0 : 1);
+  }
+  want(s, "exit status after ATEXIT_MAX + 1 atexit calls", waitst(s, pid), 0);
+}
+
+// --- the runner ----------------------------------------------------------
+
 struct test tests[] = {
   {badread, "badread", QUICK},
   {badwrite, "badwrite", QUICK},
@@ -1909,6 +2021,7 @@ struct test tests[] = {
   {getrandomtest, "getrandom", QUICK},
   {rngdev, "rngdev", QUICK},
   {rngnodev, "rngnodev", BYNAME},
+  {atexittest, "atexit", QUICK},
   {diskfull, "diskfull", SLOW},
   {crashwrite, "crashwrite", BYNAME},
   {crashcheck, "crashcheck", BYNAME},
