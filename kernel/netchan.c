@@ -688,6 +688,8 @@ txwanted(struct netchan *c)
   return (c->txinflight > 0 || c->txnew > 0) && c->txown > NC_NSLOTS / 2;
 }
 
+_Static_assert(NNETCHAN <= 32, "netchan_txdone keeps a bit per channel");
+
 // The device is done with n frames (virtio_net.c, from its interrupt or
 // from a later virtio_net_tx; netlock may already be held by this hart).
 // One lock, and one wakeup per channel, for the lot.
@@ -698,8 +700,6 @@ txwanted(struct netchan *c)
 // sleeper is woken by its own frames finishing, and also by anyone's if
 // it has frames queued that found the device full: the room they free
 // is what those frames wait for (it may hold none in the device at all).
-_Static_assert(NNETCHAN <= 32, "netchan_txdone keeps a bit per channel");
-
 void
 netchan_txdone(uint64 *cookie, uint64 *paypa, int n)
 {
