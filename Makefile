@@ -45,6 +45,8 @@ KOBJS = \
   $B/$K/plic.o \
   $B/$K/virtio_disk.o \
   $B/$K/virtio_net.o \
+  $B/$K/virtio_rng.o \
+  $B/$K/random.o \
   $B/$K/netchan.o \
   $B/$K/netfilt.o \
   $B/$K/netguard.o
@@ -168,6 +170,7 @@ $B/fs.img: $B/mkfs README.md $(UPROGS)
 # --- running ---------------------------------------------------------------
 CPUS ?= 2
 NET ?= user
+RNG ?= 1
 FSIMG ?= $B/fs.img
 HOSTFWD ?= hostfwd=tcp:127.0.0.1:8080-:80
 NET_LPORT ?= 20001
@@ -188,6 +191,9 @@ ifeq ($(NET),tap)
 QEMUOPTS += -netdev tap,id=net0,ifname=$(TAP),script=no,downscript=no
 endif
 QEMUOPTS += -device virtio-net-device,netdev=net0,bus=virtio-mmio-bus.1$(NETDEVOPTS)
+ifeq ($(RNG),1)
+QEMUOPTS += -device virtio-rng-device,bus=virtio-mmio-bus.2
+endif
 ifdef PCAP
 QEMUOPTS += -object filter-dump,id=dump0,netdev=net0,file=$(PCAP)
 endif

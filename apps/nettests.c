@@ -1526,6 +1526,152 @@ rxmemory(char *s)
   }
 }
 
+// Fill every free TX slot with a frame for the wire, to 10.0.2.2
+// through QEMU's gateway MAC. Returns how many were handed over.
+static const uint8 gwmac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
+static int
+txfill(int port, int id)
+{
+  uint8 *b;
+  int n = 0, len;
+
+  while((b = chan_txbuf(&ch)) != 0){
+    len = udpframe(b, gwmac, 0x0a000202, port, 9, id + n, 18);
+    chan_txpush(&ch, len);
+    n++;
+  }
+  return n;
+}
+
+// Wait for a TX slot to come back, by netsync (how = 0) or by poll for
+// POLLOUT (how = 1), with a 10 s timeout. POLLOUT says a netsync makes
+// progress: it may send frames that waited for room in the device, and
+// the slots come back later, so poll is asked again, a few times at
+// most. Returns the ms it took.
+static int
+txwait(char *s, int how)
+{
+  struct pollfd pf;
+  uint64 t0 = clock();
+  int r, polls = 0;
+
+  if(how == 0){
+    wantok(s, "netsync(10000)", netsync(ch.fd, 10000));
+    return msince(t0);
+  }
+  while(nc_ring_space(ch.tx) == 0 && msince(t0) < 10000){
+    pf.fd = ch.fd;
+    pf.events = POLLOUT;
+    pf.revents = 0;
+    r = poll(&pf, 1, 10000);
+    if(++polls > 4){
+      printf("%s: poll said POLLOUT %d times, no TX slot came back\n", s, polls);
+      exit(1);
+    }
+    want(s, "poll(POLLOUT, 10000)", r, 1);
+    want(s, "poll revents", pf.revents, POLLOUT);
+    wantok(s, "netsync(0)", netsync(ch.fd, 0));
+  }
+  return msince(t0);
+}
+
+// Fill the device's TX queue from another process: a child hands over
+// its whole TX ring and keeps quiet until told. Returns its pid; the
+// child has handed its frames over when this returns.
+static int
+txhog(char *s, int *ready, int *go, int port)
+{
+  int pid = xfork(s);
+
+  if(pid == 0){
+    xopen(s);
+    xclaim(s, NC_PROTO_UDP, port);
+    txfill(port, 0);
+    wantok(s, "hog netsync(0)", netsync(ch.fd, 0));
+    tell(s, ready[1]);
+    hear(s, go[0]);
+    exit(0);
+  }
+  hear(s, ready[0]);
+  return pid;
+}
+
+// One round of txwake: fill the ring, hand it over, wait for slots by
+// netsync (how 0) or poll (how 1), then take every slot back.
+static void
+txround(char *s, int how, int port, int shared)
+{
+  int n, ms, space;
+
+  n = txfill(port, how * NC_NSLOTS);
+  if(n < NC_NSLOTS - 2){
+    printf("%s: only %d free TX slots to fill\n", s, n);
+    exit(1);
+  }
+  wantok(s, "netsync(0)", netsync(ch.fd, 0));
+  space = nc_ring_space(ch.tx);
+  if(testarg > 0 && space != 0){
+    printf("%s: %d TX slots back at once, the device should hold them\n", s, space);
+    exit(1);
+  }
+  if(space == 0){
+    ms = txwait(s, how);
+    space = nc_ring_space(ch.tx);
+    if(space == 0 || ms > 7000 || (testarg > 0 && ms < testarg / 2)){
+      printf("%s: %s%s waited %d ms for TX slots, %d back (device holds %d ms)\n",
+             s, how ? "poll" : "netsync", shared ? " behind another sender" : "",
+             ms, space, testarg);
+      exit(1);
+    }
+  }
+  for(uint64 t0 = clock(); nc_ring_space(ch.tx) < n; ){
+    if(msince(t0) > 8000)
+      fail(s, "TX slots not all back in 8 s");
+    wantok(s, "netsync", netsync(ch.fd, 100));
+  }
+}
+
+// A process whose TX slots are all in flight waits in netsync (or
+// poll(POLLOUT)) until the device gives some back, not until its
+// timeout: libnet never blocks in a send, it keeps its data and waits
+// here. Alone, its own frames fill the device; shared, another
+// process's do, and none of its own is in the device when it starts to
+// wait, only queued behind. With an argument N the device holds each
+// burst N ms (make NETDEVOPTS=,tx=timer,x-txtimer=...): then the ring
+// must be full when the wait starts, and the wait must take about N ms
+// (or 2N behind another sender), not the 10 s timeout.
+static void
+txwake(char *s)
+{
+  int ready[2], go[2], pid;
+
+  for(int how = 0; how < 2; how++){
+    pid = xfork(s);
+    if(pid == 0){
+      xopen(s);
+      xclaim(s, NC_PROTO_UDP, 7110);
+      txround(s, how, 7110, 0);
+      exit(0);
+    }
+    wantexit0(s, "sender alone", pid);
+  }
+  for(int how = 0; how < 2; how++){
+    wantok(s, "pipe", pipe(ready));
+    wantok(s, "pipe", pipe(go));
+    pid = txhog(s, ready, go, 7111);
+    xopen(s);
+    xclaim(s, NC_PROTO_UDP, 7112);
+    txround(s, how, 7112, 1);
+    wantok(s, "close", chan_close(&ch));
+    tell(s, go[1]);
+    wantexit0(s, "hog", pid);
+    close(ready[0]);
+    close(ready[1]);
+    close(go[0]);
+    close(go[1]);
+  }
+}
+
 struct test tests[] = {
   {loopback, "loopback", QUICK},
   {claims, "claims", QUICK},
@@ -1548,6 +1694,7 @@ struct test tests[] = {
   {fraglater, "fraglater", QUICK},
   {txlast, "txlast", QUICK},
   {rxmemory, "rxmemory", QUICK},
+  {txwake, "txwake", QUICK},
   {0, 0, 0},
 };
 

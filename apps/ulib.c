@@ -5,14 +5,39 @@
 
 int errno;
 
+static void (*atexitfn[ATEXIT_MAX])(void);
+static int natexit;
+
 // Where exec lands: a0 = argc, a1 = argv, sp at the top of the user
-// stack. A program that returns from main exits with main's value.
+// stack. A program that returns from main exits with main's value,
+// through exit, so its atexit handlers run (C11 5.1.2.2.3).
 void
 _start(int argc, char **argv)
 {
   extern int main(int, char**);
 
   exit(main(argc, argv));
+}
+
+// C11 7.22.4.2. Returns 0, or -ENOMEM if ATEXIT_MAX are registered.
+int
+atexit(void (*fn)(void))
+{
+  if(natexit >= ATEXIT_MAX)
+    return -ENOMEM;
+  atexitfn[natexit++] = fn;
+  return 0;
+}
+
+// C11 7.22.4.4: the handlers in the reverse order of their registration,
+// then the process ends. Each is taken off before it runs, so one that
+// calls exit does not run again (nor loop), and the rest still run.
+void
+exit(int status)
+{
+  while(natexit > 0)
+    atexitfn[--natexit]();
+  _exit(status);
 }
 
 char*

@@ -10,6 +10,7 @@
 #include "kernel/poll.h"
 #include "kernel/errno.h"
 #include "kernel/procinfo.h"
+#include "kernel/random.h"
 
 #ifndef NULL
 #define NULL ((void*)0)
@@ -19,7 +20,7 @@ typedef long ssize_t;
 
 // system calls (usys.S); see kernel/syscall.h
 int fork(void);
-int exit(int) __attribute__((noreturn));
+void _exit(int) __attribute__((noreturn));  // the system call: no atexit handlers
 int wait(int*);
 int pipe(int*);
 int write(int, const void*, int);
@@ -52,9 +53,16 @@ int netopen(int flags);                   // a network channel (kernel/netchan.h
 int netsync(int fd, int timeout_ms);
 int netclaim(int fd, int proto, int port);
 int netstat(int fd, struct nc_stats *st);
+int getrandom(void *buf, int n, int flags);  // bytes written, at most GETRANDOM_MAX (kernel/random.h)
 
 // ulib.c
 extern int errno;                         // set by the libc-style helpers
+// exit runs the atexit handlers, last registered first, each once, then
+// _exit. Up to ATEXIT_MAX handlers; atexit returns 0, or -ENOMEM when
+// full. A fork child inherits them, as in C.
+#define ATEXIT_MAX 16
+void exit(int) __attribute__((noreturn));
+int atexit(void (*fn)(void));
 int stat(const char*, struct stat*);
 char* strcpy(char*, const char*);
 char* strncpy(char*, const char*, int);

@@ -1772,6 +1772,189 @@ crashcheck(char *s)
   want(s, "unlink(crashfile)", unlink("crashfile"), 0);
 }
 
+// --- getrandom and atexit ------------------------------------------------
+
+// Ones among n bytes.
+static int
+popcount(uchar *b, int n)
+{
+  int c = 0;
+
+  for(int i = 0; i < n; i++)
+    for(int v = b[i]; v; v >>= 1)
+      c += v & 1;
+  return c;
+}
+
+// getrandom fills exactly what it says, differently each time, with
+// about as many ones as zeros; it caps a call at GETRANDOM_MAX and
+// refuses bad arguments. Holds with the device and without it.
+void
+getrandomtest(char *s)
+{
+  uchar *a = (uchar*)buf, *b = (uchar*)buf2;
+  int ones, r;
+
+  memset(a, 0xa5, 64);
+  want(s, "getrandom(32)", getrandom(a, 32, 0), 32);
+  for(int i = 32; i < 64; i++)
+    if(a[i] != 0xa5)
+      fail(s, "getrandom(32) wrote past 32 bytes");
+  want(s, "getrandom(32) again", getrandom(b, 32, 0), 32);
+  if(memcmp(a, b, 32) == 0)
+    fail(s, "two getrandom(32) calls gave the same bytes");
+  // 16 calls of 256 bytes: 32768 bits, mean 16384, sd 90.5; allow 6 sd.
+  for(int i = 0; i < 16; i++)
+    want(s, "getrandom(256)", getrandom(a + 256*i, 256, 0), 256);
+  ones = popcount(a, 4096);
+  if(ones < 16384 - 543 || ones > 16384 + 543){
+    printf("%s: %d ones in 32768 random bits, wanted 16384 +- 543\n", s, ones);
+    exit(1);
+  }
+  want(s, "getrandom(1000)", getrandom(a, 1000, 0), GETRANDOM_MAX);
+  want(s, "getrandom(0)", getrandom(a, 0, 0), 0);
+  want(s, "getrandom(-1)", getrandom(a, -1, 0), -EINVAL);
+  want(s, "getrandom with unknown flags", getrandom(a, 16, 0x8000), -EINVAL);
+  want(s, "getrandom(NULL)", getrandom(0, 16, 0), -EFAULT);
+  want(s, "getrandom into text", getrandom((void*)TEXT, 16, 0), -EFAULT);
+  want(s, "getrandom into the kernel", getrandom((void*)0x80000000L, 16, 0), -EFAULT);
+  r = getrandom(a, 16, GRND_DEVICE);
+  if(r != 16 && r != -ENODEV){
+    printf("%s: getrandom(16, GRND_DEVICE) returned %d, wanted 16 or -ENODEV\n", s, r);
+    exit(1);
+  }
+}
+
+// The machine has the entropy device (make qemu's default): GRND_DEVICE,
+// which refuses the jitter fallback, gives bytes.
+void
+rngdev(char *s)
+{
+  want(s, "getrandom(64, GRND_DEVICE)", getrandom(buf, 64, GRND_DEVICE), 64);
+  want(s, "getrandom(256, GRND_DEVICE)", getrandom(buf, 256, GRND_DEVICE), 256);
+}
+
+// Run by name on a machine without the device (make RNG=0): GRND_DEVICE
+// says so, and plain getrandom still gives bytes (getrandomtest).
+void
+rngnodev(char *s)
+{
+  want(s, "getrandom(64, GRND_DEVICE)", getrandom(buf, 64, GRND_DEVICE), -ENODEV);
+  want(s, "getrandom(64)", getrandom(buf, 64, 0), 64);
+}
+
+static int atexitfd = -1;   // where the handlers below write
+
+static void
+atexit1(void)
+{
+  write(atexitfd, "1", 1);
+}
+
+static void
+atexit2(void)
+{
+  write(atexitfd, "2", 1);
+}
+
+static void
+atexit3(void)
+{
+  write(atexitfd, "3", 1);
+}
+
+static void
+atexitnop(void)
+{
+}
+
+// Read what the children wrote to p until EOF, into buf; close p[0].
+static int
+readall(char *s, int *p)
+{
+  int n = 0, r;
+
+  close(p[1]);
+  while((r = read(p[0], buf + n, 64)) > 0)
+    n += r;
+  wantok(s, "read from pipe", r);
+  close(p[0]);
+  buf[n] = 0;
+  return n;
+}
+
+// exit runs the atexit handlers last registered first, once each; _exit
+// runs none; a fork child runs the ones it inherited. atexit takes
+// ATEXIT_MAX handlers, then says -ENOMEM.
+void
+atexittest(char *s)
+{
+  int p[2], pid;
+
+  wantok(s, "pipe", pipe(p));
+  pid = xfork(s);
+  if(pid == 0){
+    atexitfd = p[1];
+    want(s, "atexit", atexit(atexit1), 0);
+    want(s, "atexit", atexit(atexit2), 0);
+    want(s, "atexit", atexit(atexit3), 0);
+    exit(7);
+  }
+  want(s, "exit status with handlers", waitst(s, pid), 7);
+  readall(s, p);
+  if(strcmp(buf, "321") != 0){
+    printf("%s: exit ran handlers as \"%s\", wanted \"321\"\n", s, buf);
+    exit(1);
+  }
+
+  wantok(s, "pipe", pipe(p));
+  pid = xfork(s);
+  if(pid == 0){
+    atexitfd = p[1];
+    atexit(atexit1);
+    atexit(atexit2);
+    _exit(5);
+  }
+  want(s, "_exit status", waitst(s, pid), 5);
+  if(readall(s, p) != 0){
+    printf("%s: _exit ran handlers: \"%s\"\n", s, buf);
+    exit(1);
+  }
+
+  wantok(s, "pipe", pipe(p));
+  pid = xfork(s);
+  if(pid == 0){
+    atexitfd = p[1];
+    atexit(atexit1);
+    pid = fork();
+    if(pid < 0)
+      _exit(2);
+    if(pid == 0){
+      atexit(atexit2);
+      exit(0);           // "21"
+    }
+    if(wait(0) != pid)
+      _exit(3);
+    atexit(atexit3);
+    exit(0);             // then "31"
+  }
+  want(s, "exit status of the forking child", waitst(s, pid), 0);
+  readall(s, p);
+  if(strcmp(buf, "2131") != 0){
+    printf("%s: parent and fork child ran \"%s\", wanted \"2131\"\n", s, buf);
+    exit(1);
+  }
+
+  pid = xfork(s);
+  if(pid == 0){
+    for(int i = 0; i < ATEXIT_MAX; i++)
+      if(atexit(atexitnop) != 0)
+        _exit(10 + i);
+    _exit(atexit(atexitnop) == -ENOMEM ? 0 : 1);
+  }
+  want(s, "exit status after ATEXIT_MAX + 1 atexit calls", waitst(s, pid), 0);
+}
+
 // --- the runner ----------------------------------------------------------
 
 struct test tests[] = {
@@ -1835,6 +2018,10 @@ struct test tests[] = {
   {pollinval, "pollinval", QUICK},
   {pollfile, "pollfile", QUICK},
   {parallel, "parallel", QUICK},
+  {getrandomtest, "getrandom", QUICK},
+  {rngdev, "rngdev", QUICK},
+  {rngnodev, "rngnodev", BYNAME},
+  {atexittest, "atexit", QUICK},
   {diskfull, "diskfull", SLOW},
   {crashwrite, "crashwrite", BYNAME},
   {crashcheck, "crashcheck", BYNAME},

@@ -217,8 +217,19 @@ void            virtio_net_intr(void);
 int             virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie);
 void            virtio_net_txkick(void);
 int             virtio_net_txarm(void);
+int             virtio_net_txroom(void);
 int             virtio_net_txreap(void);
 void            virtio_net_stats(struct nc_stats *st);
+
+// virtio_rng.c
+void            virtio_rng_init(void);
+int             virtio_rng_present(void);
+int             virtio_rng_read(uint8 *dst, int n);
+void            virtio_rng_intr(void);
+
+// random.c
+void            random_init(void);
+int             random_read(uint8 *dst, int n, int flags);
 
 // power.c (the virt machine's sifive_test device)
 void            poweroff(int code) __attribute__((noreturn));

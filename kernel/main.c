@@ -32,6 +32,8 @@ main()
     fileinit();      // file table
     virtio_disk_init(); // emulated hard disk
     virtio_net_init();  // emulated network card
+    virtio_rng_init();  // entropy for getrandom(), if the machine has the device
+    random_init();      // getrandom() and its fallback
     netchan_init();     // network channels and filters
     userinit();      // first user process
     __sync_synchronize();

@@ -9,6 +9,7 @@
 // 10000000 -- uart0
 // 10001000 -- virtio-mmio slot 0: the disk
 // 10002000 -- virtio-mmio slot 1: the network device
+// 10003000 -- virtio-mmio slot 2: the entropy device (may be empty)
 // 80000000 -- RAM; -kernel loads the kernel here, entry.S starts here
 // 80000000 + 128M -- end of RAM (PHYSTOP)
 
@@ -24,6 +25,7 @@
 #define UART0_PA 0x10000000L
 #define VIRTIO0_PA 0x10001000L
 #define VIRTIO1_PA 0x10002000L
+#define VIRTIO2_PA 0x10003000L
 #define PLIC_PA 0x0c000000L
 #define CLINT_PA 0x02000000L
 #define CLINT_MTIMECMP_PA(hart) (CLINT_PA + 0x4000 + 8*(hart))  // start.c, physical
@@ -37,6 +39,8 @@
 #define VIRTIO0_IRQ 1
 #define VIRTIO1 (KDEV + VIRTIO1_PA)
 #define VIRTIO1_IRQ 2
+#define VIRTIO2 (KDEV + VIRTIO2_PA)
+#define VIRTIO2_IRQ 3
 
 #define PLIC (KDEV + PLIC_PA)
 #define PLIC_PRIORITY (PLIC + 0x0)

@@ -277,8 +277,10 @@ netchan_release(struct proc *p)
       continue;
     timer_deadline(until);
     c->waiting = 1;
+    c->txwait = 1;
     sleep(c, &netlock);
     c->waiting = 0;
+    c->txwait = 0;
   }
   while(c->pendr != c->pendw)
     kfree(c->pend[c->pendr++ % NC_NSLOTS]);
@@ -675,22 +677,34 @@ txsync(struct netchan *c)
   return n;
 }
 
-// Does c wait for TX slots the device holds? Then it wants an interrupt
-// when they finish; otherwise they come back with the next interrupt or
-// transmission, and a lone frame (a reply) costs no interrupt of its own.
+// Does c wait for TX slots the device holds, or for room in the device
+// for the frames it handed over (txnew: another channel's frames may
+// fill the device)? Then it wants an interrupt when frames finish;
+// otherwise they come back with the next interrupt or transmission, and
+// a lone frame (a reply) costs no interrupt of its own.
 static int
 txwanted(struct netchan *c)
 {
-  return c->txinflight > 0 && c->txown > NC_NSLOTS / 2;
+  return (c->txinflight > 0 || c->txnew > 0) && c->txown > NC_NSLOTS / 2;
 }
+
+_Static_assert(NNETCHAN <= 32, "netchan_txdone keeps a bit per channel");
 
 // The device is done with n frames (virtio_net.c, from its interrupt or
 // from a later virtio_net_tx; netlock may already be held by this hart).
-// One lock and one wakeup for the lot.
+// One lock, and one wakeup per channel, for the lot.
+//
+// Only a sleeper that asked for TX completions (txwait: it had no free
+// TX slot) is woken; one waiting for frames with slots to spare gets
+// its slots back at its next netsync, and is not woken for them. Such a
+// sleeper is woken by its own frames finishing, and also by anyone's if
+// it has frames queued that found the device full: the room they free
+// is what those frames wait for (it may hold none in the device at all).
 void
 netchan_txdone(uint64 *cookie, uint64 *paypa, int n)
 {
   int locked = holding(&netlock);
+  uint32 mine = 0;   // channels that had frames finish, a bit per id
 
   if(!locked)
     acquire(&netlock);
@@ -706,9 +720,11 @@ netchan_txdone(uint64 *cookie, uint64 *paypa, int n)
     c->txstate[s] = T_DONE;
     c->bstate[c->txbuf[s]] = B_USER;
     c->txinflight--;
-    if(c->waiting)
-      wakeup(c);
+    mine |= 1 << c->id;
   }
+  for(struct netchan *c = chans; n > 0 && c < &chans[NNETCHAN]; c++)
+    if(c->waiting && c->txwait && ((mine & (1 << c->id)) || c->txnew > 0))
+      wakeup(c);
   if(!locked)
     release(&netlock);
   pollwakeup();
@@ -728,8 +744,10 @@ rxready(struct netchan *c)
 // received frames the process owns, or -EINTR.
 //
 // The wait sleeps on the channel itself, under netlock, so only frames
-// for this channel (netchan_enqueue), its TX completions and its
-// deadline (netchan_timeout) wake it: a busy neighbour costs it nothing.
+// for this channel (netchan_enqueue), its deadline (netchan_timeout)
+// and, if it has no free TX slot, TX completions (netchan_txdone) wake
+// it: a busy neighbour costs it nothing, and a process that waits with
+// its whole TX ring handed over is back as soon as slots are.
 static int
 netchan_sync(struct netchan *c, int timeout_ms)
 {
@@ -772,8 +790,10 @@ netchan_sync(struct netchan *c, int timeout_ms)
     if(timeout_ms > 0)
       timer_deadline(until);
     c->waiting = 1;
+    c->txwait = c->txown == NC_NSLOTS;   // no free TX slot: completions wake us
     sleepintr(c, &netlock);
     c->waiting = 0;
+    c->txwait = 0;
   }
   release(&netlock);
   return r;
@@ -793,7 +813,9 @@ netchan_timeout(void)
 }
 
 // Readable when frames wait (in the ring or queued for it); writable
-// when the process has free TX slots or finished ones wait to return.
+// when the process has free TX slots, or finished ones wait to return,
+// or frames it handed over wait for room the device now has: in each
+// case a netsync makes progress. netchan_txdone wakes pollers.
 int
 netchan_poll(struct netchan *c, uint gen, int events)
 {
@@ -808,7 +830,7 @@ netchan_poll(struct netchan *c, uint gen, int events)
     virtio_net_txarm();
   if(c->pendr != c->pendw || c->rx->tail != c->rx->head)
     r |= POLLIN;
-  if(c->tx->tail != c->tx->head || txreturnable(c))
+  if(c->tx->tail != c->tx->head || txreturnable(c) || (c->txnew > 0 && virtio_net_txroom()))
     r |= POLLOUT;
   release(&netlock);
   return r & events;

@@ -40,6 +40,13 @@
 //       process sent is back once the device is done with it, the last
 //       one included, without another push. Take buffers from the
 //       slots, never assume a slot comes back with the buffer it took.
+//       Waiting for TX: a process with no free TX slot that waits in
+//       netsync() is woken when slots can come back, or when frames it
+//       handed over find room in the device; one with a free slot is
+//       not woken by TX completions (it gets its slots back at its next
+//       netsync). poll() reports POLLOUT when a netsync would make
+//       progress: free slots, finished ones to return, or frames
+//       waiting for room the device now has.
 //
 // A buffer is owned by the process unless it sits in a kernel-owned RX
 // slot or in a TX slot not yet returned. The kernel keeps the truth

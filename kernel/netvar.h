@@ -79,6 +79,7 @@ struct netchan {
   int nclaims;               // claims held, at most NC_CLAIMQUOTA
 
   int waiting;               // the owner sleeps in netsync() on this channel
+  int txwait;                // ...and wants TX completions: it had no free TX slot (or it is closing)
   struct nc_stats st;        // this channel's counters
 };
 

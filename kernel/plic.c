@@ -13,6 +13,7 @@ plicinit(void)
   *(uint32*)(PLIC + UART0_IRQ*4) = 1;
   *(uint32*)(PLIC + VIRTIO0_IRQ*4) = 1;
   *(uint32*)(PLIC + VIRTIO1_IRQ*4) = 1;
+  *(uint32*)(PLIC + VIRTIO2_IRQ*4) = 1;
 }
 
 void
@@ -20,8 +21,9 @@ plicinithart(void)
 {
   int hart = cpuid();
 
-  // this hart's S-mode context takes the uart and both virtio devices.
-  *(uint32*)PLIC_SENABLE(hart) = (1 << UART0_IRQ) | (1 << VIRTIO0_IRQ) | (1 << VIRTIO1_IRQ);
+  // this hart's S-mode context takes the uart and the three virtio devices.
+  *(uint32*)PLIC_SENABLE(hart) = (1 << UART0_IRQ) | (1 << VIRTIO0_IRQ) |
+    (1 << VIRTIO1_IRQ) | (1 << VIRTIO2_IRQ);
 
   // accept every priority above 0.
   *(uint32*)PLIC_SPRIORITY(hart) = 0;

@@ -234,6 +234,15 @@ r_stval()
 }
 
 // the time CSR: ticks at the timebase frequency (10 MHz on QEMU virt).
+// the cycle counter; S-mode may read it once start.c set mcounteren.CY.
+static inline uint64
+r_cycle()
+{
+  uint64 x;
+  asm volatile("csrr %0, cycle" : "=r" (x) );
+  return x;
+}
+
 static inline uint64
 r_time()
 {

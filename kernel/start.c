@@ -39,7 +39,9 @@ start()
   // and the counter-enable bits let S and U mode read the time CSR.
   w_mie(r_mie() | MIE_STIE);
   w_menvcfg(r_menvcfg() | (1L << 63));
-  w_mcounteren(r_mcounteren() | 2);
+  // cycle (bit 0) is for supervisor mode alone: getrandom's fallback
+  // mixes it in (random.c).
+  w_mcounteren(r_mcounteren() | 2 | 1);
   w_scounteren(2);   // and user mode too: the runtime's clock() reads it directly
   w_stimecmp(r_time() + 10000000 / HZ);
   // The CLINT's machine timer stays unused, but its compare register

@@ -110,6 +110,7 @@ extern uint64 sys_netopen(void);
 extern uint64 sys_netsync(void);
 extern uint64 sys_netclaim(void);
 extern uint64 sys_netstat(void);
+extern uint64 sys_getrandom(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -145,6 +146,7 @@ static uint64 (*syscalls[])(void) = {
 [SYS_netsync] sys_netsync,
 [SYS_netclaim] sys_netclaim,
 [SYS_netstat] sys_netstat,
+[SYS_getrandom] sys_getrandom,
 };
 
 void

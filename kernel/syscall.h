@@ -34,3 +34,4 @@
 #define SYS_netsync   32 // int netsync(int fd, int timeout_ms)
 #define SYS_netclaim  33 // int netclaim(int fd, int proto, int port)
 #define SYS_netstat   34 // int netstat(int fd, struct nc_stats *st)
+#define SYS_getrandom 35 // int getrandom(void *buf, int n, int flags): bytes written (random.h)

@@ -239,6 +239,8 @@ devintr()
       virtio_disk_intr();
     } else if(irq == VIRTIO1_IRQ){
       virtio_net_intr();
+    } else if(irq == VIRTIO2_IRQ){
+      virtio_rng_intr();
     } else if(irq){
       printf("unexpected interrupt irq=%d\n", irq);
     }

@@ -4,7 +4,8 @@
 // Modern (version 2) devices only: QEMU runs with
 // -global virtio-mmio.force-legacy=false, so there is no legacy
 // QueuePFN/GuestPageSize interface here.
-// Shared by the disk driver (virtio_disk.c) and the network driver.
+// Shared by the disk driver (virtio_disk.c), the network driver and the
+// entropy driver (virtio_rng.c).
 // All fields are little-endian on the device side, which is also the
 // byte order of riscv64, so no swapping is done.
 
@@ -43,6 +44,7 @@
 // 5 Device Types: device ids.
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLK 2
+#define VIRTIO_ID_RNG 4   // 5.4 entropy device
 
 // 2.1 Device Status Field.
 #define VIRTIO_STATUS_ACKNOWLEDGE        1   // we noticed the device

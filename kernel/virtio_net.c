@@ -666,6 +666,21 @@ virtio_net_txarm(void)
   return busy > 0 ? tx_reap() : 0;
 }
 
+// 1 if the TX queue has room for a frame now. Frames finished but not
+// yet reported hold their descriptors: virtio_net_txarm reports them.
+int
+virtio_net_txroom(void)
+{
+  int r;
+
+  if(!net.present)
+    return 0;
+  acquire(&net.lock);
+  r = net.ntxfree >= (net.indirect ? 1 : 2);
+  release(&net.lock);
+  return r;
+}
+
 // Interrupt handler: hand on received frames, report finished
 // transmissions, note link changes.
 void

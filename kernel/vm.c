@@ -26,6 +26,7 @@ kvmmake(void)
   kvmmap(kpgtbl, UART0, UART0_PA, PGSIZE, PTE_R | PTE_W);
   kvmmap(kpgtbl, VIRTIO0, VIRTIO0_PA, PGSIZE, PTE_R | PTE_W);
   kvmmap(kpgtbl, VIRTIO1, VIRTIO1_PA, PGSIZE, PTE_R | PTE_W);
+  kvmmap(kpgtbl, VIRTIO2, VIRTIO2_PA, PGSIZE, PTE_R | PTE_W);
   kvmmap(kpgtbl, PLIC, PLIC_PA, 0x4000000, PTE_R | PTE_W);
   // kernel text executable and read-only; data and free RAM read-write.
   kvmmap(kpgtbl, KERNBASE, KERNBASE, (uint64)etext-KERNBASE, PTE_R | PTE_X);

@@ -1,5 +1,6 @@
 // sys.h: what libnet needs from its platform, the guest's user runtime
-// or the Linux host's libc: memory, strings, errno, a millisecond clock.
+// or the Linux host's libc: memory, strings, errno, a millisecond clock,
+// random bytes.
 // Only this header knows which one it is built for.
 #ifndef LIBNET_SYS_H
 #define LIBNET_SYS_H
@@ -14,6 +15,7 @@
 #include <poll.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #define ln_printf printf
 static inline uint64_t
 ln_now_us(void)
@@ -21,6 +23,22 @@ ln_now_us(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+// Fill buf with n random bytes from getrandom(2). Returns n, or -errno.
+static inline int
+ln_random(void *buf, int n)
+{
+  ssize_t r;
+
+  for(int got = 0; got < n; got += r){
+    r = getrandom((char*)buf + got, n - got, 0);
+    if(r < 0 && errno == EINTR)
+      r = 0;
+    else if(r < 0)
+      return -errno;
+  }
+  return n;
 }
 #else
 #include "kernel/types.h"
@@ -30,6 +48,21 @@ static inline uint64_t
 ln_now_us(void)
 {
   return clock();
+}
+
+// Fill buf with n random bytes, for TCP's initial sequence numbers
+// (RFC 6528) and ephemeral ports (RFC 6056). getrandom gives at most
+// GETRANDOM_MAX a call; without the entropy device its bytes are weak
+// timer jitter (kernel/random.h). Returns n, or -E*.
+static inline int
+ln_random(void *buf, int n)
+{
+  int r;
+
+  for(int got = 0; got < n; got += r)
+    if((r = getrandom((char*)buf + got, n - got, 0)) <= 0)
+      return r < 0 ? r : -EIO;
+  return n;
 }
 #endif
 

@@ -181,3 +181,24 @@ def test_nettests_pass(dgram_boot, cpus):
     g.expect(PROMPT, what="the prompt after nettests")
     failed = re.findall(r"test (\w+): FAILED", out)
     assert i == 0, "nettests: %s failed\n%s" % (", ".join(failed) or g.child.match.group(0), out)
+
+
+TXHOLD_MS = 1500
+TXHOLD = ",tx=timer,x-txtimer=%d" % (TXHOLD_MS * 1000000)   # the device holds each TX burst
+
+
+def test_full_tx_ring_wait_returns_when_device_gives_slots_back(request, fsimg, wire):
+    # nettests txwake fills the TX ring while the device holds every
+    # frame TXHOLD_MS, then waits in netsync and in poll(POLLOUT) with a
+    # 10 s timeout: each must return once the device is done, not at the
+    # timeout (libnet waits there instead of blocking in a send).
+    from conftest import _logpath
+    from qemu import Guest
+    g = Guest(fsimg, cpus=2, log=_logpath(request, 0), net="dgram",
+              makevars=dict(wire.makevars(), NETDEVOPTS=TXHOLD))
+    try:
+        g.boot()
+        out = g.run("nettests txwake %d" % TXHOLD_MS, timeout=60)
+        assert "test txwake: OK" in out, out
+    finally:
+        g.close()

@@ -210,3 +210,35 @@ def test_no_machine_interrupt_left_pending(fsimg, tmp_path):
     for hart, mip in enumerate(mips):
         assert mip & MACHINE_INTERRUPTS == 0, \
             "hart %d has machine-level interrupts pending: mip=%#x" % (hart, mip)
+
+
+RNG_FALLBACK = "virtio-rng: not found, getrandom falls back to timer jitter"
+
+
+def test_getrandom_uses_the_entropy_device(guest):
+    # make qemu's default machine has virtio-rng-device: no fallback
+    # line at boot, and GRND_DEVICE (no fallback allowed) gives bytes.
+    with open(guest.logpath, errors="replace") as f:
+        boot = f.read()
+    assert RNG_FALLBACK not in boot, boot
+    results, final, text = run_usertests(guest, "getrandom rngdev")
+    assert [r[:2] for r in results] == [("getrandom", "OK"), ("rngdev", "OK")], text
+    assert final == "ALL TESTS PASSED", text
+
+
+def test_getrandom_without_the_device_falls_back_and_says_so(request, fsimg):
+    # make RNG=0 boots without virtio-rng-device: the kernel says at boot
+    # that getrandom falls back to timer jitter, getrandom still passes
+    # its checks, and GRND_DEVICE says -ENODEV.
+    from conftest import _logpath
+    g = Guest(fsimg, cpus=2, log=_logpath(request, 0), makevars={"RNG": "0"})
+    try:
+        assert "virtio-rng-device" not in " ".join(g.argv), g.argv
+        g.start()
+        g.expect(re.escape(RNG_FALLBACK), timeout=30, what="the fallback line at boot")
+        g.expect(PROMPT, timeout=30, what="the first shell prompt")
+        results, final, text = run_usertests(g, "getrandom rngnodev")
+        assert [r[:2] for r in results] == [("getrandom", "OK"), ("rngnodev", "OK")], text
+        assert final == "ALL TESTS PASSED", text
+    finally:
+        g.close()
