@@ -66,31 +66,6 @@ ln_random(void *buf, int n)
 }
 #endif
 
-// Random bytes for ISNs, ports and limits. TEMPORARY until getrandom():
-// the host's getrandom(2); on the guest, clock jitter.
-#ifdef LIBNET_HOST
-#include <sys/random.h>
-static inline int
-ln_random(void *buf, int n)
-{
-  return getrandom(buf, n, 0);
-}
-#else
-static inline int
-ln_random(void *buf, int n)
-{
-  uint8_t *p = buf;
-  uint64_t x = ln_now_us() * 0x9e3779b97f4a7c15ULL;
-  for(int i = 0; i < n; i++){
-    x ^= ln_now_us() + i;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 31;
-    p[i] = x;
-  }
-  return n;
-}
-#endif
-
 // Milliseconds since some fixed point; libnet's timers run on it. Tests
 // on the host may move it (ln_clock_offset) to expire timers at once.
 extern int64_t ln_clock_offset_ms;
