@@ -217,6 +217,7 @@ static void
 both_ways(int ca, int cb, int ms)
 {
   struct xfer ab, ba;
+  uint64_t t0 = two_now_ms();
 
   fill(src1, NBIG, 1);
   fill(src2, NBIG, 2);
@@ -225,6 +226,8 @@ both_ways(int ca, int cb, int ms)
   CHECK(pump_until(xfer_run(&ab) + xfer_run(&ba) == 2, ms));
   xfer_check(&ab);
   xfer_check(&ba);
+  printf("%s: %llu ms; A->B %ld frames, %ld lost, %ld duplicated, %ld reordered\n", test_name,
+         (unsigned long long)(two_now_ms() - t0), AB->in, AB->lost, AB->duped, AB->reordered);
 }
 
 // recv on fd of s until it answers other than EAGAIN, within ms.
