@@ -38,6 +38,8 @@ static struct link ab, ba;
 struct link *AB = &ab, *BA = &ba;
 
 static uint64_t rng;
+static FILE *pcap;        // TWO_PCAP=file: every frame as it enters the link
+static int tracing;       // TWO_TRACE=1: a line per frame and what the link did with it
 
 // xorshift64* (Vigna): small, and the same sequence on every host.
 uint32_t
@@ -70,6 +72,85 @@ two_now_ms(void)
   return ln_vclock_us / 1000;
 }
 
+// ---- watching the link -------------------------------------------------------------
+
+// libpcap's file format, LINKTYPE_ETHERNET, written in host order (the
+// magic number tells readers which); timestamps are the virtual clock.
+static void
+pcap_open(const char *path)
+{
+  uint32_t h[6] = { 0xa1b2c3d4, 2 | 4 << 16, 0, 0, 65535, 1 };
+
+  if((pcap = fopen(path, "w")) != 0)
+    fwrite(h, sizeof h, 1, pcap);
+}
+
+static void
+pcap_write(const uint8_t *f, int len)
+{
+  uint32_t h[4] = { ln_vclock_us / 1000000, ln_vclock_us % 1000000, len, len };
+
+  fwrite(h, sizeof h, 1, pcap);
+  fwrite(f, len, 1, pcap);
+  fflush(pcap);
+}
+
+// One line about frame f, tcpdump's way, into buf.
+static void
+summary(const uint8_t *f, int len, char *buf, int n)
+{
+  struct eth_repr e;
+  struct arp_repr a;
+  struct ipv4_repr ip;
+  struct tcp_repr t;
+  struct udp_repr u;
+  char s[16], d[16], fl[8], *p = fl;
+  int hl, plen;
+
+  if(eth_parse(f, len, &e) < 0){
+    snprintf(buf, n, "runt, %d bytes", len);
+  } else if(e.type == ETH_TYPE_ARP && arp_parse(f + ETH_HLEN, len - ETH_HLEN, &a) >= 0){
+    ip_ntoa(a.tpa, d);
+    ip_ntoa(a.spa, s);
+    if(a.op == ARP_REQUEST)
+      snprintf(buf, n, "arp who-has %s tell %s", d, s);
+    else
+      snprintf(buf, n, "arp reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x", s,
+               a.sha[0], a.sha[1], a.sha[2], a.sha[3], a.sha[4], a.sha[5]);
+  } else if(e.type != ETH_TYPE_IPV4 || (hl = ipv4_parse(f + ETH_HLEN, len - ETH_HLEN, &ip)) < 0){
+    snprintf(buf, n, "ethertype 0x%04x, %d bytes", e.type, len);
+  } else if((plen = two_tcpseg(f, len, &ip, &t)) >= 0){
+    for(int i = 0; i < 5; i++)
+      if(t.flags & (1 << i))
+        *p++ = "FSRP."[i];
+    *p = 0;
+    snprintf(buf, n, "%s:%u > %s:%u [%s] seq %u ack %u win %u len %d",
+             ip_ntoa(ip.src, s), t.sport, ip_ntoa(ip.dst, d), t.dport, fl, t.seq, t.ack, t.win, plen);
+  } else if(ip.proto == IP_PROTO_UDP &&
+            udp_parse(f + ETH_HLEN + hl, ip.totlen - hl, ip.src, ip.dst, &u) >= 0){
+    snprintf(buf, n, "%s:%u > %s:%u udp len %d",
+             ip_ntoa(ip.src, s), u.sport, ip_ntoa(ip.dst, d), u.dport, u.len - UDP_HLEN);
+  } else {
+    snprintf(buf, n, "%s > %s proto %d len %d",
+             ip_ntoa(ip.src, s), ip_ntoa(ip.dst, d), ip.proto, ip.totlen);
+  }
+}
+
+// A frame entered link l and fate ("" for none) befell it.
+static void
+watch(struct link *l, const uint8_t *f, int len, const char *fate)
+{
+  char what[128];
+
+  if(pcap)
+    pcap_write(f, len);
+  if(!tracing)
+    return;
+  summary(f, len, what, sizeof what);
+  printf("%8llu.%03llu %s %s%s%s\n", (unsigned long long)(ln_vclock_us / 1000000),
+         (unsigned long long)(ln_vclock_us / 1000 % 1000), l->name, what, *fate ? ": " : "", fate);
+}
+
 // ---- the link -----------------------------------------------------------------
 
 // Put a frame in flight, due at due. Frames leave in the order they entered.
@@ -93,15 +174,17 @@ static void
 link_send(struct link *l, uint8_t *f, int len)
 {
   uint64_t due;
-  int n;
+  int n, copy;
 
   l->in++;
   if(l->hook && l->hook(l, f, &len) == LINK_DROP){
     l->hooked++;
+    watch(l, f, len, "dropped by hook");
     return;
   }
   if(chance(l->loss)){
     l->lost++;
+    watch(l, f, len, "lost");
     return;
   }
   n = 1;
@@ -110,20 +193,23 @@ link_send(struct link *l, uint8_t *f, int len)
     n = 2;
   }
   due = ln_vclock_us + (uint64_t)l->delay_ms * 1000;
-  while(n-- > 0){
+  for(copy = 0; copy < n; copy++){
     if(l->held){
       // this frame overtakes the held one, which follows it at once.
+      watch(l, f, len, "overtakes the held one");
       link_enqueue(l, f, len, due);
       link_enqueue(l, l->hold.f, l->hold.len, due);
       l->held = 0;
       l->reordered++;
     } else if(chance(l->reorder)){
+      watch(l, f, len, "held");
       l->held = 1;
       l->hold.due = due;
       l->hold.len = len;
       memmove(l->hold.f, f, len);
       l->holdtill = ln_vclock_us + LINK_HOLDMS * 1000;
     } else {
+      watch(l, f, len, copy ? "duplicate" : "");
       link_enqueue(l, f, len, due);
     }
   }
@@ -307,6 +393,9 @@ two_reset(void)
   const char *seed;
 
   if(!up){
+    if((seed = getenv("TWO_PCAP")) != 0)
+      pcap_open(seed);
+    tracing = getenv("TWO_TRACE") != 0;
     stack_up(A);
     stack_up(B);
     link_clear(AB, "A->B", A, B);

@@ -34,7 +34,10 @@
 // until nothing moves; then the clock jumps to the next event (a frame
 // due, a timer), 1 ms at a time while frames are in flight.
 //
-// Host only. Define TWO_SEED in the environment to replay with another seed.
+// Host only. In the environment, TWO_SEED=n replays with another seed,
+// TWO_TRACE=1 prints a line per frame entering the link and what became
+// of it, TWO_PCAP=file writes those frames for tcpdump or Wireshark,
+// stamped with the virtual clock.
 #ifndef LIBNET_TEST_TWOSTACK_H
 #define LIBNET_TEST_TWOSTACK_H
 #define LIBNET_NO_MACROS
