@@ -17,7 +17,8 @@
 // address space, one clock and one sequence of events: a failure
 // replays the same way every run, under a debugger too. The price is
 // that a test names the stack it calls: A->ln_socket(...) goes through
-// struct stack, a table of the renamed functions filled at start.
+// struct stack, a table of the renamed functions. They are weak
+// references, so the harness links before libnet has all of them.
 //
 // One clock. sys.h reads ln_vclock_us when a program defines it;
 // twostack.c does, so both copies see the one time the harness moves.
@@ -27,12 +28,16 @@
 // with a timeout, would spin for ever on a clock that never moves.
 //
 // One link, per direction: loss, duplication and reordering rates (in
-// percent, drawn from a seeded PRNG, so a run replays exactly), a fixed
-// delay, and a hook that sees every frame first and may drop or rewrite
-// it (drop exactly the 3rd data segment). Each pump step delivers due
-// frames, runs both stacks (net_poll(0)) and takes what they sent,
-// until nothing moves; then the clock jumps to the next event (a frame
-// due, a timer), 1 ms at a time while frames are in flight.
+// percent, drawn from a seeded PRNG, so a run replays exactly as far as
+// libnet is itself deterministic), a fixed delay, and a hook that sees
+// every frame first and may drop or rewrite it (drop exactly the 3rd
+// data segment). No bandwidth limit: at delay 0 a window's worth of
+// frames crosses in one instant. Each pump step delivers due frames,
+// runs both stacks (net_poll(0)) and takes what they sent, until nothing
+// moves; then the clock jumps to the next event (a frame due, a timer).
+// The link takes frames between calls into a stack, so one call that
+// sends more than loop.c's queue holds loses the rest in that stack
+// (eth_tx_nobuf), as a full device ring would.
 //
 // Host only. In the environment, TWO_SEED=n replays with another seed,
 // TWO_TRACE=1 prints a line per frame entering the link and what became
