@@ -390,11 +390,11 @@ two_reset(void)
 {
   static int up;
   uint64_t end;
-  const char *seed;
+  const char *env;
 
   if(!up){
-    if((seed = getenv("TWO_PCAP")) != 0)
-      pcap_open(seed);
+    if((env = getenv("TWO_PCAP")) != 0)
+      pcap_open(env);
     tracing = getenv("TWO_TRACE") != 0;
     stack_up(A);
     stack_up(B);
@@ -415,8 +415,8 @@ two_reset(void)
   stack_clear(B);
   link_clear(AB, "A->B", A, B);
   link_clear(BA, "B->A", B, A);
-  seed = getenv("TWO_SEED");
-  rng = seed ? strtoull(seed, 0, 0) : 1;
+  env = getenv("TWO_SEED");
+  rng = env ? strtoull(env, 0, 0) : 1;
   if(rng == 0)
     rng = 1;   // xorshift's one fixed point
 }
