@@ -298,7 +298,12 @@ HSTESTS = \
   $H/$L/test/test_ctl \
   $H/$L/test/test_txbuf
 
-HTESTS += $(HSTESTS)
+# Two stacks in one binary, over an emulated link (libnet/test/twostack.h).
+# test_twotcp waits for TCP: make host-tcp runs it, host-test does not yet.
+H2TESTS = \
+  $H/$L/test/test_twoudp
+
+HTESTS += $(HSTESTS) $(H2TESTS)
 
 FUZZERS = \
   $H/fuzz/fuzz_eth \
@@ -327,6 +332,27 @@ $H/fuzz/fuzz_%: $H/fuzz/obj/fuzz/fuzz_%.o $(patsubst $B/$L/%,$H/fuzz/obj/%,$(LWI
 # The stack's tests and fuzzer link the stateful layers as well ($^ takes these in).
 $(HSTESTS): $(HSOBJS)
 $H/fuzz/fuzz_stack: $(FSOBJS)
+
+# The stateful layers as one object, then two copies with every global
+# they define renamed A_... and B_...: two stacks with their own state in
+# one process. What they only use (libc, the wire layer) stays shared.
+HLD = ld
+HNM = nm
+HOBJCOPY = objcopy
+H2OBJS = $H/$L/two/stack_A.o $H/$L/two/stack_B.o $H/$L/test/twostack.o
+
+$H/$L/two/stack.o: $(HSOBJS)
+	@mkdir -p $(@D)
+	$(HLD) -r -o $@ $(HSOBJS)
+
+$H/$L/two/stack_%.o: $H/$L/two/stack.o
+	$(HNM) --defined-only -g $< | awk '{ print $$3, "$*_" $$3 }' > $H/$L/two/$*.syms
+	$(HOBJCOPY) --redefine-syms=$H/$L/two/$*.syms $< $@
+
+$(H2TESTS) $H/$L/test/test_twotcp: $(H2OBJS)
+
+host-tcp: $H/$L/test/test_twotcp
+	$H/$L/test/test_twotcp
 
 # libnet on a tap device, against Linux's own stack (pcap-tests/test_libnet_tap.py).
 $H/$L/test/tapecho: $H/$L/test/tapecho.o $H/$L/tap.o $(HSOBJS) $(HLOBJS)
@@ -364,4 +390,4 @@ fuzz: $(FUZZERS)
 -include $B/$L/wire/*.d $H/$L/*.d $H/$L/*/*.d $H/fuzz/obj/*.d $H/fuzz/obj/*/*.d
 
 .PRECIOUS: $H/$L/%.o $H/fuzz/obj/%.o
-.PHONY: host-test fuzz
+.PHONY: host-test host-tcp fuzz
