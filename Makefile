@@ -97,6 +97,9 @@ UPROGS = \
   $B/$A/_sink \
   $B/$A/_netd \
   $B/$A/_udpecho \
+  $B/$A/_echoserver \
+  $B/$A/_echoclient \
+  $B/$A/_seedecho \
   $B/$A/_ping \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
@@ -164,7 +167,7 @@ $B/fs.img: $B/mkfs README.md $(UPROGS)
 CPUS ?= 2
 NET ?= user
 FSIMG ?= $B/fs.img
-HOSTFWD ?= hostfwd=tcp:127.0.0.1:8080-:80
+HOSTFWD ?= hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8007-:7
 NET_LPORT ?= 20001
 NET_RPORT ?= 20000
 GDBPORT = $(shell expr `id -u` % 5000 + 25000)
