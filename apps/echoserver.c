@@ -226,11 +226,9 @@ run(int ls, int us)
       c = who[i];
       if(pfd[i].revents == 0)
         continue;
-      err = c->len > 0 ? flush(c) : serve(c);
-      if(err)
+      // an error or hang-up shows at the read or write it wakes.
+      if((err = c->len > 0 ? flush(c) : serve(c)) != 0)
         drop(c, err > 0 ? err : 0);
-      else if(pfd[i].revents & POLLNVAL)
-        drop(c, EBADF);
       if(err && full){
         full = 0;
         printf("echoserver: listening again\n");
