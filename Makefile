@@ -104,6 +104,9 @@ UPROGS = \
   $B/$A/_sink \
   $B/$A/_netd \
   $B/$A/_udpecho \
+  $B/$A/_echoserver \
+  $B/$A/_echoclient \
+  $B/$A/_seedecho \
   $B/$A/_ping \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
@@ -172,7 +175,7 @@ CPUS ?= 2
 NET ?= user
 RNG ?= 1
 FSIMG ?= $B/fs.img
-HOSTFWD ?= hostfwd=tcp:127.0.0.1:8080-:80
+HOSTFWD ?= hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8007-:7
 NET_LPORT ?= 20001
 NET_RPORT ?= 20000
 GDBPORT = $(shell expr `id -u` % 5000 + 25000)
