@@ -301,10 +301,10 @@ HSTESTS = \
   $H/$L/test/test_ctl \
   $H/$L/test/test_txbuf
 
-# Two stacks in one binary, over an emulated link (libnet/test/twostack.h).
-# test_twotcp waits for TCP: make host-tcp runs it, host-test does not yet.
+# Two stacks over an emulated link (libnet/test/twostack.h); make host-tcp runs TCP's alone.
 H2TESTS = \
-  $H/$L/test/test_twoudp
+  $H/$L/test/test_twoudp \
+  $H/$L/test/test_twotcp
 
 HTESTS += $(HSTESTS) $(H2TESTS)
 

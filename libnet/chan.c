@@ -180,5 +180,8 @@ net_autoinit(void)
     return 0;
   if((d = chan_netdev()) == 0)
     return -ENETDOWN;
+  // what a process wrote to a TCP connection goes out, FIN included,
+  // before it ends (tcp_exit bounds the wait)
+  atexit(tcp_exit);
   return net_init(d);
 }

@@ -150,6 +150,7 @@ filltx(void)
 
   stack_learn(PEER, peermac);
   fd = stack_udpsock(5001);
+  ln_fcntl(fd, F_SETFL, O_NONBLOCK);   // a blocking send would wait for the device
   for(i = 0; i < 1000 && sendudp(fd, PEER, 9, "fill", 4) == 4; i++)
     ;
   CHECK(i < 1000);

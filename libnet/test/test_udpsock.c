@@ -345,7 +345,7 @@ test_errors(void)
   CHECKEQ(ln_socket(10, SOCK_DGRAM, 0), -1);             // AF_INET6
   CHECKEQ(errno, EAFNOSUPPORT);
   errno = 0;
-  CHECKEQ(ln_socket(AF_INET, SOCK_STREAM, 0), -1);
+  CHECKEQ(ln_socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), -1);
   CHECKEQ(errno, EPROTONOSUPPORT);
   errno = 0;
   CHECKEQ(ln_bind(3, (struct sockaddr *)&a, sizeof a), -1);
