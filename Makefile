@@ -70,6 +70,7 @@ LOBJS = \
   $B/$L/tcp_in.o \
   $B/$L/tcp_out.o \
   $B/$L/tcp_cc.o \
+  $B/$L/tcp_orphan.o \
   $B/$L/socket.o \
   $B/$L/dgram.o \
   $B/$L/stream.o
@@ -276,7 +277,7 @@ HLOBJS = $(patsubst $B/%,$H/%,$(LWIRE))
 
 # The stateful layers on loop.c's in-memory device, for the stack's tests
 # and fuzzer. chan.c stays out: it needs the kernel's channel.
-LSTACK = netif arp ipv4 icmp udp tcp tcp_in tcp_out tcp_cc socket dgram stream loop
+LSTACK = netif arp ipv4 icmp udp tcp tcp_in tcp_out tcp_cc tcp_orphan socket dgram stream loop
 HSOBJS = $(patsubst %,$H/$L/%.o,$(LSTACK))
 FSOBJS = $(patsubst %,$H/fuzz/obj/%.o,$(LSTACK))
 

@@ -5,7 +5,9 @@
 // unreachable for closed UDP ports, parameter problems for malformed
 // headers, resets for closed TCP ports. init starts it at boot.
 // Its libnet counters are the host's answers, so it shows them to local
-// programs on request (netstat -l), over the loopback.
+// programs on request (netstat -l), over the loopback. It also keeps the
+// TCP connections exiting programs leave in TIME-WAIT or FIN-WAIT-2
+// (libnet/tcp_orphan.c), and answers for them until they end.
 //
 // usage: netd [-r fd]   (-r: write one byte to fd once answering)
 #include "kernel/types.h"
@@ -41,6 +43,36 @@ servestats(void)
   }
 }
 
+// Take in the TCP connections exiting processes hand over (tcp_orphan.c),
+// from this host only, as the counters are served.
+static int handfd = -1;
+
+static void
+serveadopt(void)
+{
+  static uint8 msg[2048];
+  struct sock *s = sock_byport(IP_PROTO_UDP, NET_TCPHANDPORT);
+  struct sockaddr_in from;
+  socklen_t fl;
+  int n;
+
+  while(s && s->rqhead){
+    fl = sizeof(from);
+    if((n = recvfrom(handfd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) < 0)
+      return;
+    if(ntohl(from.sin_addr.s_addr) != netif.ip)
+      continue;
+    tcp_adopt(msg, n);
+  }
+}
+
+static void
+serve(void)
+{
+  servestats();
+  serveadopt();
+}
+
 // The counter service's socket; without it netd still answers for the host.
 static void
 openstats(void)
@@ -53,6 +85,10 @@ openstats(void)
   if((statfd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
      bind(statfd, (struct sockaddr *)&a, sizeof(a)) < 0)
     fprintf(2, "netd: counters port %d: %s\n", NET_STATPORT, strerror(errno));
+  a.sin_port = htons(NET_TCPHANDPORT);
+  if((handfd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+     bind(handfd, (struct sockaddr *)&a, sizeof(a)) < 0)
+    fprintf(2, "netd: tcp handoff port %d: %s\n", NET_TCPHANDPORT, strerror(errno));
 }
 
 int
@@ -77,5 +113,5 @@ main(int argc, char *argv[])
     write(fd, "r", 1);
     close(fd);
   }
-  net_run(servestats);
+  net_run(serve);
 }

@@ -139,6 +139,9 @@
   X(tcp_ctl_drop,      "ICMP errors quoting no connection of ours, or a sequence number not in flight") \
   X(tcp_ctl_abort,     "TCP handshakes ended by an ICMP protocol or port unreachable") \
   X(tcp_ctl_soft,      "ICMP errors kept as a connection's soft error") \
+  X(tcp_handoff_tx,    "TCP handoffs of closing connections sent to netd at exit") \
+  X(tcp_adopted,       "TCP closing connections netd took over from a process that exited") \
+  X(tcp_adopt_bad,     "TCP handoff records dropped: malformed, or a connection held already") \
   X(tcp_ctl_pmtu,      "TCP segment sizes lowered by fragmentation-needed (RFC 1191)")
 
 enum {
@@ -213,6 +216,9 @@ void net_run(void (*each)(void)) __attribute__((noreturn));  // run the stack fo
 // this UDP port from our own address gets a uint32 LN_NSTATS and then
 // lnstat[], host order, back. Only over loopback: nothing leaves the host.
 #define NET_STATPORT 2999
+// A process's libnet hands netd the TCP connections still in TIME-WAIT
+// or FIN-WAIT-2 as it exits (tcp_orphan.c), on this UDP port, over loopback.
+#define NET_TCPHANDPORT 2998
 void net_input(const uint8_t *frame, int len); // one received frame, all layers
 int net_route(uint32_t dst, uint32_t *nexthop); // 0 or -ENETUNREACH; longest prefix, then metric
 int route_add(uint32_t net, uint32_t mask, uint32_t gw, int metric);
@@ -322,7 +328,9 @@ void tcp_timer(uint64_t now);
 uint64_t tcp_nexttimer(void);
 void tcp_flushblocked(void);      // output stopped for a TX buffer goes on (each turn)
 int net_txblocked(void);          // some connection waits for a TX buffer
-void tcp_exit(void);              // at exit: finish sending, within TCP_EXIT_LINGER_MS
+void tcp_exit(void);              // at exit: finish sending, within TCP_EXIT_LINGER_MS; hand the rest to netd
+int tcp_handoff(void);            // send netd our TIME-WAIT and FIN-WAIT-2 connections
+void tcp_adopt(const uint8_t *msg, int len);   // netd: take them in
 
 // ---- sockets, as the layers see them ----------------------------------------------
 // socket.c keeps the descriptor table and does what every kind shares:

@@ -87,7 +87,7 @@ s_connect(struct sock *s, uint32_t ip, uint16_t port)
   tp->rport = port;
   tp->iss = tcp_newiss(tp);
   tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
-  tp->snd_recover = tp->iss;
+  tp->snd_recover = tp->snd_high_rxt = tp->snd_wl2 = tp->iss;
   for(tp->rcv_scale = 0; tp->rcv_scale < 14 && (tp->rcvbufsize >> tp->rcv_scale) > 65535; tp->rcv_scale++)
     ;
   tp->cc->init(tp);
@@ -407,7 +407,7 @@ static void
 abort_conn(struct tcpcb *tp)
 {
   if(tp->state >= TCP_SYN_RECEIVED && tp->state != TCP_TIME_WAIT)
-    tcp_send_seg(tp, tp->snd_nxt, 0, TCP_RST | TCP_ACK);
+    tcp_send_seg(tp, tp->snd_max, 0, TCP_RST | TCP_ACK);
   tcp_close(tp);
 }
 
@@ -480,7 +480,9 @@ const struct sockops stream_ops = {
 // A kernel stack would go on delivering what was written, then FIN; we
 // do that here, for at most TCP_EXIT_LINGER_MS: every open connection
 // is closed as close() would, and the stack runs until each one's data
-// and FIN are acknowledged.
+// and FIN are acknowledged. What is left in TIME-WAIT or FIN-WAIT-2
+// goes to netd (tcp_orphan.c); a connection still busy at the bound
+// dies with the process, and netd answers its next segment with a reset.
 void
 tcp_exit(void)
 {
@@ -503,4 +505,5 @@ tcp_exit(void)
       break;
     net_poll((int)(until - ln_now_ms()));
   }
+  tcp_handoff();
 }

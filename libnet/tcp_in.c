@@ -113,7 +113,9 @@ in_listen(struct tcpcb *l, const struct seg *s)
   tp->snd_recover = tp->iss;
   tp->snd_wnd = t->win;    // never scaled in a SYN (RFC 7323 2.2)
   tp->snd_wl1 = t->seq;
-  tp->snd_wl2 = 0;
+  tp->snd_wl2 = tp->iss;
+  tp->snd_high_rxt = tp->iss;
+  tp->rcv_adv = tp->last_ack_sent = tp->rcv_nxt;   // every sequence variable starts in sequence space
   synopts(tp, t);
   if(!(tp->flags & TF_WSCALE))
     tp->rcv_scale = 0;
@@ -162,6 +164,7 @@ in_synsent(struct tcpcb *tp, const struct seg *s)
   }
   tp->irs = t->seq;
   tp->rcv_nxt = t->seq + 1;
+  tp->rcv_adv = tp->last_ack_sent = tp->rcv_nxt;   // not 0: 0 may lie "ahead" in sequence space
   synopts(tp, t);
   tp->snd_wnd = t->win;
   tp->snd_wl1 = t->seq;
@@ -707,7 +710,7 @@ in_sync(struct tcpcb *tp, const struct seg *s)
     if(s->dlen > 0 && (tp->flags & TF_ORPHAN)){
       // RFC 9293 3.10.4 / RFC 2525 2.17: no one will read it: reset
       LNSTAT(tcp_drop_afterclose);
-      tcp_send_seg(tp, tp->snd_nxt, 0, TCP_RST | TCP_ACK);
+      tcp_send_seg(tp, tp->snd_max, 0, TCP_RST | TCP_ACK);
       tcp_drop(tp, ECONNRESET);
       return;
     }

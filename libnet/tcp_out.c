@@ -324,8 +324,12 @@ tcp_output(struct tcpcb *tp)
       return 0;
   }
 justack:
+  // A bare ACK carries snd_max, not snd_nxt: while snd_nxt is back for a
+  // retransmission, an old sequence number would make the peer find the
+  // ACK outside its window and drop it, ACK field and all; two ends doing
+  // that to each other stall for good (BSD's tcp_output says the same).
   if(tp->flags & TF_ACKNOW){
-    if(tcp_send_seg(tp, tp->snd_nxt, 0, TCP_ACK) < 0)
+    if(tcp_send_seg(tp, tp->snd_max, 0, TCP_ACK) < 0)
       goto blocked;
   }
   return 0;

@@ -212,7 +212,10 @@ xfer_check(struct xfer *x)
   CHECKMEM(x->dst, x->src, x->len);
 }
 
-// A megabyte each way at once, within ms.
+extern const char *A_lnstat_names[LN_NSTATS];   // the A copy of lnstat_names
+
+// A megabyte each way at once, within ms. TWO_STATS=1 prints both
+// stacks' counters after it.
 static void
 both_ways(int ca, int cb, int ms)
 {
@@ -224,6 +227,10 @@ both_ways(int ca, int cb, int ms)
   xfer_init(&ab, A, ca, B, cb, src1, dst1, NBIG);
   xfer_init(&ba, B, cb, A, ca, src2, dst2, NBIG);
   CHECK(pump_until(xfer_run(&ab) + xfer_run(&ba) == 2, ms));
+  if(getenv("TWO_STATS"))
+    for(int i = 0; i < LN_NSTATS; i++)
+      if(A->stat[i] || B->stat[i])
+        printf("  %-22s A %8llu  B %8llu\n", A_lnstat_names[i], (unsigned long long)A->stat[i], (unsigned long long)B->stat[i]);
   xfer_check(&ab);
   xfer_check(&ba);
   printf("%s: %llu ms; A->B %ld frames, %ld lost, %ld duplicated, %ld reordered\n", test_name,
