@@ -1,0 +1,266 @@
+"""TCP on the wire (NET=dgram): scapy plays the peer of a TCP endpoint
+in the guest, `echoserver` on port 7 for a passive open and `echoclient`
+for an active one, and each test checks one rule of RFC 9293 or of the
+RFCs it builds on (7323, 2018, 6298, 5961) in the bytes the guest sends.
+The server's own libnet counters are read with `netstat -l -p STATPORT`
+(echoserver -s); netd's, for ports nobody holds, with `netstat -l`.
+
+Every test opens its own connection from its own source port, so none
+meets another's leftovers (TIME-WAIT included). Timing is asserted as
+ratios between gaps, never as absolute times: the machine is shared.
+"""
+import re
+import struct
+import time
+
+import pytest
+from scapy.layers.inet import IP, TCP, in4_chksum
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
+
+from lan import background, lan_fixture
+from qemu import PROMPT
+from test_filter import GUESTIP, HOSTIP, HOSTMAC, moved
+
+lan = lan_fixture()
+ECHOPORT = 7
+STATPORT = 2998
+OURMSS = 1460             # the guest's MSS: a 1500-byte MTU less 40
+ISS = 0x10000000          # our initial sequence numbers start here
+
+
+@pytest.fixture(scope="module")
+def srv(lan):
+    """The guest runs `echoserver -s STATPORT` for the rest of the module."""
+    background(lan.g, "echoserver -s %d" % STATPORT,
+               r"echoserver: listening on port %d" % ECHOPORT)
+    lan.learn()
+    return lan
+
+
+def counters(g, port=None):
+    """libnet counters by name: netd's, or those of the program serving port."""
+    cmd = "netstat -l" + (" -p %d" % port if port else "")
+    out = g.run(cmd)
+    d = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 2 and f[1].isdigit():
+            d[f[0]] = int(f[1])
+    assert "tcp_rx" in d, "%s printed:\n%s" % (cmd, out)
+    return d
+
+
+def server_counters(lan):
+    return counters(lan.g, STATPORT)
+
+
+def tcp_to(lan, sport, dport, **kw):
+    """Ether/IP/TCP from us to the guest; scapy fills in the checksum."""
+    payload = kw.pop("payload", b"")
+    p = (Ether(dst=lan.mac, src=HOSTMAC) / IP(src=HOSTIP, dst=GUESTIP) /
+         TCP(sport=sport, dport=dport, **kw))
+    return p / Raw(payload) if payload else p
+
+
+def raw_syn(lan, sport, dport, seq, opts):
+    """A SYN carrying the option bytes opts exactly as given (padded to a
+    word with zeros): scapy would rewrite a malformed option. Its checksum
+    is scapy's, over the pseudo-header."""
+    opts = bytes(opts) + b"\0" * (-len(opts) % 4)
+    hdr = struct.pack(">HHIIBBHHH", sport, dport, seq, 0, (5 + len(opts) // 4) << 4,
+                      0x02, 65535, 0, 0) + opts
+    ip = IP(src=HOSTIP, dst=GUESTIP, proto=6)
+    s = in4_chksum(6, ip / Raw(hdr), hdr)
+    hdr = hdr[:16] + struct.pack(">H", s) + hdr[18:]
+    return Ether(dst=lan.mac, src=HOSTMAC) / ip / Raw(hdr)
+
+
+def data(p):
+    """A segment's payload, without the link's padding after it."""
+    ip = p[IP]
+    return bytes(ip)[ip.ihl * 4 + p[TCP].dataofs * 4:ip.len]
+
+
+def opts(p):
+    """A segment's options as a dict of scapy's names."""
+    return {k: v for k, v in p[TCP].options}
+
+
+def flags(p):
+    return str(p[TCP].flags)
+
+
+class Conn:
+    """One connection as scapy sees it: from sport on us to dport on the
+    guest. seq is the next byte we send, ack the next we expect."""
+
+    def __init__(self, lan, sport, dport=ECHOPORT):
+        self.lan, self.sport, self.dport = lan, sport, dport
+        self.seq = ISS + sport * 1000
+        self.ack = None
+        self.tsval = 1000
+
+    def mine(self, p):
+        return (TCP in p and p[IP].src == GUESTIP and p[TCP].sport == self.dport and
+                p[TCP].dport == self.sport)
+
+    def send(self, fl, payload=b"", seq=None, ack=None, win=65535, options=None):
+        if options is None:
+            self.tsval += 1
+            options = [("Timestamp", (self.tsval, 0))]
+        self.lan.send(tcp_to(self.lan, self.sport, self.dport, flags=fl,
+                             seq=self.seq if seq is None else seq,
+                             ack=(self.ack or 0) if ack is None else ack,
+                             window=win, options=options, payload=payload))
+
+    def expect(self, match=lambda p: True, timeout=5.0):
+        return self.lan.expect(lambda p: self.mine(p) and match(p), timeout=timeout)
+
+    def collect(self, match=lambda p: True, quiet=1.0, timeout=10.0):
+        return self.lan.collect(lambda p: self.mine(p) and match(p), quiet=quiet,
+                                timeout=timeout)
+
+    def open(self, options=None, synopts=None):
+        """The three-way handshake; returns the guest's SYN-ACK."""
+        if synopts is None:
+            synopts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (self.tsval, 0)),
+                       ("WScale", 7)]
+        self.send("S", options=synopts, ack=0)
+        sa = self.expect(lambda p: flags(p) == "SA")
+        assert sa is not None, "no SYN-ACK; guest sent %s" % [p.summary() for p in self.lan.seen]
+        self.seq += 1
+        self.ack = sa[TCP].seq + 1
+        self.send("A", options=options)
+        return sa
+
+    def echo(self, payload):
+        """Send payload and take the guest's echo of it, ACKing it; returns it."""
+        self.send("PA", payload)
+        self.seq += len(payload)
+        got = b""
+        while len(got) < len(payload):
+            p = self.expect(lambda p: len(data(p)) > 0)
+            assert p is not None, "echoed %r of %r" % (got, payload)
+            got += data(p)
+            self.ack = p[TCP].seq + len(data(p))
+            self.send("A")
+        return got
+
+    def reset(self):
+        """End the connection with a reset at the guest's rcv_nxt."""
+        self.send("R", options=[])
+
+
+# ---- the handshake and its options (RFC 9293 3.7.1, RFC 7323, RFC 2018) --------
+
+
+def test_syn_with_mss_gets_synack_with_our_mss_wscale_sackok_and_echoed_timestamp(srv):
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40001)
+    c.tsval = 0x01020304
+    sa = c.open()
+    o = opts(sa)
+    assert sa[TCP].ack == ISS + 40001 * 1000 + 1
+    assert o.get("MSS") == OURMSS, o
+    assert "WScale" in o and 0 <= o["WScale"] <= 14, o
+    assert "SAckOK" in o, o
+    # RFC 7323 3.2: TSecr echoes the SYN's TSval
+    assert "Timestamp" in o and o["Timestamp"][1] == 0x01020304, o
+    # RFC 7323 2.2: the window in a SYN is never scaled
+    assert sa[TCP].window <= 65535
+    assert c.echo(b"after the handshake") == b"after the handshake"
+    c.reset()
+
+
+def test_syn_without_mss_limits_our_segments_to_536_bytes(srv):
+    # RFC 9293 3.7.1 (MUST-15): no MSS option means 536.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40002)
+    c.open(options=[], synopts=[])
+    payload = bytes(range(256)) * 6          # 1536 bytes: three segments at most 536
+    c.send("PA", payload, options=[])
+    c.seq += len(payload)
+    segs, got = [], b""
+    while len(got) < len(payload):
+        p = c.expect(lambda p: len(data(p)) > 0)
+        assert p is not None, "echoed %d of %d bytes in %s" % (len(got), len(payload), segs)
+        segs.append(len(data(p)))
+        got += data(p)
+        c.ack = p[TCP].seq + len(data(p))
+        c.send("A", options=[])
+    assert got == payload
+    assert max(segs) == 536, segs
+    c.reset()
+
+
+def test_syn_with_unknown_options_is_answered_and_options_after_them_are_read(srv):
+    # RFC 9293 3.1 (MUST-6): an option we do not know is skipped by its
+    # length. Kind 253 length 4, then kind 254 length 3 (so what follows
+    # is not word-aligned), then SACK-permitted and MSS 1000.
+    lan = srv
+    lan.drain()
+    sport = 40003
+    seq = ISS + 7
+    lan.send(raw_syn(lan, sport, ECHOPORT, seq,
+                     b"\xfd\x04\xab\xcd" + b"\xfe\x03\x99" + b"\x04\x02" + b"\x02\x04\x03\xe8"))
+    c = Conn(lan, sport)
+    sa = c.expect(lambda p: flags(p) == "SA")
+    assert sa is not None, "no SYN-ACK; guest sent %s" % [p.summary() for p in lan.seen]
+    o = opts(sa)
+    assert sa[TCP].ack == seq + 1
+    assert o.get("MSS") == OURMSS and "SAckOK" in o, o
+    assert "Timestamp" not in o and "WScale" not in o, o
+    c.seq, c.ack = seq + 1, sa[TCP].seq + 1
+    c.send("A", options=[])
+    # the MSS of 1000 behind the unknown options was taken
+    payload = b"m" * 2500
+    c.send("PA", payload, options=[])
+    c.seq += len(payload)
+    segs, n = [], 0
+    while n < len(payload):
+        p = c.expect(lambda p: len(data(p)) > 0)
+        assert p is not None, "echoed %d of %d bytes in %s" % (n, len(payload), segs)
+        segs.append(len(data(p)))
+        n += len(data(p))
+        c.ack = p[TCP].seq + len(data(p))
+        c.send("A", options=[])
+    assert max(segs) == 1000, segs
+    c.reset()
+
+
+@pytest.mark.parametrize("name,opt", [
+    ("length1", b"\x02\x01\x05\xb4"),                 # MSS with length 1
+    ("pastheader", b"\x01\x01\xfd\x08\x00\x00"),     # kind 253 says 8 bytes, 4 are left
+])
+def test_syn_with_malformed_option_is_dropped_and_counted(srv, name, opt):
+    # RFC 9293 3.1 (MUST-7): a malformed option is grounds to drop the segment.
+    lan = srv
+    lan.drain()
+    sport = 40010 + len(name)
+    before = server_counters(lan)
+    lan.send(raw_syn(lan, sport, ECHOPORT, ISS, opt))
+    got = Conn(lan, sport).collect(quiet=1.5)
+    after = server_counters(lan)
+    assert not got, "answered a malformed SYN: %s" % [p.summary() for p in got]
+    m = moved(before, after)
+    assert m.get("tcp_drop_badopt") == 1 and "tcp_accepts" not in m, m
+
+
+def test_syn_to_port_nobody_holds_gets_rst_ack_of_seq_plus_one(srv):
+    # RFC 9293 3.10.7.1: no connection, no ACK in the SYN: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40020, dport=4444)
+    before = counters(lan.g)
+    c.send("S", seq=0xfffffff0, ack=0, options=[("MSS", 1460)])
+    r = c.expect()
+    after = counters(lan.g)
+    assert r is not None, "no reset; guest sent %s" % [p.summary() for p in lan.seen]
+    assert flags(r) == "RA", flags(r)
+    assert r[TCP].seq == 0 and r[TCP].ack == 0xfffffff1
+    assert data(r) == b""
+    m = moved(before, after)
+    assert m.get("tcp_rst_tx") == 1, m
