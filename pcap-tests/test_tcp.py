@@ -264,3 +264,92 @@ def test_syn_to_port_nobody_holds_gets_rst_ack_of_seq_plus_one(srv):
     assert data(r) == b""
     m = moved(before, after)
     assert m.get("tcp_rst_tx") == 1, m
+
+
+# ---- resets and SYNs on a synchronized connection (RFC 5961 3, 4) ------------
+
+
+def still_echoes(c):
+    return c.echo(b"still there?") == b"still there?"
+
+
+def test_rst_in_window_but_not_at_rcv_nxt_draws_challenge_ack(srv):
+    # RFC 5961 3.2: a reset in the window but not exactly at RCV.NXT is
+    # answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, the connection kept.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40030)
+    sa = c.open()
+    before = server_counters(lan)
+    c.send("R", seq=c.seq + 1000, options=[])
+    ch = c.expect()
+    after = server_counters(lan)
+    assert ch is not None, "no challenge ACK"
+    assert flags(ch) == "A" and ch[TCP].ack == c.seq and ch[TCP].seq == sa[TCP].seq + 1
+    m = moved(before, after)
+    assert m.get("tcp_drop_rstinwin") == 1 and m.get("tcp_challenge_tx") == 1, m
+    assert "tcp_rst_rx" not in m, m
+    assert still_echoes(c)
+    c.reset()
+
+
+def test_rst_at_rcv_nxt_ends_the_connection(srv):
+    # RFC 5961 3.2, RFC 9293 3.10.7.4: exactly at RCV.NXT, the reset is taken.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40031)
+    c.open()
+    assert still_echoes(c)
+    before = server_counters(lan)
+    c.reset()
+    lan.g.expect(r"echoserver: 10\.0\.2\.2:40031 closed, 12 bytes: ([^\r\n]*)\r?\n",
+                 what="echoserver to see the reset")
+    why = lan.g.child.match.group(1)
+    quiet = c.collect(quiet=1.0)
+    after = server_counters(lan)
+    assert "reset" in why.lower(), why
+    assert not quiet, "answered a reset: %s" % [p.summary() for p in quiet]
+    m = moved(before, after)
+    assert m.get("tcp_rst_rx") == 1, m
+    # the connection is gone: data for it now draws a reset (RFC 9293 3.10.7.1)
+    c.send("PA", b"anyone?", options=[])
+    r = c.expect()
+    assert r is not None and "R" in flags(r) and r[TCP].seq == c.ack, r and r.summary()
+
+
+def test_rst_outside_the_window_is_dropped_silently(srv):
+    # RFC 5961 3.2 / RFC 9293 3.10.7.4: a reset out of the window is
+    # dropped, with no ACK (an ACK would answer a blind attacker).
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40032)
+    c.open()
+    before = server_counters(lan)
+    c.send("R", seq=c.seq + 0x40000000, options=[])
+    c.send("R", seq=c.seq - 5000, options=[])
+    got = c.collect(quiet=1.0)
+    after = server_counters(lan)
+    assert not got, "answered: %s" % [p.summary() for p in got]
+    m = moved(before, after)
+    assert m.get("tcp_drop_rstoutwin") == 2 and "tcp_rst_rx" not in m, m
+    assert still_echoes(c)
+    c.reset()
+
+
+def test_syn_on_established_connection_draws_challenge_ack(srv):
+    # RFC 5961 4.2: any SYN on a synchronized connection, in the window
+    # or not, draws a challenge ACK; the connection goes on.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40033)
+    sa = c.open()
+    before = server_counters(lan)
+    c.send("S", seq=c.seq + 100, ack=0, options=[("MSS", 1460)])
+    ch = c.expect()
+    after = server_counters(lan)
+    assert ch is not None, "no challenge ACK"
+    assert flags(ch) == "A" and ch[TCP].ack == c.seq and ch[TCP].seq == sa[TCP].seq + 1
+    m = moved(before, after)
+    assert m.get("tcp_drop_syninwin") == 1 and m.get("tcp_challenge_tx") == 1, m
+    assert still_echoes(c)
+    c.reset()
