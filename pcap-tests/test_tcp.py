@@ -353,3 +353,115 @@ def test_syn_on_established_connection_draws_challenge_ack(srv):
     assert m.get("tcp_drop_syninwin") == 1 and m.get("tcp_challenge_tx") == 1, m
     assert still_echoes(c)
     c.reset()
+
+
+# ---- retransmission and the persist timer (RFC 6298, RFC 9293 3.8.6.1) ------------
+
+
+def gaps(segs):
+    t = [p.time for p in segs]
+    return [b - a for a, b in zip(t, t[1:])]
+
+
+def assert_backoff(g, what):
+    # each wait at least 1.5 times the one before: doubling, with room for a busy host
+    assert all(b >= 1.5 * a for a, b in zip(g, g[1:])), "%s gaps %s" % (
+        what, ["%.3f" % x for x in g])
+
+
+def test_syn_is_retransmitted_after_1s_then_with_doubling_backoff(srv):
+    # RFC 6298 2.1: the initial RTO is 1 s; 5.5: it doubles on each expiry.
+    lan = srv
+    g = lan.g
+    lan.drain()
+    port = 9300
+    g.sendline("echoclient -n 1 10.0.2.2 %d &" % port)
+    syn = lambda p: (TCP in p and p[TCP].dport == port and flags(p) == "S")
+    first = lan.expect(syn, timeout=10)
+    assert first is not None, "no SYN:\n" + g.tail()
+    first.time = time.monotonic()
+    syns = [first]
+    while len(syns) < 4:
+        p = lan.expect(lambda p: syn(p) and p[TCP].seq == first[TCP].seq, timeout=10)
+        assert p is not None, "%d SYNs, then none" % len(syns)
+        p.time = time.monotonic()
+        syns.append(p)
+    gp = gaps(syns)
+    assert gp[0] >= 0.8, "first retransmission after %.3f s" % gp[0]
+    assert_backoff(gp, "SYN")
+    # refuse it, so echoclient ends (RFC 9293 3.10.7.3: the reset acknowledges the SYN)
+    lan.send(tcp_to(lan, port, first[TCP].sport, flags="RA", seq=0, ack=first[TCP].seq + 1))
+    g.expect(r"echoclient: connect 10\.0\.2\.2:%d: ([^\r\n]*)\r?\n" % port,
+             what="echoclient to be refused")
+    assert "refused" in g.child.match.group(1).lower(), g.child.match.group(1)
+
+
+def test_unacked_data_is_retransmitted_with_doubling_backoff(srv):
+    # RFC 6298 5.4, 5.5: the earliest unacknowledged segment goes again
+    # at each expiry, the timer doubled each time.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40040)
+    c.open()
+    payload = b"never acknowledged"
+    before = server_counters(lan)
+    c.send("PA", payload)
+    c.seq += len(payload)
+    segs = []
+    while len(segs) < 5:
+        p = c.expect(lambda p: len(data(p)) > 0, timeout=10)
+        assert p is not None, "%d copies, then none" % len(segs)
+        p.time = time.monotonic()
+        segs.append(p)
+    after = server_counters(lan)
+    assert all(data(p) == payload and p[TCP].seq == segs[0][TCP].seq for p in segs), \
+        [p.summary() for p in segs]
+    assert_backoff(gaps(segs), "retransmission")
+    m = moved(before, after)
+    assert m.get("tcp_rexmt_timeout") == 4 and m.get("tcp_tx_rexmt") == 4, m
+    c.ack = segs[0][TCP].seq + len(payload)
+    c.send("A")
+    assert still_echoes(c)
+    c.reset()
+
+
+def test_zero_window_is_probed_with_backoff_and_sending_resumes_when_it_opens(srv):
+    # RFC 9293 3.8.6.1 (MUST-35): with the window shut and data to send,
+    # probe, backing off; when the window opens, send.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40041)
+    c.open()
+    payload = b"wait for the window " * 20
+    before = server_counters(lan)
+    c.send("PA", payload, win=0)
+    c.seq += len(payload)
+    ack = c.expect(timeout=5)
+    assert ack is not None and ack[TCP].ack == c.seq, ack and ack.summary()
+    una = ack[TCP].seq
+    probes = []
+    while len(probes) < 4:
+        p = c.expect(timeout=10)
+        assert p is not None, "%d probes, then none" % len(probes)
+        p.time = time.monotonic()
+        probes.append(p)
+        # what a receiver with a shut window says to a probe: still shut
+        c.send("A", ack=una, win=0)
+    after = server_counters(lan)
+    assert all(p[TCP].seq == una and len(data(p)) <= 1 for p in probes), \
+        ["seq %+d len %d at %.3f" % (p[TCP].seq - una, len(data(p)), p.time - probes[0].time)
+         for p in probes]
+    assert_backoff(gaps(probes), "probe")
+    m = moved(before, after)
+    assert m.get("tcp_persist_probe") == 4, m
+    # open the window: everything comes
+    c.send("A", ack=una, win=65535)
+    got = b""
+    while len(got) < len(payload):
+        p = c.expect(lambda p: len(data(p)) > 0 and p[TCP].seq == una + len(got))
+        assert p is not None, "after the window opened, %d of %d bytes" % (len(got), len(payload))
+        got += data(p)
+        c.ack = p[TCP].seq + len(data(p))
+        c.send("A")
+    assert got == payload
+    c.reset()
