@@ -421,8 +421,11 @@ in_ack(struct tcpcb *tp, const struct seg *s)
   if(SEQ_GT(ack, tp->snd_una)){
     newack(tp, s);
   } else if(ack == tp->snd_una && s->dlen == 0 && !(t->flags & (TCP_SYN | TCP_FIN)) &&
-            win == tp->snd_wnd && tp->snd_max != tp->snd_una){
-    // a duplicate ACK (RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT")
+            win == tp->snd_wnd && tp->snd_max != tp->snd_una && !(tp->flags & TF_PERSIST)){
+    // a duplicate ACK (RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT"). Not the
+    // answers to zero-window probes: the only byte out is the probe's, and
+    // a fast retransmit would send a segment into a shut window (RFC 9293
+    // 3.8.6.1); BSD counts none while its persist timer runs either.
     LNSTAT(tcp_dupack);
     tp->dupacks++;
     if(tp->flags & TF_RECOVERY){
