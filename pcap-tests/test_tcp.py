@@ -134,18 +134,27 @@ class Conn:
         self.send("A", options=options)
         return sa
 
+    def take(self, n, options=None):
+        """The guest's next n bytes, in order, each segment ACKed as it
+        comes (a copy sent again is taken once). Returns (bytes, segments),
+        segments the ones that brought new bytes."""
+        got, segs = b"", []
+        while len(got) < n:
+            p = self.expect(lambda p: len(data(p)) > 0)
+            assert p is not None, "took %d of %d bytes: %r" % (len(got), n, got)
+            off = (self.ack - p[TCP].seq) & 0xffffffff
+            if off < len(data(p)):
+                got += data(p)[off:]
+                segs.append(p)
+                self.ack = p[TCP].seq + len(data(p))
+            self.send("A", options=options)
+        return got, segs
+
     def echo(self, payload):
         """Send payload and take the guest's echo of it, ACKing it; returns it."""
         self.send("PA", payload)
         self.seq += len(payload)
-        got = b""
-        while len(got) < len(payload):
-            p = self.expect(lambda p: len(data(p)) > 0)
-            assert p is not None, "echoed %r of %r" % (got, payload)
-            got += data(p)
-            self.ack = p[TCP].seq + len(data(p))
-            self.send("A")
-        return got
+        return self.take(len(payload))[0]
 
     def reset(self):
         """End the connection with a reset at the guest's rcv_nxt."""
@@ -183,16 +192,10 @@ def test_syn_without_mss_limits_our_segments_to_536_bytes(srv):
     payload = bytes(range(256)) * 6          # 1536 bytes: three segments at most 536
     c.send("PA", payload, options=[])
     c.seq += len(payload)
-    segs, got = [], b""
-    while len(got) < len(payload):
-        p = c.expect(lambda p: len(data(p)) > 0)
-        assert p is not None, "echoed %d of %d bytes in %s" % (len(got), len(payload), segs)
-        segs.append(len(data(p)))
-        got += data(p)
-        c.ack = p[TCP].seq + len(data(p))
-        c.send("A", options=[])
+    got, segs = c.take(len(payload), options=[])
+    sizes = [len(data(p)) for p in segs]
     assert got == payload
-    assert max(segs) == 536, segs
+    assert max(sizes) == 536, sizes
     c.reset()
 
 
@@ -219,15 +222,10 @@ def test_syn_with_unknown_options_is_answered_and_options_after_them_are_read(sr
     payload = b"m" * 2500
     c.send("PA", payload, options=[])
     c.seq += len(payload)
-    segs, n = [], 0
-    while n < len(payload):
-        p = c.expect(lambda p: len(data(p)) > 0)
-        assert p is not None, "echoed %d of %d bytes in %s" % (n, len(payload), segs)
-        segs.append(len(data(p)))
-        n += len(data(p))
-        c.ack = p[TCP].seq + len(data(p))
-        c.send("A", options=[])
-    assert max(segs) == 1000, segs
+    got, segs = c.take(len(payload), options=[])
+    sizes = [len(data(p)) for p in segs]
+    assert got == payload
+    assert max(sizes) == 1000, sizes
     c.reset()
 
 
@@ -464,4 +462,150 @@ def test_zero_window_is_probed_with_backoff_and_sending_resumes_when_it_opens(sr
         c.ack = p[TCP].seq + len(data(p))
         c.send("A")
     assert got == payload
+    c.reset()
+
+
+# ---- closing (RFC 9293 3.6, 3.10.7.4 eighth) ------------------------------------
+
+
+def guest_fin(c, timeout=5.0):
+    return c.expect(lambda p: "F" in flags(p), timeout=timeout)
+
+
+def test_fin_in_established_is_acked_then_server_closes_from_last_ack(srv):
+    # ESTABLISHED -> CLOSE-WAIT on our FIN (ACKed at once); echoserver
+    # reads end of file and closes -> LAST-ACK, its FIN retransmitted
+    # until we ACK it.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40050)
+    c.open()
+    assert still_echoes(c)
+    before = server_counters(lan)
+    c.send("FA")
+    c.seq += 1
+    a = c.expect()
+    assert a is not None and a[TCP].ack == c.seq, a and a.summary()
+    fin = a if "F" in flags(a) else guest_fin(c)
+    assert fin is not None, "no FIN from the guest"
+    assert fin[TCP].ack == c.seq and data(fin) == b""
+    again = guest_fin(c)            # LAST-ACK: the FIN goes again until acknowledged
+    assert again is not None and again[TCP].seq == fin[TCP].seq, "FIN not retransmitted"
+    c.ack = fin[TCP].seq + 1
+    c.send("A")
+    after_ack = c.collect(quiet=1.0)
+    after = server_counters(lan)
+    assert not after_ack, "sent after its FIN was acknowledged: %s" % [
+        p.summary() for p in after_ack]
+    m = moved(before, after)
+    assert m.get("tcp_fin_rx") == 1 and m.get("tcp_fin_tx") == 1, m
+
+
+def test_fin_with_data_delivers_the_data_then_the_fin(srv):
+    # RFC 9293 3.10.7.4: the text is processed (seventh), then the FIN
+    # (eighth), which counts one past it.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40051)
+    c.open()
+    c.send("FPA", b"last words")
+    c.seq += len(b"last words") + 1
+    got, segs = c.take(len(b"last words"))
+    fin = segs[-1] if "F" in flags(segs[-1]) else guest_fin(c)
+    assert got == b"last words", got
+    assert fin is not None and fin[TCP].ack == c.seq, fin and fin.summary()
+    assert fin[TCP].seq == segs[-1][TCP].seq + len(data(segs[-1]))
+    c.ack = fin[TCP].seq + 1
+    c.send("A")
+
+
+def test_segment_for_a_closed_connection_gets_a_reset(srv):
+    # RFC 9293 3.10.7.1: after the close the 4-tuple has no connection;
+    # a segment with ACK gets <SEQ=SEG.ACK><CTL=RST>.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40052)
+    c.open()
+    c.send("FA")
+    c.seq += 1
+    fin = guest_fin(c)
+    assert fin is not None, "no FIN from the guest"
+    c.ack = fin[TCP].seq + 1
+    c.send("A")
+    assert not c.collect(quiet=0.5)
+    before = server_counters(lan)
+    c.send("PA", b"too late", options=[])
+    r = c.expect()
+    after = server_counters(lan)
+    assert r is not None, "no reset"
+    assert flags(r) == "R" and r[TCP].seq == c.ack, r.summary()
+    m = moved(before, after)
+    assert m.get("tcp_rst_tx") == 1, m
+
+
+def test_simultaneous_close_goes_through_closing(srv):
+    # RFC 9293 3.6 figure 13: our FIN crosses the guest's, not ACKing it:
+    # FIN-WAIT-1 -> CLOSING; the guest ACKs our FIN; our ACK ends it.
+    lan = srv
+    g = lan.g
+    lan.drain()
+    port, S = 9301, 0x70000000
+    g.sendline("echoclient -n 1 -s 32 10.0.2.2 %d &" % port)
+    syn = lan.expect(lambda p: TCP in p and p[TCP].dport == port and flags(p) == "S", timeout=10)
+    assert syn is not None, "no SYN:\n" + g.tail()
+    c = Conn(lan, port, dport=syn[TCP].sport)
+    c.seq, c.ack = S, syn[TCP].seq + 1
+    c.send("SA", options=[("MSS", 1460)])
+    c.seq += 1
+    msg = c.expect(lambda p: len(data(p)) == 32)
+    assert msg is not None, "no message"
+    c.ack += 32
+    c.send("PA", data(msg), options=[])      # echo it
+    c.seq += 32
+    fin = guest_fin(c)
+    assert fin is not None, "echoclient sent no FIN"
+    assert fin[TCP].seq == c.ack and fin[TCP].ack == c.seq
+    c.send("FA", options=[])                 # ours, not acknowledging theirs
+    c.seq += 1
+    a = c.expect(lambda p: p[TCP].ack == c.seq)
+    assert a is not None, "our FIN was not acknowledged"
+    assert a[TCP].seq == fin[TCP].seq + 1, a.summary()
+    c.ack = fin[TCP].seq + 1
+    c.send("A", options=[])
+    g.expect(r"1 messages, 32 bytes, 0 errors", what="echoclient to finish")
+
+
+# ---- SACK (RFC 2018) -----------------------------------------------------------
+
+
+def test_out_of_order_segments_draw_acks_with_sack_blocks_newest_first(srv):
+    # RFC 2018 4: each duplicate ACK carries the blocks received, the one
+    # holding the newest segment first.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40060)
+    sa = c.open()
+    assert "SAckOK" in opts(sa)
+    base = c.seq
+    chunk = [bytes([0x41 + i]) * 100 for i in range(4)]
+    before = server_counters(lan)
+    c.send("PA", chunk[1], seq=base + 100)
+    d1 = c.expect()
+    c.send("PA", chunk[3], seq=base + 300)
+    d2 = c.expect()
+    assert d1 is not None and d2 is not None, "no duplicate ACKs"
+    assert d1[TCP].ack == base and d2[TCP].ack == base
+    assert opts(d1).get("SAck") == (base + 100, base + 200), opts(d1)
+    assert opts(d2).get("SAck") == (base + 300, base + 400, base + 100, base + 200), opts(d2)
+    c.send("PA", chunk[0], seq=base)
+    d3 = c.expect(lambda p: p[TCP].ack == base + 200)
+    assert d3 is not None and opts(d3).get("SAck") == (base + 300, base + 400), \
+        d3 and opts(d3)
+    c.send("PA", chunk[2], seq=base + 200)
+    c.seq = base + 400
+    got = c.take(400)[0]
+    after = server_counters(lan)
+    assert got == b"".join(chunk), got
+    m = moved(before, after)
+    assert m.get("tcp_rx_ooo") == 2, m
     c.reset()
