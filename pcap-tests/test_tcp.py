@@ -354,6 +354,51 @@ def test_syn_on_established_connection_draws_challenge_ack(srv):
     c.reset()
 
 
+def test_ack_of_data_older_than_the_window_draws_challenge_ack(srv):
+    # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is dropped and
+    # answered with an ACK; the connection goes on.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40034)
+    sa = c.open(options=[])
+    assert still_echoes(c)
+    before = server_counters(lan)
+    c.send("A", ack=(sa[TCP].seq - 0x20000000) & 0xffffffff)
+    ch = c.expect()
+    after = server_counters(lan)
+    assert ch is not None and flags(ch) == "A" and ch[TCP].ack == c.seq, ch and ch.summary()
+    m = moved(before, after)
+    assert m.get("tcp_drop_ackold") == 1 and m.get("tcp_challenge_tx") == 1, m
+    assert still_echoes(c)
+    c.reset()
+
+
+def test_syn_again_in_syn_received_draws_the_same_synack(srv):
+    # RFC 9293 3.10.7.4 / 3.8.1: our SYN-ACK was lost, the peer's SYN
+    # comes again: the SYN-ACK goes again, with the same ISS.
+    lan = srv
+    lan.drain()
+    c = Conn(lan, 40035)
+    syn = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (77, 0)), ("WScale", 7)]
+    before = server_counters(lan)
+    c.send("S", options=syn, ack=0)
+    first = c.expect(lambda p: flags(p) == "SA")
+    c.send("S", options=syn, ack=0)
+    again = c.expect()
+    after = server_counters(lan)
+    assert first is not None and again is not None, "SYN-ACKs: %s" % [first, again]
+    assert flags(again) == "SA", "answered the SYN again with %s seq %+d ack %+d" % (
+        flags(again), again[TCP].seq - first[TCP].seq, again[TCP].ack - c.seq)
+    assert again[TCP].seq == first[TCP].seq and again[TCP].ack == c.seq + 1
+    m = moved(before, after)
+    assert m.get("tcp_accepts") == 1 and m.get("tcp_rx_dupsyn") == 1, m
+    c.seq += 1
+    c.ack = first[TCP].seq + 1
+    c.send("A")
+    assert still_echoes(c)
+    c.reset()
+
+
 # ---- retransmission and the persist timer (RFC 6298, RFC 9293 3.8.6.1) ------------
 
 
