@@ -657,6 +657,17 @@ in_sync(struct tcpcb *tp, const struct seg *s)
 
   if(!paws(tp, s))
     return;
+  // Our SYN-ACK was lost: the SYN again, answered with the SYN-ACK again.
+  // Before the sequence check, which would find the SYN old and answer
+  // with a bare ACK, one the peer in SYN-SENT must drop (RFC 9293
+  // 3.10.7.3 fifth), leaving it to wait for our retransmission timer.
+  if(tp->state == TCP_SYN_RECEIVED && (t->flags & (TCP_SYN | TCP_RST)) == TCP_SYN &&
+     t->seq == tp->irs){
+    LNSTAT(tcp_rx_dupsyn);
+    tp->snd_nxt = tp->iss;
+    tcp_output(tp);
+    return;
+  }
   // first: the sequence number
   if(!acceptable(tp, s)){
     if(t->flags & TCP_RST){
@@ -678,13 +689,6 @@ in_sync(struct tcpcb *tp, const struct seg *s)
   }
   // fourth: SYN (RFC 5961 4.2: a challenge ACK, whatever the state)
   if(t->flags & TCP_SYN){
-    if(tp->state == TCP_SYN_RECEIVED && t->seq == tp->irs){
-      // our SYN-ACK was lost: the SYN again, answered again
-      LNSTAT(tcp_rx_dupsyn);
-      tp->snd_nxt = tp->iss;
-      tcp_output(tp);
-      return;
-    }
     LNSTAT(tcp_drop_syninwin);
     challenge(tp);
     return;
