@@ -133,7 +133,15 @@ class Conn:
         self.seq += 1
         self.ack = sa[TCP].seq + 1
         self.send("A", options=options)
+        self.logged("connected")
         return sa
+
+    def logged(self, what):
+        """Wait for echoserver's line about this connection (connected,
+        closed), so it cannot land in the middle of netstat's output."""
+        if self.dport == ECHOPORT:
+            self.lan.g.expect(r"echoserver: 10\.0\.2\.2:%d %s[^\r\n]*\r?\n" % (self.sport, what),
+                              what="echoserver to log %s %s" % (self.sport, what))
 
     def take(self, n, options=None):
         """The guest's next n bytes, in order, each segment ACKed as it
@@ -160,6 +168,7 @@ class Conn:
     def reset(self):
         """End the connection with a reset at the guest's rcv_nxt."""
         self.send("R", options=[])
+        self.logged("closed")
 
 
 # ---- the handshake and its options (RFC 9293 3.7.1, RFC 7323, RFC 2018) --------
@@ -219,6 +228,7 @@ def test_syn_with_unknown_options_is_answered_and_options_after_them_are_read(sr
     assert "Timestamp" not in o and "WScale" not in o, o
     c.seq, c.ack = seq + 1, sa[TCP].seq + 1
     c.send("A", options=[])
+    c.logged("connected")
     # the MSS of 1000 behind the unknown options was taken
     payload = b"m" * 2500
     c.send("PA", payload, options=[])
@@ -300,7 +310,7 @@ def test_rst_at_rcv_nxt_ends_the_connection(srv):
     c.open()
     assert still_echoes(c)
     before = server_counters(lan)
-    c.reset()
+    c.send("R", options=[])
     lan.g.expect(r"echoserver: 10\.0\.2\.2:40031 closed, 12 bytes: ([^\r\n]*)\r?\n",
                  what="echoserver to see the reset")
     why = lan.g.child.match.group(1)
@@ -395,6 +405,7 @@ def test_syn_again_in_syn_received_draws_the_same_synack(srv):
     c.seq += 1
     c.ack = first[TCP].seq + 1
     c.send("A")
+    c.logged("connected")
     assert still_echoes(c)
     c.reset()
 
@@ -532,6 +543,7 @@ def test_fin_in_established_is_acked_then_server_closes_from_last_ack(srv):
     assert a is not None and a[TCP].ack == c.seq, a and a.summary()
     fin = a if "F" in flags(a) else guest_fin(c)
     assert fin is not None, "no FIN from the guest"
+    c.logged("closed")
     assert fin[TCP].ack == c.seq and data(fin) == b""
     again = guest_fin(c)            # LAST-ACK: the FIN goes again until acknowledged
     assert again is not None and again[TCP].seq == fin[TCP].seq, "FIN not retransmitted"
@@ -558,6 +570,7 @@ def test_fin_with_data_delivers_the_data_then_the_fin(srv):
     fin = segs[-1] if "F" in flags(segs[-1]) else guest_fin(c)
     assert got == b"last words", got
     assert fin is not None and fin[TCP].ack == c.seq, fin and fin.summary()
+    c.logged("closed")
     assert fin[TCP].seq == segs[-1][TCP].seq + len(data(segs[-1]))
     c.ack = fin[TCP].seq + 1
     c.send("A")
@@ -574,6 +587,7 @@ def test_segment_for_a_closed_connection_gets_a_reset(srv):
     c.seq += 1
     fin = guest_fin(c)
     assert fin is not None, "no FIN from the guest"
+    c.logged("closed")
     c.ack = fin[TCP].seq + 1
     c.send("A")
     assert not c.collect(quiet=0.5)
