@@ -7,6 +7,7 @@
 // Not done: per-client timeouts (an idle client keeps its slot).
 #include "kernel/types.h"
 #include "apps/user.h"
+#include "libnet/net.h"
 #include "libnet/socket.h"
 
 #define NCLIENT 128      // clients served at once; one more is refused
@@ -23,11 +24,12 @@ struct client {
 static struct client clients[NCLIENT];
 static int nclient;
 static int port = 7;
+static int statport;     // -s: serve our libnet counters on this UDP port
 
 static void
 usage(void)
 {
-  fprintf(2, "usage: echoserver [-u] [-p port]\n");
+  fprintf(2, "usage: echoserver [-u] [-p port] [-s statport]\n");
   exit(1);
 }
 
@@ -45,10 +47,10 @@ nonblock(int fd)
   return fcntl(fd, F_SETFL, O_NONBLOCK);
 }
 
-// A socket of type bound to our port on every address. Returns it, or
+// A socket of type bound to port on every address. Returns it, or
 // -1 after saying why (errno kept).
 static int
-open_sock(int type, const char *what)
+open_sock(int type, int port, const char *what)
 {
   struct sockaddr_in a;
   int s, one = 1, err;
@@ -192,15 +194,40 @@ serve_udp(int us)
   }
 }
 
-// The loop. pfd[0] is the listener (ls, -1 for none), pfd[1] the UDP
-// socket (us, -1 for none), then one per client slot in use; who[]
-// names the slot behind each. A client waits for POLLIN while its
-// buffer is empty, for POLLOUT while it is not.
+// Answer each counter request on ss with this process's libnet
+// counters, as netd answers netstat -l: a uint32 LN_NSTATS, then
+// lnstat[], host order. Only a program on this host may ask.
 static void
-run(int ls, int us)
+serve_stats(int ss)
 {
-  static struct pollfd pfd[NCLIENT + 2];
-  static struct client *who[NCLIENT + 2];
+  static uint8 out[4 + sizeof(lnstat)];
+  struct sockaddr_in from;
+  socklen_t fl;
+  uint32 n = LN_NSTATS;
+  char q[16];
+
+  for(;;){
+    fl = sizeof(from);
+    if(recvfrom(ss, q, sizeof(q), 0, (struct sockaddr *)&from, &fl) < 0)
+      return;
+    if(ntohl(from.sin_addr.s_addr) != netif.ip)
+      continue;
+    memmove(out, &n, 4);
+    memmove(out + 4, lnstat, sizeof(lnstat));
+    sendto(ss, out, sizeof(out), 0, (struct sockaddr *)&from, fl);
+  }
+}
+
+// The loop. pfd[0] is the listener (ls, -1 for none), pfd[1] the UDP
+// socket (us, -1 for none), pfd[2] the counter socket (ss, -1 for
+// none), then one per client slot in use; who[] names the slot behind
+// each. A client waits for POLLIN while its buffer is empty, for
+// POLLOUT while it is not.
+static void
+run(int ls, int us, int ss)
+{
+  static struct pollfd pfd[NCLIENT + 3];
+  static struct client *who[NCLIENT + 3];
   struct client *c;
   int i, n, err, full = 0;
 
@@ -209,7 +236,9 @@ run(int ls, int us)
     pfd[0].events = POLLIN;
     pfd[1].fd = us;
     pfd[1].events = POLLIN;
-    n = 2;
+    pfd[2].fd = ss;
+    pfd[2].events = POLLIN;
+    n = 3;
     for(c = clients; c < &clients[NCLIENT]; c++){
       if(c->fd < 0)
         continue;
@@ -222,7 +251,7 @@ run(int ls, int us)
       sleep(100);
       continue;
     }
-    for(i = 2; i < n; i++){
+    for(i = 3; i < n; i++){
       c = who[i];
       if(pfd[i].revents == 0)
         continue;
@@ -236,6 +265,8 @@ run(int ls, int us)
     }
     if(pfd[1].revents)
       serve_udp(us);
+    if(pfd[2].revents)
+      serve_stats(ss);
     if(pfd[0].revents && take(ls)){
       full = 1;
       printf("echoserver: out of descriptors: not listening until a client leaves\n");
@@ -255,24 +286,32 @@ parseport(const char *s)
 }
 
 // echoserver: echo what TCP clients (and with -u, UDP peers) send
-// usage: echoserver [-u] [-p port]
+// usage: echoserver [-u] [-p port] [-s statport]
 //   -u  echo UDP datagrams to the same port too
 //   -p  the port to serve (default 7, echo's)
+//   -s  tell local programs this process's libnet counters on UDP
+//       statport (netstat -l -p statport), as netd tells its own
 // Logs each connection and its end to the console. Exit status 1 on a
 // usage error or if the port cannot be had; otherwise it runs forever.
 int
 main(int argc, char *argv[])
 {
   struct client *c;
-  int ch, udp = 0, ls, us = -1;
+  int ch, udp = 0, ls, us = -1, ss = -1;
 
-  while((ch = getopt(argc, argv, "up:")) != -1){
+  while((ch = getopt(argc, argv, "up:s:")) != -1){
     switch(ch){
     case 'u':
       udp = 1;
       break;
     case 'p':
       if((port = parseport(optarg)) < 0){
+        fprintf(2, "echoserver: bad port %s (1 to 65535)\n", optarg);
+        usage();
+      }
+      break;
+    case 's':
+      if((statport = parseport(optarg)) < 0){
         fprintf(2, "echoserver: bad port %s (1 to 65535)\n", optarg);
         usage();
       }
@@ -286,16 +325,18 @@ main(int argc, char *argv[])
   for(c = clients; c < &clients[NCLIENT]; c++)
     c->fd = -1;
   // a stack without stream sockets still gets a UDP echo server from -u.
-  if((ls = open_sock(SOCK_STREAM, "tcp")) < 0 && !(udp && errno == EPROTONOSUPPORT))
+  if((ls = open_sock(SOCK_STREAM, port, "tcp")) < 0 && !(udp && errno == EPROTONOSUPPORT))
     exit(1);
   if(ls >= 0 && listen(ls, SOMAXCONN) < 0){
     fprintf(2, "echoserver: listen port %d: %s\n", port, strerror(errno));
     exit(1);
   }
-  if(udp && (us = open_sock(SOCK_DGRAM, "udp")) < 0)
+  if(udp && (us = open_sock(SOCK_DGRAM, port, "udp")) < 0)
+    exit(1);
+  if(statport && (ss = open_sock(SOCK_DGRAM, statport, "counters")) < 0)
     exit(1);
   printf("echoserver: listening on port %d (%s)\n", port,
          ls >= 0 && us >= 0 ? "tcp, udp" : ls >= 0 ? "tcp" : "udp");
-  run(ls, us);
+  run(ls, us, ss);
   return 0;
 }

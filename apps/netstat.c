@@ -17,10 +17,10 @@ static const char *lndescs[] = {
 #undef LN_DESC
 };
 
-// Ask netd for its libnet counters and print them as the kernel's are.
-// Returns 0, or -1 after saying why not.
+// Ask netd (or the program serving port) for its libnet counters and
+// print them as the kernel's are. Returns 0, or -1 after saying why not.
 static int
-netdstats(int nonzero, int verbose)
+netdstats(int port, int nonzero, int verbose)
 {
   static uint8 in[4 + sizeof(lnstat)];
   struct sockaddr_in a;
@@ -36,7 +36,7 @@ netdstats(int nonzero, int verbose)
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   memset(&a, 0, sizeof(a));
   a.sin_family = AF_INET;
-  a.sin_port = htons(NET_STATPORT);
+  a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(netif.ip);
   if(sendto(fd, "?", 1, 0, (struct sockaddr *)&a, sizeof(a)) < 0 ||
      (r = recv(fd, in, sizeof(in), 0)) < 0){
@@ -101,8 +101,10 @@ printmac(void)
 }
 
 // netstat: show network interface counters
-// usage: netstat [-l] [-z] [-v]
+// usage: netstat [-l [-p port]] [-z] [-v]
 //   -l  netd's libnet counters instead (what the host answered, and why not)
+//   -p  with -l: the counters of the program serving port instead of netd's
+//       (echoserver -s port)
 //   -z  only the counters that are not zero
 //   -v  each counter's meaning after its value
 int
@@ -110,12 +112,15 @@ main(int argc, char *argv[])
 {
   struct nc_stats st;
   uint32 ip, mask, gw;
-  int c, nonzero = 0, verbose = 0, lib = 0, r;
+  int c, nonzero = 0, verbose = 0, lib = 0, port = NET_STATPORT, r;
 
-  while((c = getopt(argc, argv, "lzv")) != -1){
+  while((c = getopt(argc, argv, "lp:zv")) != -1){
     switch(c){
     case 'l':
       lib = 1;
+      break;
+    case 'p':
+      port = atoi(optarg);
       break;
     case 'z':
       nonzero = 1;
@@ -124,12 +129,12 @@ main(int argc, char *argv[])
       verbose = 1;
       break;
     default:
-      fprintf(2, "usage: netstat [-l] [-z] [-v]\n");
+      fprintf(2, "usage: netstat [-l [-p port]] [-z] [-v]\n");
       exit(1);
     }
   }
   if(lib)
-    exit(netdstats(nonzero, verbose) < 0 ? 1 : 0);
+    exit(netdstats(port, nonzero, verbose) < 0 ? 1 : 0);
   if((r = netstat(-1, &st)) < 0){
     fprintf(2, "netstat: %s\n", strerror(-r));
     exit(1);

@@ -424,8 +424,11 @@ in_ack(struct tcpcb *tp, const struct seg *s)
   if(SEQ_GT(ack, tp->snd_una)){
     newack(tp, s);
   } else if(ack == tp->snd_una && s->dlen == 0 && !(t->flags & (TCP_SYN | TCP_FIN)) &&
-            win == tp->snd_wnd && tp->snd_max != tp->snd_una){
-    // a duplicate ACK (RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT")
+            win == tp->snd_wnd && tp->snd_max != tp->snd_una && !(tp->flags & TF_PERSIST)){
+    // a duplicate ACK (RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT"). Not the
+    // answers to zero-window probes: the only byte out is the probe's, and
+    // a fast retransmit would send a segment into a shut window (RFC 9293
+    // 3.8.6.1); BSD counts none while its persist timer runs either.
     LNSTAT(tcp_dupack);
     tp->dupacks++;
     if(tp->flags & TF_RECOVERY){
@@ -657,6 +660,17 @@ in_sync(struct tcpcb *tp, const struct seg *s)
 
   if(!paws(tp, s))
     return;
+  // Our SYN-ACK was lost: the SYN again, answered with the SYN-ACK again.
+  // Before the sequence check, which would find the SYN old and answer
+  // with a bare ACK, one the peer in SYN-SENT must drop (RFC 9293
+  // 3.10.7.3 fifth), leaving it to wait for our retransmission timer.
+  if(tp->state == TCP_SYN_RECEIVED && (t->flags & (TCP_SYN | TCP_RST)) == TCP_SYN &&
+     t->seq == tp->irs){
+    LNSTAT(tcp_rx_dupsyn);
+    tp->snd_nxt = tp->iss;
+    tcp_output(tp);
+    return;
+  }
   // first: the sequence number
   if(!acceptable(tp, s)){
     if(t->flags & TCP_RST){
@@ -678,13 +692,6 @@ in_sync(struct tcpcb *tp, const struct seg *s)
   }
   // fourth: SYN (RFC 5961 4.2: a challenge ACK, whatever the state)
   if(t->flags & TCP_SYN){
-    if(tp->state == TCP_SYN_RECEIVED && t->seq == tp->irs){
-      // our SYN-ACK was lost: the SYN again, answered again
-      LNSTAT(tcp_rx_dupsyn);
-      tp->snd_nxt = tp->iss;
-      tcp_output(tp);
-      return;
-    }
     LNSTAT(tcp_drop_syninwin);
     challenge(tp);
     return;

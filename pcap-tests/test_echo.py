@@ -30,7 +30,7 @@ from qemu import LOGDIR, PROMPT, ROOT, Guest, pick_port
 GUESTPORT = 7
 IO_TIMEOUT = 30           # seconds for one host socket operation
 
-SERVER_USAGE = "usage: echoserver [-u] [-p port]"
+SERVER_USAGE = "usage: echoserver [-u] [-p port] [-s statport]"
 CLIENT_USAGE = "usage: echoclient [-n count] [-s size] host port"
 SEED_USAGE = "usage: seedecho [port]"
 
