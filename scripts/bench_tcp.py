@@ -25,7 +25,12 @@ Every QEMU is stopped by the PID this script spawned, in a finally; every
 wait has a timeout. Traffic stays on 127.0.0.1 and slirp's network.
 Writes the section "## TCP over slirp" of docs/performance.md.
 
-usage: scripts/bench_tcp.py [--rounds N] [--mib M] [--quick] [--no-peer] [--no-write]
+With --pcap DIR every boot also writes its frames (QEMU's filter-dump at
+the netdev) to DIR/ours-R.pcap and DIR/peer-R.pcap, for
+scripts/tcp_pcap.py; the dump slows QEMU, so such a run's rates are not
+the table's.
+
+usage: scripts/bench_tcp.py [--rounds N] [--mib M] [--quick] [--no-peer] [--no-write] [--pcap DIR]
 """
 import argparse
 import os
@@ -429,10 +434,14 @@ def main():
     ap.add_argument("--budget", type=float, default=900, help="seconds for the whole run")
     ap.add_argument("--quick", action="store_true", help="1 round, 8 MiB, 200 round trips")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--pcap", metavar="DIR", help="dump each boot's frames into DIR")
     ap.add_argument("--no-write", action="store_true",
                     help="print the section instead of updating docs/performance.md")
     args = ap.parse_args()
     args.argv = sys.argv[1:]
+    if args.pcap:
+        os.makedirs(args.pcap, exist_ok=True)
+        args.no_write = True
     if args.quick:
         args.rounds, args.mib, args.echo_n = 1, 8, 200
 
@@ -471,7 +480,10 @@ def main():
         fwd = ",".join("hostfwd=tcp:127.0.0.1:%d-:%d" % pp for pp in
                        ((o_src, GUEST_SRC), (o_sink, GUEST_SINK), (o_echo, GUEST_ECHO)))
         try:
-            ours.start("user", {"HOSTFWD": fwd}, "bench-tcp-ours.log")
+            mv = {"HOSTFWD": fwd}
+            if args.pcap:
+                mv["PCAP"] = os.path.join(os.path.abspath(args.pcap), "ours-%d.pcap" % rnd)
+            ours.start("user", mv, "bench-tcp-ours.log")
             cmds["ours"] = shown(" ".join(shlex.quote(a) for a in ours.argv))
             ours.servers(args.mib << 20)
             k0 = ours.netstat()
@@ -487,8 +499,11 @@ def main():
 
     def run_peer(rnd):
         try:
-            peer.start("user", {"ECHO_PORT": p_echo, "HTTP_PORT": p_http, "SRC_PORT": p_src,
-                                "SINK_PORT": p_sink, "CTL_PORT": p_ctl}, "bench-tcp-peer.log")
+            env = {"ECHO_PORT": p_echo, "HTTP_PORT": p_http, "SRC_PORT": p_src,
+                   "SINK_PORT": p_sink, "CTL_PORT": p_ctl}
+            if args.pcap:
+                env["PCAP"] = os.path.join(os.path.abspath(args.pcap), "peer-%d.pcap" % rnd)
+            peer.start("user", env, "bench-tcp-peer.log")
             cmds["peer"] = peer.cmd
             t = measure(res, "peer", peer.child.pid, args, stat=lambda: peer_stat(p_ctl))
             run_boot(t, "peer", p_src, p_sink, p_echo, rnd)
