@@ -107,6 +107,7 @@ UPROGS = \
   $B/$A/_udpecho \
   $B/$A/_echoserver \
   $B/$A/_echoclient \
+  $B/$A/_tcpsrc \
   $B/$A/_seedecho \
   $B/$A/_ping \
   $B/$A/_ifconfig \
@@ -226,6 +227,7 @@ bench: setup
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_raw.py
 	$(PY) scripts/bench_libnet.py
+	$(PY) scripts/bench_tcp.py
 
 # One million hostile frames under CPUS=4, beside a process scribbling its
 # rings; about 3 minutes, so not part of test. Writes docs/performance.md.
