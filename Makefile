@@ -107,6 +107,7 @@ UPROGS = \
   $B/$A/_echoserver \
   $B/$A/_echoclient \
   $B/$A/_seedecho \
+  $B/$A/_tcpbulk \
   $B/$A/_ping \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
