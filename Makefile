@@ -229,9 +229,11 @@ bench: setup
 
 # One million hostile frames under CPUS=4, beside a process scribbling its
 # rings; about 3 minutes, so not part of test. Writes docs/performance.md.
+# Then TCP against Linux at full size (scripts/stress_tcp.py).
 stress: setup
 	$(MAKE) all
 	$(PY) scripts/stress.py
+	$(PY) scripts/stress_tcp.py
 
 clean:
 	rm -rf $B

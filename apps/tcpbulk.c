@@ -7,14 +7,30 @@
 // be compared with it.
 // The sender ends with shutdown(SHUT_WR) and waits for the receiver to
 // close in turn: its time then counts delivery, not only the writes.
+// With -x a client leaves its connection to exit(), which must deliver
+// what was written and then close it (libnet's tcp_exit).
 // Not done: more than one connection per run.
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/socket.h"
+#include "libnet/net.h"
 
 #define PERIOD  65521    // pattern period: the largest prime below 2^16
 #define CHUNK   16384    // bytes per read or write
 #define MAXN    (1ULL << 40)
+
+static int quick;        // -x: exit once the last byte is written
+static int verbose;      // -v: print libnet's TCP counters at the end
+
+// Print this process's libnet counters whose names start "tcp_" and
+// are not zero: how the stack fared (retransmissions, recoveries...).
+static void
+tcpstats(void)
+{
+  for(int i = 0; i < LN_NSTATS; i++)
+    if(lnstat[i] && strncmp(lnstat_names[i], "tcp_", 4) == 0)
+      printf("tcpbulk: %s %lu\n", lnstat_names[i], (unsigned long)lnstat[i]);
+}
 
 // SHA-256 (FIPS 180-4), enough of it for one stream.
 struct sha256 {
@@ -126,8 +142,8 @@ pattern_init(void)
 static void
 usage(void)
 {
-  fprintf(2, "usage: tcpbulk -s [-S bytes] port\n"
-             "       tcpbulk -c [-r | -n bytes] host port\n");
+  fprintf(2, "usage: tcpbulk -s [-v] [-S bytes] port\n"
+             "       tcpbulk -c [-vx] [-r | -n bytes] host port\n");
   exit(1);
 }
 
@@ -200,6 +216,11 @@ transfer(int s, uint64 n)
   if(n > 0){
     if(source(s, n, &h) < 0)
       die("write");
+    if(quick){
+      sha256_hex(&h, hex);
+      printf("tcpbulk: wrote %lu bytes, sha256 %s; exiting\n", (unsigned long)n, hex);
+      exit(0);
+    }
     if(shutdown(s, SHUT_WR) < 0)
       die("shutdown");
     if(sink(s, &extra, 0) < 0)
@@ -222,6 +243,8 @@ transfer(int s, uint64 n)
          n > 0 ? "sent" : "received", (unsigned long)got,
          (unsigned long)(us / 1000000), (unsigned long)(us / 1000 % 1000),
          (unsigned long)(got / us), (unsigned long)(got * 100 / us % 100), hex);
+  if(verbose)
+    tcpstats();
   return 0;
 }
 
@@ -271,12 +294,14 @@ dial(const char *host, int port, uint64 n)
 }
 
 // tcpbulk: send or receive one stream of a known pattern
-// usage: tcpbulk -s [-S bytes] port
-//        tcpbulk -c [-r | -n bytes] host port
+// usage: tcpbulk -s [-v] [-S bytes] port
+//        tcpbulk -c [-vx] [-r | -n bytes] host port
 //   -s  accept one connection on port; receive until end of file, or
 //       with -S send bytes of the pattern
 //   -c  connect to host:port; send -n bytes of the pattern (default
 //       1048576), or with -r receive until end of file
+//   -v  then print libnet's TCP counters that are not zero
+//   -x  with -n: exit as soon as the last byte is written, no close
 // Prints "tcpbulk: sent|received N bytes in S s, R MB/s, sha256 HEX"
 // (MB: 10^6 bytes). Exit status 0 after a whole transfer, 1 otherwise.
 int
@@ -285,7 +310,7 @@ main(int argc, char *argv[])
   int c, server = 0, client = 0, in = 0, port;
   uint64 n = 1 << 20, srcn = 0;
 
-  while((c = getopt(argc, argv, "scrn:S:")) != -1){
+  while((c = getopt(argc, argv, "scrxvn:S:")) != -1){
     switch(c){
     case 's':
       server = 1;
@@ -295,6 +320,12 @@ main(int argc, char *argv[])
       break;
     case 'r':
       in = 1;
+      break;
+    case 'x':
+      quick = 1;
+      break;
+    case 'v':
+      verbose = 1;
       break;
     case 'n':
       n = parsenum(optarg, 1, MAXN);
