@@ -436,7 +436,8 @@ def test_tcp_between_two_guest_processes(clean, addr):
     port = next_port()
     start_echoserver(g, port)
     out = g.run("echoclient -n 50 -s 3000 %s %d" % (addr, port), timeout=60)
-    assert re.search(r"50 messages, 150000 bytes, 0 errors; rtt", out), out
+    # echoserver's log lines may land inside echoclient's
+    assert "50 messages, 150000 bytes, 0 errors" in out, out
     port = next_port()
     n = 1 << 20
     background(g, "tcpbulk -s %d" % port, r"tcpbulk: listening on port %d" % port)
