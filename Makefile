@@ -109,6 +109,7 @@ UPROGS = \
   $B/$A/_echoclient \
   $B/$A/_tcpsrc \
   $B/$A/_seedecho \
+  $B/$A/_tcpbulk \
   $B/$A/_ping \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
@@ -231,9 +232,11 @@ bench: setup
 
 # One million hostile frames under CPUS=4, beside a process scribbling its
 # rings; about 3 minutes, so not part of test. Writes docs/performance.md.
+# Then TCP against Linux at full size (scripts/stress_tcp.py).
 stress: setup
 	$(MAKE) all
 	$(PY) scripts/stress.py
+	$(PY) scripts/stress_tcp.py
 
 clean:
 	rm -rf $B

@@ -167,7 +167,8 @@ _Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
   X(dev_rx_nobuf,       "device: RX refills that found no free page (interface only)") \
   X(dev_rx_wipe_bytes,  "device: bytes wiped in pages of frames nobody took, before reuse (interface only)") \
   X(dev_tx_frames,      "device: frames it finished sending (interface only)") \
-  X(dev_tx_full,        "device: sends that found its queue full, retried later (interface only)")
+  X(dev_tx_full,        "device: sends that found its queue full, retried later (interface only)") \
+  X(claims_held,        "port claims held now, a gauge: rises and falls (the default responder's not counted)")
 
 enum {
 #define NC_ENUM(name, desc) NC_##name,

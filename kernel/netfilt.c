@@ -178,6 +178,8 @@ netfilt_claim(struct netchan *c, int proto, int port)
     claims[c->claims].cprev = i;
   c->claims = i;
   c->nclaims++;
+  c->st.v[NC_claims_held]++;
+  netif.st.v[NC_claims_held]++;
   return port;
 }
 
@@ -201,6 +203,8 @@ claimfree(int i)
   if(cl->cnext != NIL)
     claims[cl->cnext].cprev = cl->cprev;
   c->nclaims--;
+  c->st.v[NC_claims_held]--;
+  netif.st.v[NC_claims_held]--;
   claims[i].hnext = freeclaim;
   freeclaim = i;
 }
