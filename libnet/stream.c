@@ -73,6 +73,11 @@ s_connect(struct sock *s, uint32_t ip, uint16_t port)
     return -EISCONN;   // it was connected, and is over
   if(ip == 0 || port == 0)
     return -EINVAL;
+  // 127/8 is this host: the kernel checks that every frame we send
+  // comes from the interface's address, so loopback traffic uses it
+  // (getpeername then shows that address, not 127.0.0.1).
+  if((ip >> 24) == 127)
+    ip = netif.ip;
   if(net_route(ip, &nexthop) < 0)
     return -ENETUNREACH;
   if(s->lport == 0 && (r = s_bind(s, 0, 0)) < 0)
@@ -81,7 +86,7 @@ s_connect(struct sock *s, uint32_t ip, uint16_t port)
     return -EADDRINUSE;
   if((tp = newtcb(s)) == 0)
     return -ENOMEM;
-  tp->laddr = (ip >> 24) == 127 ? ip : netif.ip;
+  tp->laddr = netif.ip;
   s->laddr = tp->laddr;
   tp->raddr = ip;
   tp->rport = port;
