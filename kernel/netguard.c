@@ -7,7 +7,7 @@
 // interface's address and from a port (or echo identifier) the channel
 // has claimed; an ARP frame must name the interface as its sender. The
 // default responder (netd) may also send ICMP of any kind, since it
-// answers for the host, and TCP resets from ports nobody holds; any
+// answers for the host, and TCP resets and bare ACKs (no SYN, no payload) from ports nobody holds; any
 // channel may send an ICMP error about a datagram sent to its own port.
 // Nothing else leaves: no other EtherType, no other IP protocol.
 #include "types.h"
@@ -145,7 +145,7 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
 
   l4need = proto == NC_PROTO_ICMP ? 8 : 4;
   if(proto == NC_PROTO_TCP && netfilt_isdefault(c))
-    l4need = 14;   // through the flags: the default responder may send resets
+    l4need = 14;   // through the flags: the default responder may send resets and bare ACKs
   if(tot - hl < l4need)
     return NC_tx_reject_malformed;
   *hlen = ETH_HLEN + hl + l4need;
@@ -156,8 +156,11 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
     struct netchan *owner = netfilt_owner(proto, get16(ip + hl));
     why = owner == c ? -1 : NC_tx_reject_srcport;
     // RFC 9293 3.10.7.1: a segment to a port nobody holds gets a reset;
-    // the default responder sends it, from that unclaimed port.
-    if(owner == 0 && proto == NC_PROTO_TCP && netfilt_isdefault(c) && (ip[hl + 13] & 0x04))
+    // the default responder sends it, from that unclaimed port. It also
+    // answers for the TIME-WAIT and FIN-WAIT-2 connections of processes
+    // that exited (libnet/tcp_orphan.c): a bare ACK, no SYN, no payload.
+    if(owner == 0 && proto == NC_PROTO_TCP && netfilt_isdefault(c) &&
+       ((ip[hl + 13] & 0x04) || (!(ip[hl + 13] & 0x02) && tot - hl == (ip[hl + 12] >> 4) * 4)))
       why = -1;
   }
   // a first fragment: from now on c may send its datagram's later ones.

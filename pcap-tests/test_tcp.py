@@ -25,7 +25,7 @@ from test_filter import GUESTIP, HOSTIP, HOSTMAC, moved
 
 lan = lan_fixture()
 ECHOPORT = 7
-STATPORT = 2998
+STATPORT = 2997          # not 2998: netd takes TCP handoffs there
 OURMSS = 1460             # the guest's MSS: a 1500-byte MTU less 40
 ISS = 0x10000000          # our initial sequence numbers start here
 
@@ -667,3 +667,51 @@ def test_out_of_order_segments_draw_acks_with_sack_blocks_newest_first(srv):
     m = moved(before, after)
     assert m.get("tcp_rx_ooo") == 2, m
     c.reset()
+
+
+# ---- after the process: netd keeps its closing connections (tcp_orphan.c) ------
+
+
+def test_fin_wait_2_and_time_wait_outlive_the_process_in_netd(srv):
+    # RFC 9293 3.10.7.4: a FIN in FIN-WAIT-2 is ACKed and leads to
+    # TIME-WAIT; a FIN again in TIME-WAIT is ACKed again. The guest's
+    # echoclient closes first and exits while we hold our FIN back, so
+    # both answers must come from netd, which took the connection over.
+    lan = srv
+    g = lan.g
+    lan.drain()
+    port, S = 9401, 0x71000000
+    before = counters(g)
+    g.sendline("echoclient -n 1 -s 16 10.0.2.2 %d" % port)
+    syn = lan.expect(lambda p: TCP in p and p[TCP].dport == port and flags(p) == "S", timeout=10)
+    assert syn is not None, "no SYN:\n" + g.tail()
+    c = Conn(lan, port, dport=syn[TCP].sport)
+    c.seq, c.ack = S, syn[TCP].seq + 1
+    c.send("SA", options=[("MSS", 1460)])
+    c.seq += 1
+    msg = c.expect(lambda p: len(data(p)) == 16)
+    assert msg is not None, "no message"
+    c.ack += 16
+    c.send("PA", data(msg), options=[])
+    c.seq += 16
+    fin = guest_fin(c)
+    assert fin is not None, "echoclient sent no FIN"
+    c.ack = fin[TCP].seq + 1
+    c.send("A", options=[])                  # FIN-WAIT-2 on the guest's side
+    g.expect(r"1 messages, 16 bytes, 0 errors[^\r\n]*\r?\n", what="echoclient to finish")
+    g.expect(PROMPT, what="the prompt after echoclient")
+    time.sleep(0.5)                          # the handoff crosses the loopback
+    lan.drain()
+    c.send("FA", options=[])
+    c.seq += 1
+    a = c.expect(lambda p: True)
+    assert a is not None, "nobody answered our FIN after the process ended; netd's counters moved: %s" % (
+        moved(before, counters(g)))
+    assert flags(a) == "A" and a[TCP].ack == c.seq and a[TCP].seq == c.ack, a.summary()
+    c.send("FA", seq=c.seq - 1, options=[])  # the same FIN again, as if our ACK were lost
+    a2 = c.expect(lambda p: True)
+    assert a2 is not None, "TIME-WAIT did not answer a repeated FIN"
+    assert flags(a2) == "A" and a2[TCP].ack == c.seq, a2.summary()
+    m = moved(before, counters(g))
+    assert m.get("tcp_adopted") == 1, m
+    assert m.get("tcp_rst_tx", 0) == 0, m

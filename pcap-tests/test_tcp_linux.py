@@ -333,6 +333,13 @@ def settle(g, want, timeout=20):
         time.sleep(1)
 
 
+def netd_adopted(g):
+    """How many closing connections netd has taken over from programs that exited."""
+    out = g.run("netstat -l")
+    m = re.search(r"^tcp_adopted\s+(\d+)", out, re.M)
+    return int(m.group(1)) if m else 0
+
+
 def same(now, before):
     """No page lost, no claim more (a page or two may come back: the
     kernel frees what an earlier process left, such as a pipe)."""
@@ -356,9 +363,11 @@ def test_sequential_connections_leave_no_memory_or_claims_behind(clean, how):
     g, ns = clean
     port = next_port()
     start_echoserver(g, port)
-    # a first round grows echoserver's heap as far as these connections
-    # take it (20 were not enough for it to settle, 100 were)
-    r = Peer(ns, "seq", GUESTIP, port, 100, how).result(120, g)
+    # a first round as long as the measured one grows echoserver's heap
+    # as far as these connections take it: the heap never shrinks, and a
+    # shorter warm-up left it 32 pages (one 128 KiB ring) short of its
+    # high-water mark. A leak would show in the second round too.
+    r = Peer(ns, "seq", GUESTIP, port, SEQ, how).result(60 + SEQ, g)
     assert r["bad"] == [], r
     before = settle(g, None, timeout=0)
     print(g.run("ps"))
@@ -378,6 +387,7 @@ def test_guest_programs_that_exit_leave_no_memory_or_claims_behind(clean):
     g, ns = clean
     n = 200000
     before = settle(g, None, timeout=0)
+    adopted = netd_adopted(g)
     for i in range(EXITS):
         port = next_port()
         p = Peer(ns, "serve", port, "recv")
@@ -389,9 +399,13 @@ def test_guest_programs_that_exit_leave_no_memory_or_claims_behind(clean):
             p.stop()
         assert "tcpbulk: wrote %d bytes" % n in out, out
         assert r["bytes"] == n and r["sha256"] == pattern_sha256(n), (i, r)
-    after = settle(g, before)
-    assert same(after, before), ("after %d programs exited: free pages, claims %s, were %s"
-                             % (EXITS, after, before))
+    # each exit handed its connection's TIME-WAIT to netd (tcp_orphan.c),
+    # which holds it for 2*MSL in a heap that never shrinks: about 1 KiB
+    # a connection, so a page per 4 exits is allowed, and no claim.
+    assert netd_adopted(g) - adopted == EXITS
+    after = settle(g, (before[0] - (EXITS + 3) // 4, before[1]))
+    assert same(after, (before[0] - (EXITS + 3) // 4, before[1])), (
+        "after %d programs exited: free pages, claims %s, were %s" % (EXITS, after, before))
 
 
 def guest_pid(g, name):
