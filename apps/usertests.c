@@ -1772,6 +1772,44 @@ crashcheck(char *s)
   want(s, "unlink(crashfile)", unlink("crashfile"), 0);
 }
 
+// --- memmove ---------------------------------------------------------------
+
+// memmove copies every length at every pair of alignments (word copies
+// from a misaligned source are put together from two aligned words),
+// and overlapping ranges in both directions, touching nothing else.
+void
+memmovetest(char *s)
+{
+  static uchar src[200], dst[200], want_[200];
+
+  for(int i = 0; i < 200; i++)
+    src[i] = i * 7 + 3;
+  for(int so = 0; so < 8; so++)
+    for(int dof = 0; dof < 8; dof++)
+      for(int n = 0; n <= 120; n++){
+        memset(dst, 0xee, sizeof(dst));
+        memmove(dst + dof, src + so, n);
+        for(int i = 0; i < 200; i++){
+          uchar w = i >= dof && i < dof + n ? src[so + i - dof] : 0xee;
+          if(dst[i] != w){
+            printf("%s: memmove(dst+%d, src+%d, %d): byte %d is %d, wanted %d\n", s, dof, so, n, i, dst[i], w);
+            exit(1);
+          }
+        }
+      }
+  for(int shift = -9; shift <= 9; shift++){
+    for(int i = 0; i < 200; i++)
+      want_[i] = dst[i] = i;
+    for(int i = 0; i < 100; i++)
+      want_[50 + shift + i] = 50 + i;
+    memmove(dst + 50 + shift, dst + 50, 100);
+    if(memcmp(dst, want_, 200) != 0){
+      printf("%s: overlapping memmove by %d wrong\n", s, shift);
+      exit(1);
+    }
+  }
+}
+
 // --- getrandom and atexit ------------------------------------------------
 
 // Ones among n bytes.
@@ -2019,6 +2057,7 @@ struct test tests[] = {
   {pollfile, "pollfile", QUICK},
   {parallel, "parallel", QUICK},
   {getrandomtest, "getrandom", QUICK},
+  {memmovetest, "memmove", QUICK},
   {rngdev, "rngdev", QUICK},
   {rngnodev, "rngnodev", BYNAME},
   {atexittest, "atexit", QUICK},
