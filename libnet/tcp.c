@@ -564,15 +564,37 @@ net_txblocked(void)
   return tcp_nblocked > 0;
 }
 
-// Output that stopped for want of a TX buffer goes on, each turn of the loop.
+static int nackturn;    // control blocks with TF_ACKTURN
+
+// Owe tp's peer an ACK at the end of this turn (tcp_flushblocked).
+void
+tcp_ackturn(struct tcpcb *tp)
+{
+  if(!(tp->flags & TF_ACKTURN)){
+    tp->flags |= TF_ACKTURN;
+    nackturn++;
+  }
+}
+
+// The end of a turn of the loop, every frame of the last sync taken
+// in: the ACKs owed go (one per connection however many segments came),
+// and output that stopped for want of a TX buffer goes on.
 void
 tcp_flushblocked(void)
 {
-  if(tcp_nblocked == 0)
+  if(tcp_nblocked == 0 && nackturn == 0)
     return;
-  for(struct tcpcb *tp = tcb_list; tp; tp = tp->next)
-    if(tp->flags & TF_BLOCKED)
+  nackturn = 0;
+  for(struct tcpcb *tp = tcb_list; tp; tp = tp->next){
+    if(tp->flags & TF_ACKTURN){
+      tp->flags &= ~TF_ACKTURN;
+      if(tp->segs_unacked > 0)
+        tp->flags |= TF_ACKNOW;    // unless an ACK went meanwhile
       tcp_output(tp);
+    } else if(tp->flags & TF_BLOCKED){
+      tcp_output(tp);
+    }
+  }
 }
 
 // ---- errors about our segments (ICMP, or ARP giving up) --------------------------

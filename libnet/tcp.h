@@ -69,6 +69,7 @@ enum {
   TF_PERSIST   = 1 << 14,  // the persist timer runs instead of the retransmit timer
   TF_ORPHAN    = 1 << 15,  // no socket holds it any more
   TF_ACCEPTED  = 1 << 16,  // handed to the application by accept
+  TF_ACKTURN   = 1 << 17,  // an ACK is owed at the end of this turn of the loop
 };
 
 // A byte ring. The send ring starts at snd_una; the receive ring at
@@ -179,6 +180,7 @@ void tcp_buffree(struct tcpbuf *b);
 void tcp_setrexmt(struct tcpcb *tp);
 uint64_t tcp_now(void);
 void tcp_flushblocked(void);
+void tcp_ackturn(struct tcpcb *tp);
 void tcp_mss_set(struct tcpcb *tp, int peer_mss);
 
 // tcp_in.c

@@ -580,11 +580,14 @@ in_data(struct tcpcb *tp, const struct seg *s)
     lnstat[LN_tcp_rx_bytes] += n;
     ooo_pull(tp);
     // RFC 5681 4.2: ACK at least every second full segment, within 500 ms
-    // (our TCP_DELACK_MS); at once when the segment fills a hole.
+    // (our TCP_DELACK_MS); at once when the segment fills a hole. The
+    // second segment's ACK waits for the end of this turn of the loop,
+    // so a burst the kernel hands over in one sync gets one ACK, as
+    // Linux acknowledges what its driver merged (GRO).
     if(!hadooo && !fin){
       tp->flags &= ~TF_ACKNOW;
       if(++tp->segs_unacked >= 2)
-        tp->flags |= TF_ACKNOW;
+        tcp_ackturn(tp);
       else if(tp->t_delack == 0)
         tcp_settimer(&tp->t_delack, tcp_now() + TCP_DELACK_MS);
     }
