@@ -299,7 +299,8 @@ HSTESTS = \
   $H/$L/test/test_counters \
   $H/$L/test/test_answers \
   $H/$L/test/test_ctl \
-  $H/$L/test/test_txbuf
+  $H/$L/test/test_txbuf \
+  $H/$L/test/test_tcpstate
 
 # Two stacks over an emulated link (libnet/test/twostack.h); make host-tcp runs TCP's alone.
 H2TESTS = \
