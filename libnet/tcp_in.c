@@ -650,10 +650,31 @@ static void
 in_sync(struct tcpcb *tp, const struct seg *s)
 {
   const struct tcp_repr *t = s->t;
+  struct tcp_repr synack;
+  struct seg s2;
   int finok;
 
   if(!paws(tp, s))
     return;
+  // In SYN-RECEIVED the peer's SYN again lies below RCV.NXT, where the
+  // window check would only ACK it. Alone, it says our SYN-ACK was lost:
+  // send that again. Acknowledging our SYN, it is the SYN-ACK of a
+  // simultaneous open (RFC 9293 3.5 figure 8, line 6): its ACK completes
+  // the handshake, so it goes on as that ACK, the SYN taken off.
+  if(tp->state == TCP_SYN_RECEIVED && (t->flags & TCP_SYN) && t->seq == tp->irs){
+    if(!(t->flags & TCP_ACK)){
+      LNSTAT(tcp_rx_dupsyn);
+      tp->snd_nxt = tp->iss;
+      tcp_output(tp);
+      return;
+    }
+    synack = *t;
+    synack.flags &= ~TCP_SYN;
+    synack.seq++;
+    s2 = *s;
+    s2.t = t = &synack;
+    s = &s2;
+  }
   // first: the sequence number
   if(!acceptable(tp, s)){
     if(t->flags & TCP_RST){
@@ -675,13 +696,6 @@ in_sync(struct tcpcb *tp, const struct seg *s)
   }
   // fourth: SYN (RFC 5961 4.2: a challenge ACK, whatever the state)
   if(t->flags & TCP_SYN){
-    if(tp->state == TCP_SYN_RECEIVED && t->seq == tp->irs){
-      // our SYN-ACK was lost: the SYN again, answered again
-      LNSTAT(tcp_rx_dupsyn);
-      tp->snd_nxt = tp->iss;
-      tcp_output(tp);
-      return;
-    }
     LNSTAT(tcp_drop_syninwin);
     challenge(tp);
     return;
