@@ -421,8 +421,10 @@ in_ack(struct tcpcb *tp, const struct seg *s)
   if(SEQ_GT(ack, tp->snd_una)){
     newack(tp, s);
   } else if(ack == tp->snd_una && s->dlen == 0 && !(t->flags & (TCP_SYN | TCP_FIN)) &&
-            win == tp->snd_wnd && tp->snd_max != tp->snd_una){
-    // a duplicate ACK (RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT")
+            win == tp->snd_wnd && tp->snd_max != tp->snd_una && !(tp->flags & TF_PERSIST)){
+    // a duplicate ACK (RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT"); answers
+    // to zero-window probes are not (BSD counts only while the retransmit
+    // timer runs): a fast retransmit would send into a shut window
     LNSTAT(tcp_dupack);
     tp->dupacks++;
     if(tp->flags & TF_RECOVERY){
