@@ -882,6 +882,31 @@ test_rto_data_doubling_then_etimedout(void)
   CHECKEQ(errno, ETIMEDOUT);
 }
 
+// An orphan (closed by the application) that times out is freed, once,
+// and its port let go: tcp_timer must not look at it afterwards (ASan).
+static void
+test_orphan_dropped_by_rto_is_freed(void)
+{
+  struct conn c;
+  struct tcp_repr t;
+  uint64_t rto = TCP_RTO_MIN_MS;
+
+  reset();
+  conninit(&c, 5034, 40034, 0x21000000);
+  passive(&c, 0);
+  appsend(&c, 10);
+  CHECKEQ(ptake(&c, &t, 0), 10);
+  CHECKEQ(ln_close(c.fd), 0);
+  CHECKEQ(lookup(&c)->state, TCP_FIN_WAIT_1);
+  for(int i = 0; i <= TCP_MAXRXT && lookup(&c) != tcb(c.lfd); i++){
+    advance(rto);
+    stack_drain();
+    rto = 2 * rto > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : 2 * rto;
+  }
+  CHECK(lookup(&c) == tcb(c.lfd));
+  CHECKEQ(STAT(tcp_drop_timeout), 1);
+}
+
 // RFC 5681 3.2: the third duplicate ACK retransmits the first unacked
 // segment; RFC 6582 3.2: a partial ACK in recovery retransmits the next
 // hole at once, a full one ends recovery.
@@ -1202,6 +1227,7 @@ static const struct test tests[] = {
   { test_malformed_option_dropped_and_counted, "malformed_option_dropped_and_counted" },
   { test_rto_initial_1s_doubling_then_etimedout, "rto_initial_1s_doubling_then_etimedout" },
   { test_rto_data_doubling_then_etimedout, "rto_data_doubling_then_etimedout" },
+  { test_orphan_dropped_by_rto_is_freed, "orphan_dropped_by_rto_is_freed" },
   { test_fast_rexmt_third_dupack_and_newreno_partial_ack, "fast_rexmt_third_dupack_and_newreno_partial_ack" },
   { test_zero_window_probe_backoff_and_resume, "zero_window_probe_backoff_and_resume" },
   { test_delayed_ack_every_second_segment_and_within_200ms, "delayed_ack_every_second_segment_and_within_200ms" },
