@@ -316,7 +316,8 @@ FUZZERS = \
   $H/fuzz/fuzz_icmp \
   $H/fuzz/fuzz_udp \
   $H/fuzz/fuzz_tcp \
-  $H/fuzz/fuzz_stack
+  $H/fuzz/fuzz_stack \
+  $H/fuzz/fuzz_tcpconn
 
 $H/$L/%.o: $L/%.c
 	@mkdir -p $(@D)
@@ -336,6 +337,7 @@ $H/fuzz/fuzz_%: $H/fuzz/obj/fuzz/fuzz_%.o $(patsubst $B/$L/%,$H/fuzz/obj/%,$(LWI
 # The stack's tests and fuzzer link the stateful layers as well ($^ takes these in).
 $(HSTESTS): $(HSOBJS)
 $H/fuzz/fuzz_stack: $(FSOBJS)
+$H/fuzz/fuzz_tcpconn: $(FSOBJS)
 
 # The stateful layers as one object, then two copies with every global
 # they define renamed A_... and B_...: two stacks with their own state in

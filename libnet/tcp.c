@@ -460,8 +460,9 @@ tcp_settimer(uint64_t *t, uint64_t when)
 // ---- timers --------------------------------------------------------------------
 
 // The retransmit timer (RFC 6298 5.4-5.7), or the persist timer when
-// the peer's window is shut (RFC 9293 3.8.6.1).
-static void
+// the peer's window is shut (RFC 9293 3.8.6.1). Returns 1 if the
+// connection was dropped: an orphan is then freed, and tp gone.
+static int
 rexmt_fire(struct tcpcb *tp)
 {
   int max = tp->state == TCP_SYN_SENT || tp->state == TCP_SYN_RECEIVED ? TCP_SYNRXT : TCP_MAXRXT;
@@ -476,12 +477,12 @@ rexmt_fire(struct tcpcb *tp)
       tp->snd_max = tp->snd_nxt = tp->snd_una + 1;   // the probe's byte may be accepted
     tcp_settimer(&tp->t_rexmt, tcp_now() + backoff(tp->rto_ms < TCP_PERSIST_MIN_MS ? TCP_PERSIST_MIN_MS : tp->rto_ms,
                                                    tp->persist_shift));
-    return;
+    return 0;
   }
   if(++tp->rxtshift > max){
     LNSTAT(tcp_drop_timeout);
     tcp_drop(tp, tp->softerror ? tp->softerror : ETIMEDOUT);
-    return;
+    return 1;
   }
   LNSTAT(tcp_rexmt_timeout);
   tp->cc->timeout(tp);
@@ -492,6 +493,7 @@ rexmt_fire(struct tcpcb *tp)
   tp->snd_nxt = tp->snd_una;                  // go back N: resend from the first unacked byte
   tcp_setrexmt(tp);
   tcp_output(tp);
+  return 0;
 }
 
 // Keepalive (RFC 1122 4.2.3.6), off unless SO_KEEPALIVE: after an idle
@@ -533,8 +535,7 @@ tcp_timer(uint64_t now)
     }
     if(tp->t_rexmt && now >= tp->t_rexmt){
       tp->t_rexmt = 0;
-      rexmt_fire(tp);
-      if(tp->state == TCP_CLOSED)
+      if(rexmt_fire(tp))
         continue;       // freed if it was an orphan: next was saved
     }
     if(tp->t_keep && now >= tp->t_keep){
