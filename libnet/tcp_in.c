@@ -107,7 +107,7 @@ in_listen(struct tcpcb *l, const struct seg *s)
   l->qnext = tp;
   l->q0len++;
   tp->irs = t->seq;
-  tp->rcv_nxt = tp->rcv_adv = t->seq + 1;   // rcv_adv is compared modulo 2^32: never leave it 0
+  tp->rcv_nxt = t->seq + 1;
   tp->iss = tcp_newiss(tp);
   tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
   tp->snd_recover = tp->iss;
@@ -161,7 +161,7 @@ in_synsent(struct tcpcb *tp, const struct seg *s)
     return;
   }
   tp->irs = t->seq;
-  tp->rcv_nxt = tp->rcv_adv = t->seq + 1;
+  tp->rcv_nxt = t->seq + 1;
   synopts(tp, t);
   tp->snd_wnd = t->win;
   tp->snd_wl1 = t->seq;
