@@ -512,7 +512,7 @@ test_passive_close_closewait_lastack_closed(void)
   uint8_t b[8];
 
   reset();
-  conninit(&c, 5008, 40008, 0x80000000);
+  conninit(&c, 5008, 40008, 0x08000000);
   passive(&c, 0);
   psend(&c, TCP_FIN | TCP_ACK, 0, 0);
   CHECKEQ(state(c.fd), TCP_CLOSE_WAIT);
@@ -539,7 +539,7 @@ test_timewait_expires_after_2msl(void)
 
   reset();
   tcp_msl_ms = 1000;
-  conninit(&c, 5009, 40009, 0x90000000);
+  conninit(&c, 5009, 40009, 0x09000000);
   passive(&c, 0);
   CHECKEQ(ln_shutdown(c.fd, SHUT_WR), 0);
   CHECKEQ(ptake(&c, &t, 0), 0);
@@ -569,7 +569,7 @@ test_mss_sent_and_honoured(void)
   struct tcp_repr t;
 
   reset();
-  conninit(&c, 5010, 40010, 0xa0000000);
+  conninit(&c, 5010, 40010, 0x0a000000);
   c.synmss = 1000;
   passive(&c, &t);
   CHECKEQ(t.mss, MSS);
@@ -589,7 +589,7 @@ test_mss_536_when_absent(void)
   struct tcp_repr t;
 
   reset();
-  conninit(&c, 5011, 40011, 0xb0000000);
+  conninit(&c, 5011, 40011, 0x0b000000);
   c.synmss = 0;
   passive(&c, 0);
   setnodelay(c.fd);
@@ -607,13 +607,13 @@ test_wscale_negotiated_only_when_both_send_it(void)
   struct tcp_repr t;
 
   reset();
-  conninit(&c, 5012, 40012, 0xc0000000);
+  conninit(&c, 5012, 40012, 0x0c000000);
   passive(&c, &t);
   CHECKEQ(t.wscale, -1);
   CHECK(!(tcb(c.fd)->flags & TF_WSCALE));
   CHECKEQ(tcb(c.fd)->rcv_scale, 0);
   // the active side: we offer it, the peer does not
-  conninit(&c, 5013, 40013, 0xc1000000);
+  conninit(&c, 5013, 40013, 0x0c100000);
   active(&c, &t);
   CHECK(t.wscale > 0);
   CHECK(!(tcb(c.fd)->flags & TF_WSCALE));
@@ -622,7 +622,7 @@ test_wscale_negotiated_only_when_both_send_it(void)
   psend(&c, TCP_ACK, 0, 0);
   CHECKEQ(tcb(c.fd)->snd_wnd, 1000);
   // and with both
-  conninit(&c, 5014, 40014, 0xc2000000);
+  conninit(&c, 5014, 40014, 0x0c200000);
   c.synws = 3;
   passive(&c, &t);
   CHECK(t.wscale > 0);
@@ -639,7 +639,7 @@ test_wscale_applied_to_windows(void)
   uint8_t d[100] = { 0 };
 
   reset();
-  conninit(&c, 5015, 40015, 0xd0000000);
+  conninit(&c, 5015, 40015, 0x0d000000);
   c.synws = 3;
   passive(&c, &sa);
   CHECKEQ(sa.win, 65535);             // the SYN-ACK's window is never scaled
@@ -661,7 +661,7 @@ test_timestamps_echoed(void)
   struct tcp_repr sa, t;
 
   reset();
-  conninit(&c, 5016, 40016, 0xe0000000);
+  conninit(&c, 5016, 40016, 0x0e000000);
   c.ts = 1;
   c.tsval = 5000;
   passive(&c, &sa);
@@ -676,7 +676,7 @@ test_timestamps_echoed(void)
   CHECKEQ(t.tsecr, 7000);
   CHECK((int32_t)(t.tsval - sa.tsval) >= TCP_DELACK_MS);
   // without timestamps on either side, none
-  conninit(&c, 5017, 40017, 0xe1000000);
+  conninit(&c, 5017, 40017, 0x0e100000);
   passive(&c, &sa);
   CHECKEQ(sa.tsok, 0);
 }
@@ -691,7 +691,7 @@ test_paws_drops_old_tsval(void)
   uint8_t b[8];
 
   reset();
-  conninit(&c, 5018, 40018, 0xf0000000);
+  conninit(&c, 5018, 40018, 0x0f000000);
   c.ts = 1;
   c.tsval = 2000;
   passive(&c, 0);
