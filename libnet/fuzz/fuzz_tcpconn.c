@@ -307,10 +307,16 @@ step(const uint8_t *d, size_t size)
 {
   struct tcp_repr t;
   struct tcpcb *tp;
-  int i = d[0] & 3, ctl = d[1], nsack = (ctl >> 1) & 3, plen;
-  int scale = (ctl & 8) ? 4096 : 1;
-  size_t used = HDR + 4 * nsack;
+  int i, ctl, nsack, plen, scale;
+  size_t used;
 
+  if(size < HDR)
+    return size;
+  i = d[0] & 3;
+  ctl = d[1];
+  nsack = (ctl >> 1) & 3;
+  scale = (ctl & 8) ? 4096 : 1;
+  used = HDR + 4 * nsack;
   if(size < used)
     return size;
   appcall(i, (ctl >> 4) & 7);
@@ -335,6 +341,8 @@ step(const uint8_t *d, size_t size)
     t.sack[k][0] = peerack[i] + (int16_t)get16(d + HDR + 4 * k);
     t.sack[k][1] = t.sack[k][0] + get16(d + HDR + 4 * k + 2);
   }
+  while(t.nsack > 0 && tcp_hdrlen(&t) > TCP_MAXHLEN)
+    t.nsack--;     // beside a SYN's options fewer blocks fit
   plen = d[10];
   if((size_t)plen > size - used)
     plen = size - used;
