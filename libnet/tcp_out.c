@@ -216,14 +216,8 @@ tcp_output(struct tcpcb *tp)
     int flags = TCP_ACK, len = 0, avail, r;
     uint32_t seq = tp->snd_nxt, win, inflight;
 
-    if(tp->state == TCP_CLOSED || tp->state == TCP_LISTEN)
+    if(tp->state == TCP_CLOSED || tp->state == TCP_LISTEN || tp->state == TCP_TIME_WAIT)
       return 0;
-    if(tp->state == TCP_TIME_WAIT){
-      // RFC 9293 3.10.7.4: a retransmitted FIN is acknowledged here, nothing else is sent
-      if((tp->flags & TF_ACKNOW) && tcp_send_seg(tp, tp->snd_nxt, 0, TCP_ACK) < 0)
-        goto blocked;
-      return 0;
-    }
     if(tp->state == TCP_SYN_SENT || tp->state == TCP_SYN_RECEIVED){
       if(tp->snd_nxt != tp->iss){
         if(!(tp->flags & TF_ACKNOW) || tp->state == TCP_SYN_SENT)
