@@ -684,8 +684,16 @@ in_sync(struct tcpcb *tp, const struct seg *s)
       return;
     }
     LNSTAT(tcp_drop_outwin);
-    if(tp->state == TCP_TIME_WAIT && (t->flags & TCP_FIN))
-      tcp_settimer(&tp->t_2msl, tcp_now() + 2 * (uint64_t)tcp_msl_ms);   // a retransmitted FIN
+    if(tp->state == TCP_TIME_WAIT){
+      // RFC 9293 3.10.7.4: a retransmitted FIN is acknowledged and restarts
+      // the 2 MSL wait; nothing else draws an answer here (two ends ACKing
+      // each other's stale segments would never stop)
+      if(t->flags & TCP_FIN){
+        tcp_settimer(&tp->t_2msl, tcp_now() + 2 * (uint64_t)tcp_msl_ms);
+        tcp_send_seg(tp, tp->snd_nxt, 0, TCP_ACK);
+      }
+      return;
+    }
     tcp_ack_now(tp);
     return;
   }
@@ -712,7 +720,7 @@ in_sync(struct tcpcb *tp, const struct seg *s)
   if(tp->state == TCP_TIME_WAIT){
     if(t->flags & TCP_FIN){
       tcp_settimer(&tp->t_2msl, tcp_now() + 2 * (uint64_t)tcp_msl_ms);
-      tcp_ack_now(tp);
+      tcp_send_seg(tp, tp->snd_nxt, 0, TCP_ACK);   // tcp_output sends nothing in TIME-WAIT
     }
     return;
   }
