@@ -305,7 +305,8 @@ HSTESTS = \
   $H/$L/test/test_counters \
   $H/$L/test/test_answers \
   $H/$L/test/test_ctl \
-  $H/$L/test/test_txbuf
+  $H/$L/test/test_txbuf \
+  $H/$L/test/test_tcpstate
 
 # Two stacks over an emulated link (libnet/test/twostack.h); make host-tcp runs TCP's alone.
 H2TESTS = \
@@ -321,7 +322,8 @@ FUZZERS = \
   $H/fuzz/fuzz_icmp \
   $H/fuzz/fuzz_udp \
   $H/fuzz/fuzz_tcp \
-  $H/fuzz/fuzz_stack
+  $H/fuzz/fuzz_stack \
+  $H/fuzz/fuzz_tcpconn
 
 $H/$L/%.o: $L/%.c
 	@mkdir -p $(@D)
@@ -341,6 +343,7 @@ $H/fuzz/fuzz_%: $H/fuzz/obj/fuzz/fuzz_%.o $(patsubst $B/$L/%,$H/fuzz/obj/%,$(LWI
 # The stack's tests and fuzzer link the stateful layers as well ($^ takes these in).
 $(HSTESTS): $(HSOBJS)
 $H/fuzz/fuzz_stack: $(FSOBJS)
+$H/fuzz/fuzz_tcpconn: $(FSOBJS)
 
 # The stateful layers as one object, then two copies with every global
 # they define renamed A_... and B_...: two stacks with their own state in

@@ -568,8 +568,10 @@ in_data(struct tcpcb *tp, const struct seg *s)
   if(tp->flags & TF_SHUTRD){
     // SHUT_RD: accepted and acknowledged, then thrown away
     LNSTAT(tcp_rx_shutrd);
-    if(seq == tp->rcv_nxt)
+    if(seq == tp->rcv_nxt){
       tp->rcv_nxt += n;
+      tp->nooo = 0;     // held out-of-order bytes would now lie behind rcv_nxt
+    }
     return fin && seq == tp->rcv_nxt;
   }
   tcpbuf_put(&tp->rcvq, tp->rcvq.len + (seq - tp->rcv_nxt), d, n);
@@ -609,6 +611,7 @@ static void
 in_fin(struct tcpcb *tp)
 {
   tp->rcv_nxt++;
+  tp->nooo = 0;         // nothing lies beyond the FIN: what was held there was never data
   tp->flags |= TF_RCVDFIN | TF_ACKNOW;
   LNSTAT(tcp_fin_rx);
   switch(tp->state){
@@ -659,20 +662,30 @@ static void
 in_sync(struct tcpcb *tp, const struct seg *s)
 {
   const struct tcp_repr *t = s->t;
+  struct tcp_repr synack;
+  struct seg s2;
   int finok;
 
   if(!paws(tp, s))
     return;
-  // Our SYN-ACK was lost: the SYN again, answered with the SYN-ACK again.
-  // Before the sequence check, which would find the SYN old and answer
-  // with a bare ACK, one the peer in SYN-SENT must drop (RFC 9293
-  // 3.10.7.3 fifth), leaving it to wait for our retransmission timer.
-  if(tp->state == TCP_SYN_RECEIVED && (t->flags & (TCP_SYN | TCP_RST)) == TCP_SYN &&
-     t->seq == tp->irs){
-    LNSTAT(tcp_rx_dupsyn);
-    tp->snd_nxt = tp->iss;
-    tcp_output(tp);
-    return;
+  // In SYN-RECEIVED the peer's SYN again lies below RCV.NXT, where the
+  // window check would only ACK it. Alone, it says our SYN-ACK was lost:
+  // send that again. Acknowledging our SYN, it is the SYN-ACK of a
+  // simultaneous open (RFC 9293 3.5 figure 8, line 6): its ACK completes
+  // the handshake, so it goes on as that ACK, the SYN taken off.
+  if(tp->state == TCP_SYN_RECEIVED && (t->flags & TCP_SYN) && t->seq == tp->irs){
+    if(!(t->flags & TCP_ACK)){
+      LNSTAT(tcp_rx_dupsyn);
+      tp->snd_nxt = tp->iss;
+      tcp_output(tp);
+      return;
+    }
+    synack = *t;
+    synack.flags &= ~TCP_SYN;
+    synack.seq++;
+    s2 = *s;
+    s2.t = t = &synack;
+    s = &s2;
   }
   // first: the sequence number
   if(!acceptable(tp, s)){
@@ -681,8 +694,16 @@ in_sync(struct tcpcb *tp, const struct seg *s)
       return;
     }
     LNSTAT(tcp_drop_outwin);
-    if(tp->state == TCP_TIME_WAIT && (t->flags & TCP_FIN))
-      tcp_settimer(&tp->t_2msl, tcp_now() + 2 * (uint64_t)tcp_msl_ms);   // a retransmitted FIN
+    if(tp->state == TCP_TIME_WAIT){
+      // RFC 9293 3.10.7.4: a retransmitted FIN is acknowledged and restarts
+      // the 2 MSL wait; nothing else draws an answer here (two ends ACKing
+      // each other's stale segments would never stop)
+      if(t->flags & TCP_FIN){
+        tcp_settimer(&tp->t_2msl, tcp_now() + 2 * (uint64_t)tcp_msl_ms);
+        tcp_send_seg(tp, tp->snd_nxt, 0, TCP_ACK);
+      }
+      return;
+    }
     tcp_ack_now(tp);
     return;
   }
@@ -709,7 +730,7 @@ in_sync(struct tcpcb *tp, const struct seg *s)
   if(tp->state == TCP_TIME_WAIT){
     if(t->flags & TCP_FIN){
       tcp_settimer(&tp->t_2msl, tcp_now() + 2 * (uint64_t)tcp_msl_ms);
-      tcp_ack_now(tp);
+      tcp_send_seg(tp, tp->snd_nxt, 0, TCP_ACK);   // tcp_output sends nothing in TIME-WAIT
     }
     return;
   }
