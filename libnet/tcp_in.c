@@ -419,13 +419,19 @@ in_ack(struct tcpcb *tp, const struct seg *s)
     tp->max_sndwnd = win;
     established(tp);
   }
+  uint32_t sacked = tcp_sacked_bytes(tp);
   if(tp->flags & TF_SACK)
     tcp_sack_update(tp, t);
   if(SEQ_GT(ack, tp->snd_una)){
     newack(tp, s);
   } else if(ack == tp->snd_una && s->dlen == 0 && !(t->flags & (TCP_SYN | TCP_FIN)) &&
-            win == tp->snd_wnd && tp->snd_max != tp->snd_una && !(tp->flags & TF_PERSIST)){
-    // a duplicate ACK (RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT"). Not the
+            (win == tp->snd_wnd || tcp_sacked_bytes(tp) > sacked) &&
+            tp->snd_max != tp->snd_una && !(tp->flags & TF_PERSIST)){
+    // a duplicate ACK (RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT"), or with
+    // SACK one that brings new SACK information, whatever its window
+    // (RFC 6675 2): a receiver holding out-of-order data, as Linux does,
+    // offers a smaller window with each one, so the window test alone
+    // would never see three and every loss would wait for the RTO. Not the
     // answers to zero-window probes: the only byte out is the probe's, and
     // a fast retransmit would send a segment into a shut window (RFC 9293
     // 3.8.6.1); BSD counts none while its persist timer runs either.
