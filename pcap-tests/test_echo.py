@@ -120,7 +120,7 @@ start.n = 0
 
 def start_echoserver(g, args=""):
     start(g, ("echoserver " + args).strip(), r"echoserver: listening on port %d \(tcp" % GUESTPORT,
-          r"echoserver: (tcp socket|bind|listen)[^\r\n]*")
+          r"echoserver: (tcp socket|bind|listen) [^\r\n]*\r?\n")   # a whole line: "listen" begins "listening"
 
 
 def test_echoserver_echoes_a_line_and_logs_the_connection(eguest):
