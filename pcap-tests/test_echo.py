@@ -189,7 +189,7 @@ def test_echoserver_u_echoes_udp_datagrams(eguest):
     g = eguest
     # "(tcp, udp)"; "(udp)" alone on a stack without stream sockets.
     start(g, "echoserver -u", r"echoserver: listening on port %d \((tcp, )?udp\)" % GUESTPORT,
-          r"echoserver: (udp socket|bind|listen)[^\r\n]*")
+          r"echoserver: (udp socket|bind|listen) [^\r\n]*\r?\n")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
         u.settimeout(5)
         for i, size in enumerate((1, 64, 512, 1400)):
@@ -203,7 +203,7 @@ def test_echoserver_u_serves_tcp_and_udp_from_one_loop(eguest):
     # a TCP client that sends nothing must not hold up UDP, nor UDP TCP.
     g = eguest
     start(g, "echoserver -u", r"echoserver: listening on port %d \(tcp, udp\)" % GUESTPORT,
-          r"echoserver: (tcp socket|udp socket|bind|listen)[^\r\n]*")
+          r"echoserver: (tcp socket|udp socket|bind|listen) [^\r\n]*\r?\n")
     with dial(g) as idle, dial(g) as s, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
         u.settimeout(5)
         u.sendto(b"by datagram", ("127.0.0.1", g.fwd))
@@ -322,7 +322,7 @@ def test_echoclient_says_connection_refused(eguest):
 def test_seedecho_echoes_one_client_after_another(eguest):
     g = eguest
     start(g, "seedecho", r"seedecho: listening on port %d" % GUESTPORT,
-          r"seedecho: (socket|bind|listen)[^\r\n]*")
+          r"seedecho: (socket|bind|listen) [^\r\n]*\r?\n")
     for line in (b"first client\n", b"second client\n"):
         with dial(g) as s:
             s.sendall(line)
