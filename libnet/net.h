@@ -139,6 +139,7 @@
   X(tcp_ctl_drop,      "ICMP errors quoting no connection of ours, or a sequence number not in flight") \
   X(tcp_ctl_abort,     "TCP handshakes ended by an ICMP protocol or port unreachable") \
   X(tcp_ctl_soft,      "ICMP errors kept as a connection's soft error") \
+  X(tcp_timewait_reuse,"TCP TIME-WAIT connections ended early by a new SYN on their 4-tuple (RFC 6191)") \
   X(tcp_handoff_tx,    "TCP handoffs of closing connections sent to netd at exit") \
   X(tcp_adopted,       "TCP closing connections netd took over from a process that exited") \
   X(tcp_adopt_bad,     "TCP handoff records dropped: malformed, or a connection held already") \

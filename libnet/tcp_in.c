@@ -805,6 +805,16 @@ tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len, int llcast)
   s.data = p + off;
   s.dlen = len - off;
   tp = tcp_lookup(ip->dst, t.dport, ip->src, t.sport);
+  if(tp && tp->state == TCP_TIME_WAIT && (t.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+     (SEQ_GT(t.seq, tp->rcv_nxt) ||
+      ((tp->flags & TF_TS) && t.tsok && (int32_t)(t.tsval - tp->ts_recent) > 0))){
+    // A new connection on the old 4-tuple: its SYN is beyond anything
+    // the old one sent, or newer by timestamp (RFC 9293 3.10.7.4 and
+    // RFC 6191, as BSD and Linux allow). TIME-WAIT gives way to the listener.
+    LNSTAT(tcp_timewait_reuse);
+    tcp_close(tp);
+    tp = tcp_lookup(ip->dst, t.dport, ip->src, t.sport);
+  }
   if(tp == 0 || tp->state == TCP_CLOSED){
     in_closed(ip, &t, s.dlen);
     return;

@@ -8,6 +8,21 @@ enum {
   IPV4_TTL = 8, IPV4_PROTO = 9, IPV4_SUM = 10, IPV4_SRC = 12, IPV4_DST = 16,
 };
 
+// The fields both parsers fill, once the lengths are checked.
+static void
+getfields(const uint8_t *p, size_t hlen, struct ipv4_repr *r)
+{
+  r->tos = p[IPV4_TOS];
+  r->totlen = get16(p + IPV4_LEN);
+  r->id = get16(p + IPV4_ID);
+  r->frag = get16(p + IPV4_FRAG);
+  r->ttl = p[IPV4_TTL];
+  r->proto = p[IPV4_PROTO];
+  r->src = get32(p + IPV4_SRC);
+  r->dst = get32(p + IPV4_DST);
+  r->hlen = hlen;
+}
+
 // Returns the header length, which is where the payload starts, or
 // WIRE_E*. len may exceed totlen: Ethernet pads short frames to 60 bytes.
 // WIRE_EFORMAT means the fixed header is sound and r is filled, but an
@@ -34,15 +49,7 @@ ipv4_parse(const uint8_t *p, size_t len, struct ipv4_repr *r)
   // silently discarded. Summing a correct header, checksum included, gives 0.
   if(cksum_fold(cksum_add(0, p, hlen)) != 0)
     return WIRE_ECKSUM;
-  r->tos = p[IPV4_TOS];
-  r->totlen = totlen;
-  r->id = get16(p + IPV4_ID);
-  r->frag = get16(p + IPV4_FRAG);
-  r->ttl = p[IPV4_TTL];
-  r->proto = p[IPV4_PROTO];
-  r->src = get32(p + IPV4_SRC);
-  r->dst = get32(p + IPV4_DST);
-  r->hlen = hlen;
+  getfields(p, hlen, r);
   if(ipv4_optcheck(p, hlen) != 0)
     return WIRE_EFORMAT;
   return hlen;
@@ -84,15 +91,7 @@ ipv4_parse_quoted(const uint8_t *p, size_t len, struct ipv4_repr *r)
   need = totlen - hlen < 8 ? totlen - hlen : 8;
   if(len < hlen + need)
     return WIRE_ESHORT;
-  r->tos = p[IPV4_TOS];
-  r->totlen = totlen;
-  r->id = get16(p + IPV4_ID);
-  r->frag = get16(p + IPV4_FRAG);
-  r->ttl = p[IPV4_TTL];
-  r->proto = p[IPV4_PROTO];
-  r->src = get32(p + IPV4_SRC);
-  r->dst = get32(p + IPV4_DST);
-  r->hlen = hlen;
+  getfields(p, hlen, r);
   return hlen;
 }
 
