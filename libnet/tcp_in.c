@@ -172,6 +172,12 @@ in_synsent(struct tcpcb *tp, const struct seg *s)
   tp->max_sndwnd = tp->snd_wnd;
   tp->idle_ms = tcp_now();
   if(ackok){
+    // The window starts again with the MSS now known (it was set with
+    // 536 at connect); one segment if the SYN had to be sent again
+    // (RFC 6298 5.7). A window left below one segment would never send.
+    tp->cc->init(tp);
+    if(tp->rxtshift > 0)
+      tp->cwnd = tp->mss;
     tp->snd_una = t->ack;
     if(tp->flags & TF_RTTING){
       tcp_rtt_sample(tp, ln_now_us() - tp->rtt_start_us);

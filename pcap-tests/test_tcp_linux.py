@@ -166,7 +166,7 @@ def lossy(tmp_path_factory):
         assert line.strip() == "ready", "netem.py: %r %s" % (line, relay.stderr.read())
         os.makedirs(LOGDIR, exist_ok=True)
         g = boot_in(ns, copy_image(tmp_path_factory.mktemp("tcplossy")), "test_tcp_linux_lossy",
-                    "dgram", {"NET_LPORT": lport, "NET_RPORT": rport})
+                    "dgram", dict({"NET_LPORT": lport, "NET_RPORT": rport}, **({"PCAP": os.environ["TCPL_PCAP"]} if os.environ.get("TCPL_PCAP") else {})))
         g.boot()
         yield g, ns
     finally:

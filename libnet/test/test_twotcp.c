@@ -374,6 +374,43 @@ lost_third_data_segment_is_retransmitted(void)
   CHECKEQ(AB->hooked, 1);
 }
 
+// Drop the first SYN that crosses the link.
+static int
+hook_dropsyn(struct link *l, uint8_t *f, int *len)
+{
+  struct ipv4_repr ip;
+  struct tcp_repr t;
+  int *n = l->arg;
+
+  if(*n > 0 && two_tcpseg(f, *len, &ip, &t) >= 0 && t.flags == TCP_SYN){
+    --*n;
+    return LINK_DROP;
+  }
+  return LINK_PASS;
+}
+
+// A SYN lost: the handshake finishes on its retransmission, and data
+// flows after it. (The timeout had left a congestion window of 536
+// bytes, below one segment once the MSS was known, so nothing was sent.)
+static void
+data_flows_after_a_lost_syn(void)
+{
+  struct xfer x;
+  int ca, cb, n = 1;
+
+  if(setup() < 0)
+    return;
+  AB->hook = hook_dropsyn;
+  AB->arg = &n;
+  if(connpair_within(&ca, &cb, 0, 5000) < 0)
+    return;
+  CHECKEQ(AB->hooked, 1);
+  fill(src1, 64 * 1024, 5);
+  xfer_init(&x, A, ca, B, cb, src1, dst1, 64 * 1024);
+  CHECK(pump_until(xfer_run(&x), 30 * 1000));
+  xfer_check(&x);
+}
+
 static void
 half_close_delivers_eof_and_the_other_way_flows(void)
 {
@@ -594,6 +631,7 @@ static const struct test tests[] = {
   { rto_backs_off_exponentially, "rto_backs_off_exponentially" },
   { lone_segment_is_acked_within_half_a_second, "lone_segment_is_acked_within_half_a_second" },
   { time_wait_holds_port_for_two_msl, "time_wait_holds_port_for_two_msl" },
+  { data_flows_after_a_lost_syn, "data_flows_after_a_lost_syn" },
   { sequential_connections_return_their_memory, "sequential_connections_return_their_memory" },
 };
 
