@@ -327,7 +327,7 @@ int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data
 void tcp_input(const struct ipv4_repr *ip, const uint8_t *p, int len, int llcast);
 void tcp_timer(uint64_t now);
 uint64_t tcp_nexttimer(void);
-void tcp_flushblocked(void);      // output stopped for a TX buffer goes on (each turn)
+void tcp_turnend(void);           // each turn: the ACKs owed, and output that waited for a TX buffer
 int net_txblocked(void);          // some connection waits for a TX buffer
 void tcp_exit(void);              // at exit: finish sending, within TCP_EXIT_LINGER_MS; hand the rest to netd
 int tcp_handoff(void);            // send netd our TIME-WAIT and FIN-WAIT-2 connections

@@ -365,7 +365,7 @@ turn(void)
 
   recheckaddr();
   n = drain();
-  tcp_flushblocked();
+  tcp_turnend();
   timers();
   return n;
 }

@@ -6,14 +6,6 @@
 #include "tcp.h"
 #include "socket.h"
 
-// TCP tells a socket something changed. poll() asks ready() each time,
-// so there is nothing to do but keep the error where SO_ERROR finds it.
-void
-stream_wakeup(struct tcpcb *tp)
-{
-  (void)tp;
-}
-
 static int
 isconn(struct tcpcb *tp)
 {
@@ -82,7 +74,7 @@ s_connect(struct sock *s, uint32_t ip, uint16_t port)
     return -ENETUNREACH;
   if(s->lport == 0 && (r = s_bind(s, 0, 0)) < 0)
     return r;
-  if(tcp_lookup(netif.ip, s->lport, ip, port) && tcp_lookup(netif.ip, s->lport, ip, port)->state != TCP_LISTEN)
+  if((tp = tcp_lookup(netif.ip, s->lport, ip, port)) != 0 && tp->state != TCP_LISTEN)
     return -EADDRINUSE;
   if((tp = newtcb(s)) == 0)
     return -ENOMEM;
@@ -223,8 +215,6 @@ s_recv(struct sock *s, uint8_t *buf, int len, int flags, uint32_t *src, uint16_t
   }
   if((tp->flags & (TF_RCVDFIN | TF_SHUTRD)) || tp->state == TCP_CLOSED || tp->state == TCP_TIME_WAIT)
     return tp->raddr || (tp->flags & TF_SHUTRD) ? 0 : -ENOTCONN;
-  if(tp->state == TCP_SYN_SENT && (flags & MSG_DONTWAIT))
-    return -EAGAIN;
   return -EAGAIN;
 }
 
@@ -411,8 +401,9 @@ s_getopt(struct sock *s, int level, int opt, void *val, int *len)
 static void
 abort_conn(struct tcpcb *tp)
 {
-  if(tp->state >= TCP_SYN_RECEIVED && tp->state != TCP_TIME_WAIT)
-    tcp_send_seg(tp, tp->snd_max, 0, TCP_RST | TCP_ACK);
+  if(tp->state >= TCP_SYN_RECEIVED && tp->state != TCP_TIME_WAIT &&
+     tcp_send_seg(tp, tp->snd_max, 0, TCP_RST | TCP_ACK) == 0)
+    LNSTAT(tcp_rst_tx);
   tcp_close(tp);
 }
 
@@ -444,13 +435,10 @@ s_close(struct sock *s)
     return;
   }
   if((tp->linger && tp->linger_s == 0) || tp->rcvq.len > 0){
-    LNSTAT(tcp_rst_tx);
     abort_conn(tp);
     return;
   }
   usrclosed(tp);
-  if(tp->state == TCP_CLOSED)
-    return;
 }
 
 // Should close() wait, and how long? With SO_LINGER on, until the FIN

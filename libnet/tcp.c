@@ -189,7 +189,6 @@ void
 tcp_setstate(struct tcpcb *tp, int state)
 {
   tp->state = state;
-  stream_wakeup(tp);
 }
 
 // The connection is over without a graceful close (reset, timeout,
@@ -228,7 +227,6 @@ tcp_close(struct tcpcb *tp)
     tcp_free(tp);
     return;
   }
-  stream_wakeup(tp);
   if(tp->flags & TF_ORPHAN)
     tcp_free(tp);
 }
@@ -566,7 +564,7 @@ net_txblocked(void)
 
 static int nackturn;    // control blocks with TF_ACKTURN
 
-// Owe tp's peer an ACK at the end of this turn (tcp_flushblocked).
+// Owe tp's peer an ACK at the end of this turn (tcp_turnend).
 void
 tcp_ackturn(struct tcpcb *tp)
 {
@@ -580,7 +578,7 @@ tcp_ackturn(struct tcpcb *tp)
 // in: the ACKs owed go (one per connection however many segments came),
 // and output that stopped for want of a TX buffer goes on.
 void
-tcp_flushblocked(void)
+tcp_turnend(void)
 {
   if(tcp_nblocked == 0 && nackturn == 0)
     return;

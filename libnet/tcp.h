@@ -179,7 +179,7 @@ int tcp_bufinit(struct tcpbuf *b, int cap);
 void tcp_buffree(struct tcpbuf *b);
 void tcp_setrexmt(struct tcpcb *tp);
 uint64_t tcp_now(void);
-void tcp_flushblocked(void);
+extern int tcp_nblocked;          // control blocks with TF_BLOCKED
 void tcp_ackturn(struct tcpcb *tp);
 void tcp_mss_set(struct tcpcb *tp, int peer_mss);
 
@@ -200,7 +200,4 @@ void tcp_sack_update(struct tcpcb *tp, const struct tcp_repr *t);
 int tcpbuf_put(struct tcpbuf *b, int at, const uint8_t *p, int n);  // write at offset at past off
 int tcpbuf_get(struct tcpbuf *b, int at, uint8_t *p, int n);        // read at offset at past off
 void tcpbuf_consume(struct tcpbuf *b, int n);
-
-// stream.c: what TCP tells its socket
-void stream_wakeup(struct tcpcb *tp);
 #endif

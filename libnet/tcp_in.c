@@ -252,7 +252,6 @@ established(struct tcpcb *tp)
   if(tp->parent){
     tp->parent->q0len--;
     tp->parent->qlen++;
-    stream_wakeup(tp->parent);
   }
   LNSTAT(tcp_connects);
   tcp_setstate(tp, TCP_ESTABLISHED);
@@ -391,7 +390,6 @@ newack(struct tcpcb *tp, const struct seg *s)
     tp->t_rexmt = 0;
   else if(!(tp->flags & TF_PERSIST))
     tcp_setrexmt(tp);
-  stream_wakeup(tp);   // room to write
 }
 
 // The ACK field (RFC 9293 3.10.7.4 fifth, RFC 5961 5.2). Returns 0 if
@@ -605,7 +603,6 @@ in_data(struct tcpcb *tp, const struct seg *s)
       else if(tp->t_delack == 0)
         tcp_settimer(&tp->t_delack, tcp_now() + TCP_DELACK_MS);
     }
-    stream_wakeup(tp);
   } else {
     // RFC 5681 4.2: an out-of-order segment is acknowledged at once
     LNSTAT(tcp_rx_ooo);
@@ -640,7 +637,6 @@ in_fin(struct tcpcb *tp)
     tcp_timewait(tp);
     break;
   }
-  stream_wakeup(tp);
 }
 
 // Timestamps (RFC 7323 5.3, 4.3): PAWS drops a segment older than the
@@ -742,7 +738,7 @@ in_sync(struct tcpcb *tp, const struct seg *s)
   if(tp->state == TCP_TIME_WAIT){
     if(t->flags & TCP_FIN){
       tcp_settimer(&tp->t_2msl, tcp_now() + 2 * (uint64_t)tcp_msl_ms);
-      tcp_send_seg(tp, tp->snd_nxt, 0, TCP_ACK);   // tcp_output sends nothing in TIME-WAIT
+      tcp_ack_now(tp);
     }
     return;
   }

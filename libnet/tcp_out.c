@@ -205,7 +205,6 @@ worth(struct tcpcb *tp, int len, int avail, int segsize)
 int
 tcp_output(struct tcpcb *tp)
 {
-  extern int tcp_nblocked;
   int segsize = tp->mss - optlen(tp);
 
   if(tp->flags & TF_BLOCKED){
