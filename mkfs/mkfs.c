@@ -1,13 +1,15 @@
 // mkfs: make a file system image for the kernel.
 //
-//   mkfs fs.img file ...
+//   mkfs fs.img file ... [path=file ...]
 //
 // Builds an FSSIZE-block image holding a root directory ("." and
 // "..") and a copy of each file, named by its last path component
-// without a leading '_' (build/apps/_ls becomes /ls). Runs on the build
+// without a leading '_' (build/apps/_ls becomes /ls). An argument
+// path=file puts file at path instead, making the directories on the
+// way (etc/hosts=mkfs/etc/hosts becomes /etc/hosts). Runs on the build
 // host; the layout is kernel/fs.h. Multi-byte fields are stored
 // little-endian, riscv's byte order, whatever the host's.
-// Does not do: subdirectories, device nodes (init makes /console).
+// Does not do: device nodes (init makes /console).
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,17 +74,52 @@ xint(uint x)
   return y;
 }
 
-// The name a file gets in the root directory: the last component of
-// path without a leading '_'.
-static char*
-fsname(char *path)
+// Where argument arg puts its file in the image, as a path from the
+// root without a leading '/': before an '=', the path given; else the
+// last component of the host path without a leading '_'.
+static void
+fspath(char *arg, char *path)
 {
-  char *name = strrchr(path, '/');
+  char *eq = strchr(arg, '='), *name;
 
-  name = name ? name + 1 : path;
+  if(eq){
+    while(*arg == '/')
+      arg++;
+    if(eq - arg >= MAXPATH){
+      fprintf(stderr, "mkfs: %s: path too long\n", arg);
+      exit(1);
+    }
+    memcpy(path, arg, eq - arg);
+    path[eq - arg] = 0;
+    return;
+  }
+  name = strrchr(arg, '/');
+  name = name ? name + 1 : arg;
   if(*name == '_')
     name++;
-  return name;
+  snprintf(path, MAXPATH, "%s", name);
+}
+
+// The host file argument arg copies.
+static char*
+hostpath(char *arg)
+{
+  char *eq = strchr(arg, '=');
+
+  return eq ? eq + 1 : arg;
+}
+
+static void
+checkname(char *name, char *arg)
+{
+  if(*name == 0 || strlen(name) > DIRSIZ){
+    fprintf(stderr, "mkfs: %s: each name must be 1 to %d bytes\n", arg, DIRSIZ);
+    exit(1);
+  }
+  if(strcmp(name, ".") == 0 || strcmp(name, "..") == 0){
+    fprintf(stderr, "mkfs: %s: reserved name\n", arg);
+    exit(1);
+  }
 }
 
 // Add the entry (name, inum) to directory dinum.
@@ -97,40 +134,87 @@ addentry(uint dinum, char *name, uint inum)
   iappend(dinum, &de, sizeof(de));
 }
 
-// Copy the host file path into the root directory.
-static void
-addfile(uint rootino, char *path)
+// The directories made so far, by path from the root.
+#define NDIRS 32
+static struct { char path[MAXPATH]; uint inum; } dirs[NDIRS];
+static int ndirs;
+
+// The inode of directory path ("" is the root), made with its parents
+// if it does not exist yet.
+static uint
+mkdirs(char *path, uint rootino, char *arg)
 {
-  char buf[BSIZE], *name;
-  uint inum;
+  char parent[MAXPATH], *name;
+  uint pino, inum;
+  struct dinode din;
+
+  if(*path == 0)
+    return rootino;
+  for(int i = 0; i < ndirs; i++)
+    if(strcmp(dirs[i].path, path) == 0)
+      return dirs[i].inum;
+  if(ndirs == NDIRS){
+    fprintf(stderr, "mkfs: %s: more than %d directories\n", arg, NDIRS);
+    exit(1);
+  }
+  strcpy(parent, path);
+  name = strrchr(parent, '/');
+  if(name)
+    *name++ = 0;
+  else {
+    name = path;
+    parent[0] = 0;
+  }
+  checkname(name, arg);
+  pino = mkdirs(parent, rootino, arg);
+  inum = ialloc(T_DIR);
+  addentry(inum, ".", inum);
+  addentry(inum, "..", pino);
+  addentry(pino, name, inum);
+  rinode(pino, &din);         // the new ".." is a link to the parent
+  din.nlink = xshort(xshort(din.nlink) + 1);
+  winode(pino, &din);
+  strcpy(dirs[ndirs].path, path);
+  dirs[ndirs++].inum = inum;
+  return inum;
+}
+
+// Copy the file argument arg names to its place in the image.
+static void
+addfile(uint rootino, char *arg)
+{
+  char buf[BSIZE], path[MAXPATH], *name, *src = hostpath(arg);
+  uint inum, dinum;
   int fd, cc;
   long total = 0;
 
-  name = fsname(path);
-  if(*name == 0 || strlen(name) > DIRSIZ){
-    fprintf(stderr, "mkfs: %s: name must be 1 to %d bytes\n", name, DIRSIZ);
-    exit(1);
+  fspath(arg, path);
+  name = strrchr(path, '/');
+  if(name)
+    *name++ = 0;
+  else {
+    memmove(path + 1, path, strlen(path) + 1);
+    path[0] = 0;
+    name = path + 1;
   }
-  if(strcmp(name, ".") == 0 || strcmp(name, "..") == 0){
-    fprintf(stderr, "mkfs: %s: reserved name\n", path);
-    exit(1);
-  }
-  if((fd = open(path, 0)) < 0)
-    die(path);
+  checkname(name, arg);
+  dinum = mkdirs(path, rootino, arg);
+  if((fd = open(src, 0)) < 0)
+    die(src);
 
   inum = ialloc(T_FILE);
-  addentry(rootino, name, inum);
+  addentry(dinum, name, inum);
 
   while((cc = read(fd, buf, sizeof(buf))) > 0){
     total += cc;
     if(total > (long)MAXFILE*BSIZE){
-      fprintf(stderr, "mkfs: %s: larger than %d bytes\n", path, (int)(MAXFILE*BSIZE));
+      fprintf(stderr, "mkfs: %s: larger than %d bytes\n", src, (int)(MAXFILE*BSIZE));
       exit(1);
     }
     iappend(inum, buf, cc);
   }
   if(cc < 0)
-    die(path);
+    die(src);
   close(fd);
 }
 
@@ -187,10 +271,12 @@ main(int argc, char *argv[])
   addentry(rootino, "..", rootino);
 
   for(i = 2; i < argc; i++){
+    char pi[MAXPATH], pj[MAXPATH];
+    fspath(argv[i], pi);
     for(int j = 2; j < i; j++){
-      if(strcmp(fsname(argv[i]), fsname(argv[j])) == 0){
-        fprintf(stderr, "mkfs: %s and %s would both be /%s\n",
-                argv[j], argv[i], fsname(argv[i]));
+      fspath(argv[j], pj);
+      if(strcmp(pi, pj) == 0){
+        fprintf(stderr, "mkfs: %s and %s would both be /%s\n", argv[j], argv[i], pi);
         exit(1);
       }
     }
