@@ -293,7 +293,8 @@ HTESTS = \
   $H/$L/test/test_ipv4 \
   $H/$L/test/test_icmp \
   $H/$L/test/test_udp \
-  $H/$L/test/test_tcp
+  $H/$L/test/test_tcp \
+  $H/$L/test/test_http
 
 HSTESTS = \
   $H/$L/test/test_stack \
@@ -323,7 +324,8 @@ FUZZERS = \
   $H/fuzz/fuzz_udp \
   $H/fuzz/fuzz_tcp \
   $H/fuzz/fuzz_stack \
-  $H/fuzz/fuzz_tcpconn
+  $H/fuzz/fuzz_tcpconn \
+  $H/fuzz/fuzz_http
 
 $H/$L/%.o: $L/%.c
 	@mkdir -p $(@D)
@@ -363,6 +365,18 @@ $H/$L/two/stack_%.o: $H/$L/two/stack.o
 
 $(H2TESTS) $H/$L/test/test_twotcp: $(H2OBJS)
 
+# httpd's request parser (apps/http.c) is tested and fuzzed beside libnet's parsers.
+$H/$A/http.o: $A/http.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOSTCFLAGS) -c -o $@ $<
+
+$H/fuzz/obj/$A/http.o: $A/http.c
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZCFLAGS) -c -o $@ $<
+
+$H/$L/test/test_http: $H/$A/http.o
+$H/fuzz/fuzz_http: $H/fuzz/obj/$A/http.o
+
 host-tcp: $H/$L/test/test_twotcp
 	$H/$L/test/test_twotcp
 
@@ -400,6 +414,7 @@ fuzz: $(FUZZERS)
 	done
 
 -include $B/$L/wire/*.d $H/$L/*.d $H/$L/*/*.d $H/fuzz/obj/*.d $H/fuzz/obj/*/*.d
+-include $H/$A/*.d
 
 .PRECIOUS: $H/$L/%.o $H/fuzz/obj/%.o
 .PHONY: host-test host-tcp fuzz
