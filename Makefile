@@ -113,7 +113,8 @@ UPROGS = \
   $B/$A/_ping \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
-  $B/$A/_spy
+  $B/$A/_spy \
+  $B/$A/_httpd
 
 all: $B/$K/kernel $B/fs.img
 
@@ -147,6 +148,13 @@ $(TESTPROGS): $B/$A/_%: $B/$A/%.o $B/$A/testlib.o $B/$L/libnet.a $(ULIB) $A/user
 	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$A/testlib.o $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
 
+# httpd links its request parser (http.c, also built for the host's
+# tests and fuzzer) and its file path (httpfile.c).
+HTTPD = $B/$A/httpd.o $B/$A/http.o $B/$A/httpfile.o
+$B/$A/_httpd: $(HTTPD) $B/$L/libnet.a $(ULIB) $A/user.ld
+	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/httpd.debug $(HTTPD) $B/$L/libnet.a $(ULIB)
+	$(OBJCOPY) --strip-debug $B/$A/httpd.debug $@
+
 # The file system gets programs without debug information (it would not
 # fit); build/apps/name.debug keeps it for gdb.
 $B/$A/_%: $B/$A/%.o $B/$L/libnet.a $(ULIB) $A/user.ld
@@ -167,9 +175,19 @@ $B/mkfs: $M/mkfs.c $K/fs.h $K/param.h
 	@mkdir -p $(@D)
 	gcc -Werror -Wall -I. -o $@ $M/mkfs.c
 
+# httpd's demo site, /www: the pages in mkfs/www and test files of
+# deterministic bytes (SHA-256 of a counter) made here. /1m waits for
+# files over 268 KB (doubly-indirect blocks): then add $B/www/1m to WWWGEN.
+WWW = $(wildcard $M/www/*)
+WWWGEN = $B/www/1k $B/www/64k
+$B/www/%: scripts/mkblob.py
+	@mkdir -p $(@D)
+	$(PY) scripts/mkblob.py $* > $@
+FSFILES += $(foreach f,$(WWW) $(WWWGEN),www/$(notdir $f)=$f)
+
 # Programs appear in the file system without the leading underscore.
-$B/fs.img: $B/mkfs README.md $(UPROGS)
-	$B/mkfs $@ README.md $(UPROGS)
+$B/fs.img: $B/mkfs README.md $(UPROGS) $(WWW) $(WWWGEN)
+	$B/mkfs $@ README.md $(UPROGS) $(FSFILES)
 
 -include $B/$K/*.d $B/$A/*.d $B/$L/*.d
 

@@ -75,6 +75,7 @@ main(void)
 
   console_open();
   netd = startnetd();
+  spawn((char *[]){ "httpd", 0 });   // the web server (port 80, /www), in the background
   for(;;){
     printf(started ? "init: restarting sh\n" : "init: starting sh\n");
     started = 1;
