@@ -178,15 +178,15 @@ $B/mkfs: $M/mkfs.c $K/fs.h $K/param.h
 # httpd's demo site, /www: the pages in mkfs/www and test files of
 # deterministic bytes (SHA-256 of a counter) made here. /1m waits for
 # files over 268 KB (doubly-indirect blocks): then add $B/www/1m to WWWGEN.
-WWW = $(wildcard $M/www/*)
+WWW = index.html style.css img/index.html img/logo.svg img/packet.png
 WWWGEN = $B/www/1k $B/www/64k
 $B/www/%: scripts/mkblob.py
 	@mkdir -p $(@D)
 	$(PY) scripts/mkblob.py $* > $@
-FSFILES += $(foreach f,$(WWW) $(WWWGEN),www/$(notdir $f)=$f)
+FSFILES += $(foreach f,$(WWW),www/$f=$M/www/$f) $(foreach f,$(WWWGEN),www/$(notdir $f)=$f)
 
 # Programs appear in the file system without the leading underscore.
-$B/fs.img: $B/mkfs README.md $(UPROGS) $(WWW) $(WWWGEN)
+$B/fs.img: $B/mkfs README.md $(UPROGS) $(addprefix $M/www/,$(WWW)) $(WWWGEN)
 	$B/mkfs $@ README.md $(UPROGS) $(FSFILES)
 
 -include $B/$K/*.d $B/$A/*.d $B/$L/*.d

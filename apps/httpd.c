@@ -59,11 +59,12 @@ static int nclosed;        // connections ended so far
 static char *root = "/www";
 static int logfd = 1;
 static int port = 80;
+static int statport;       // -s: serve our libnet counters on this UDP port
 
 static void
 usage(void)
 {
-  fprintf(2, "usage: httpd [-p port] [-r root] [-l logfile]\n");
+  fprintf(2, "usage: httpd [-p port] [-r root] [-l logfile] [-s statport]\n");
   exit(1);
 }
 
@@ -457,14 +458,39 @@ take(int ls)
   }
 }
 
-// The loop. pfd[0] is the listener, then one per connection in use;
+// Answer each counter request on ss with this process's libnet
+// counters, as netd answers netstat -l: a uint32 LN_NSTATS, then
+// lnstat[], host order. Only a program on this host may ask.
+static void
+serve_stats(int ss)
+{
+  static uint8 out[4 + sizeof(lnstat)];
+  struct sockaddr_in from;
+  socklen_t fl;
+  uint32 n = LN_NSTATS;
+  char q[16];
+
+  for(;;){
+    fl = sizeof(from);
+    if(recvfrom(ss, q, sizeof(q), 0, (struct sockaddr *)&from, &fl) < 0)
+      return;
+    if(ntohl(from.sin_addr.s_addr) != netif.ip)
+      continue;
+    memmove(out, &n, 4);
+    memmove(out + 4, lnstat, sizeof(lnstat));
+    sendto(ss, out, sizeof(out), 0, (struct sockaddr *)&from, fl);
+  }
+}
+
+// The loop. pfd[0] is the listener, pfd[1] the counter socket (-1 for
+// none), then one per connection in use;
 // who[] names each one's slot. A connection waits for POLLIN while it
 // reads a request or lingers, for POLLOUT while it sends.
 static void
-run(int ls)
+run(int ls, int ss)
 {
-  static struct pollfd pfd[NCONN + 1];
-  static struct conn *who[NCONN + 1];
+  static struct pollfd pfd[NCONN + 2];
+  static struct conn *who[NCONN + 2];
   struct conn *c;
   uint64 now, next;
   int i, n, full = 0, fullat = 0, timeout;
@@ -474,7 +500,9 @@ run(int ls)
     next = 0;
     pfd[0].fd = full ? -1 : ls;
     pfd[0].events = POLLIN;
-    n = 1;
+    pfd[1].fd = ss;
+    pfd[1].events = POLLIN;
+    n = 2;
     for(c = conns; c < &conns[NCONN]; c++){
       if(c->state == C_FREE)
         continue;
@@ -496,7 +524,9 @@ run(int ls)
       sleep(100);
       continue;
     }
-    for(i = 1; i < n; i++){
+    if(pfd[1].revents)
+      serve_stats(ss);
+    for(i = 2; i < n; i++){
       c = who[i];
       // an error or hang-up shows at the read or write it wakes
       if(pfd[i].revents == 0 || c->state == C_FREE)
@@ -575,11 +605,31 @@ listenon(int port)
   return s;
 }
 
+// The UDP socket for -s.
+static int
+statsock(int port)
+{
+  struct sockaddr_in a;
+  int s;
+
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  if((s = socket(AF_INET, SOCK_DGRAM, 0)) < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0){
+    fprintf(2, "httpd: udp port %d: %s\n", port, strerror(errno));
+    return -1;
+  }
+  fcntl(s, F_SETFL, O_NONBLOCK);
+  return s;
+}
+
 // httpd: serve the files under root over HTTP
-// usage: httpd [-p port] [-r root] [-l logfile]
+// usage: httpd [-p port] [-r root] [-l logfile] [-s statport]
 //   -p  the TCP port (default 80)
 //   -r  the directory served (default /www); a directory's page is its index.html
 //   -l  append the access log to logfile instead of the console
+//   -s  tell local programs this process's libnet counters on UDP
+//       statport (netstat -l -p statport), as netd tells its own
 // Exit status 1 on a usage error, a root that is not a directory, or a
 // port that cannot be had; otherwise it runs until killed.
 int
@@ -587,9 +637,9 @@ main(int argc, char *argv[])
 {
   struct stat st;
   char *logpath = 0;
-  int ch, ls, n;
+  int ch, ls, ss = -1, n;
 
-  while((ch = getopt(argc, argv, "p:r:l:")) != -1){
+  while((ch = getopt(argc, argv, "p:r:l:s:")) != -1){
     switch(ch){
     case 'p':
       if((port = parseport(optarg)) < 0){
@@ -602,6 +652,12 @@ main(int argc, char *argv[])
       break;
     case 'l':
       logpath = optarg;
+      break;
+    case 's':
+      if((statport = parseport(optarg)) < 0){
+        fprintf(2, "httpd: bad port %s (1 to 65535)\n", optarg);
+        usage();
+      }
       break;
     default:
       usage();
@@ -627,6 +683,8 @@ main(int argc, char *argv[])
     conns[n].fd = -1;
   if((ls = listenon(port)) < 0)
     exit(1);
-  run(ls);
+  if(statport && (ss = statsock(statport)) < 0)
+    exit(1);
+  run(ls, ss);
   return 0;
 }

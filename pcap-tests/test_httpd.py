@@ -1,0 +1,440 @@
+"""httpd, the web server init starts at boot, from the host through
+slirp's port forward (NET=user, host 127.0.0.1:PORT -> guest port 80):
+curl and wget as clients, and raw sockets for what they will not send
+(pipelining, junk, a request that never ends).
+
+The load tests (ab -c 64, 256 idle clients) cannot go through the
+forward: slirp listens on the host with a backlog of 1 (ss -ltn shows
+it), so a burst of connections overflows the host's accept queue and
+Linux drops SYNs for seconds at a time, whatever the guest does. They
+run instead against a second guest on a tap device in a network
+namespace of their own (needs root, as test_netns.py), where Linux's
+own TCP talks to libnet's directly.
+
+One guest serves every test in this file, in order; the last one
+restarts httpd with -l. Its console, with httpd's access log, is in
+build/test-logs/test_httpd.log. A thread reads the console all along:
+httpd writes a log line per request there, and a console nobody reads
+fills, blocks the guest's UART and with it httpd's loop. What the files should hold comes from
+mkfs/www and scripts/mkblob.py, the same sources the image was made
+from.
+"""
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pexpect
+import pytest
+
+from qemu import LOGDIR, ROOT, Guest, copy_image, pick_port
+
+GUESTIP = "10.0.2.15"
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import mkblob  # noqa: E402
+
+WWW = os.path.join(ROOT, "mkfs", "www")
+IO_TIMEOUT = 20
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+class Console:
+    """Reads the guest's console in a thread, so that it never fills;
+    what it reads goes to the guest's log. run() and expect() on the
+    guest must hold .lock, which `with console:` takes."""
+
+    def __init__(self, g):
+        self.g = g
+        self.lock = threading.Lock()
+        self.stop = False
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self):
+        while not self.stop:
+            with self.lock:
+                try:
+                    self.g.child.read_nonblocking(65536, timeout=0.05)
+                except pexpect.TIMEOUT:
+                    pass
+                except pexpect.EOF:
+                    return
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.lock.acquire()
+
+    def __exit__(self, *exc):
+        self.lock.release()
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+
+    def log(self):
+        """The console so far."""
+        with self.lock:
+            self.g.logfile.flush()
+            with open(self.g.logpath, errors="replace") as f:
+                return f.read()
+
+    def run(self, cmd):
+        with self.lock:
+            return self.g.run(cmd)
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    """A guest at the shell prompt with httpd up; .url is its base URL,
+    .console its Console."""
+    for _ in range(200):
+        port = pick_port()
+        if port_free(port):
+            break
+    img = copy_image(tmp_path_factory.mktemp("httpd"))
+    g = Guest(img, port=port, log=os.path.join(LOGDIR, "test_httpd.log"))
+    try:
+        g.boot()
+        g.url = "http://127.0.0.1:%d" % port
+        g.console = Console(g)
+        wait_up(g)
+        yield g
+        g.console.close()
+    finally:
+        g.close()
+
+
+def wait_up(g, timeout=15):
+    """Wait until httpd answers (init starts it beside the shell)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if raw(g, b"HEAD / HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200"):
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("httpd does not answer; console ends:\n" + g.tail())
+        time.sleep(0.3)
+
+
+def dial(g):
+    s = socket.create_connection(("127.0.0.1", g.port), timeout=IO_TIMEOUT)
+    s.settimeout(IO_TIMEOUT)
+    return s
+
+
+def readall(s):
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return out
+        out += b
+
+
+def raw(g, req):
+    """Send req on a new connection and return everything until the server closes."""
+    s = dial(g)
+    try:
+        s.sendall(req)
+        return readall(s)
+    finally:
+        s.close()
+
+
+def curl(g, *args):
+    r = subprocess.run(["curl", "-sS", "--max-time", str(IO_TIMEOUT)] + list(args),
+                       capture_output=True, timeout=IO_TIMEOUT + 10)
+    return r
+
+
+def parse_response(buf):
+    """(status, {header: value}, body, rest) of the first response in buf,
+    body by Content-Length."""
+    head, sep, rest = buf.partition(b"\r\n\r\n")
+    assert sep, "no end of head in %r" % buf[:200]
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    hdrs = {}
+    for l in lines[1:]:
+        k, _, v = l.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    n = int(hdrs.get("content-length", "0"))
+    return status, hdrs, rest[:n], rest[n:]
+
+
+def www(name):
+    with open(os.path.join(WWW, name), "rb") as f:
+        return f.read()
+
+
+def test_index_page_with_its_stylesheet_and_images(web):
+    r = curl(web, "-i", web.url + "/")
+    assert r.returncode == 0, r.stderr
+    status, hdrs, body, _ = parse_response(r.stdout)
+    assert status == 200
+    assert hdrs["content-type"] == "text/html"
+    assert body == www("index.html")
+    for name, ctype in (("style.css", "text/css"), ("img/logo.svg", "image/svg+xml"),
+                        ("img/packet.png", "image/png")):
+        r = curl(web, "-i", web.url + "/" + name)
+        status, hdrs, body, _ = parse_response(r.stdout)
+        assert (status, hdrs["content-type"], body) == (200, ctype, www(name)), name
+    # the access log, on the console, in Common Log Format
+    want = (r'10\.0\.2\.2 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] '
+            r'"GET /img/packet.png HTTP/1.1" 200 %d' % len(www("img/packet.png")))
+    deadline = time.monotonic() + 5
+    while not re.search(want, web.console.log()):
+        assert time.monotonic() < deadline, "no access log line %r" % want
+        time.sleep(0.2)
+
+
+def test_64k_arrives_whole(web):
+    r = curl(web, web.url + "/64k")
+    assert r.returncode == 0, r.stderr
+    assert hashlib.sha256(r.stdout).hexdigest() == hashlib.sha256(mkblob.blob(65536)).hexdigest()
+    r = curl(web, web.url + "/1k")
+    assert r.stdout == mkblob.blob(1024)
+
+
+def test_head_has_no_body(web):
+    out = raw(web, b"HEAD /64k HTTP/1.0\r\n\r\n")
+    status, hdrs, body, rest = parse_response(out)
+    assert status == 200 and hdrs["content-length"] == "65536"
+    assert hdrs["accept-ranges"] == "bytes"
+    assert out.endswith(b"\r\n\r\n"), "HEAD sent a body: %r" % out[-40:]
+
+
+def test_ranges(web):
+    blob = mkblob.blob(65536)
+    r = curl(web, "-i", "-r", "1000-1999", web.url + "/64k")
+    status, hdrs, body, _ = parse_response(r.stdout)
+    assert status == 206 and hdrs["content-range"] == "bytes 1000-1999/65536"
+    assert body == blob[1000:2000]
+    r = curl(web, "-i", "-r", "-100", web.url + "/64k")
+    status, hdrs, body, _ = parse_response(r.stdout)
+    assert status == 206 and body == blob[-100:]
+    r = curl(web, "-i", "-r", "65000-", web.url + "/64k")
+    status, hdrs, body, _ = parse_response(r.stdout)
+    assert status == 206 and body == blob[65000:]
+    r = curl(web, "-i", "-r", "70000-", web.url + "/64k")
+    status, hdrs, body, _ = parse_response(r.stdout)
+    assert status == 416 and hdrs["content-range"] == "bytes */65536"
+
+
+def test_keepalive_reuses_one_connection(web):
+    urls = [web.url + p for p in ("/1k", "/", "/64k", "/style.css")]
+    r = curl(web, "-v", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
+             "-o", "/dev/null", *urls)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode == 0, err
+    assert err.count("Re-using existing connection") == 3, err
+    assert err.count("Connected to") == 1, err
+
+
+def test_pipelined_requests_answered_in_order(web):
+    s = dial(web)
+    s.sendall(b"GET /1k HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"HEAD /64k HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    out = readall(s)
+    s.close()
+    status, hdrs, body, out = parse_response(out)
+    assert (status, body) == (200, mkblob.blob(1024))
+    head, _, out = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"Content-Length: 65536" in head
+    status, hdrs, body, out = parse_response(out)
+    assert status == 404
+    status, hdrs, body, out = parse_response(out)
+    assert (status, body, out) == (200, www("style.css"), b"")
+    assert hdrs["connection"] == "close"
+
+
+@pytest.mark.parametrize("req,status", [
+    (b"GET /nothing-here HTTP/1.0\r\n\r\n", 404),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", 405),
+    (b"DELETE /1k HTTP/1.0\r\n\r\n", 405),
+    (b"junk\r\n\r\n", 400),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400),
+    (b"GET / HTTP/1.1\r\n\r\n", 400),
+    (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    (b"GET /" + b"a" * 3000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Long: %s\r\n" % (b"y" * 500) * 20 + b"\r\n", 431),
+    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 100 + b"\r\n", 431),
+])
+def test_refusals(web, req, status):
+    out = raw(web, req)
+    got, hdrs, body, _ = parse_response(out)
+    assert got == status, out[:300]
+    if status == 405:
+        assert hdrs["allow"] == "GET, HEAD"
+    if status != 404:
+        assert hdrs["connection"] == "close"
+
+
+def test_directory_without_slash_redirects(web):
+    r = curl(web, "-i", web.url + "/img")
+    status, hdrs, _, _ = parse_response(r.stdout)
+    assert (status, hdrs["location"]) == (301, "/img/")
+    r = curl(web, "-L", web.url + "/img")
+    assert r.stdout == www("img/index.html")
+
+
+def test_paths_stay_under_the_root(web):
+    # README.md is at the file system's root, beside /www
+    for target in (b"/../README.md", b"/..%2f..%2fREADME.md", b"/img/../../README.md"):
+        out = raw(web, b"GET " + target + b" HTTP/1.0\r\n\r\n")
+        assert parse_response(out)[0] == 404, target
+
+
+def test_wget(web, tmp_path):
+    dst = str(tmp_path / "64k")
+    r = subprocess.run(["wget", "-q", "-O", dst, "--timeout=%d" % IO_TIMEOUT, "--tries=1",
+                        web.url + "/64k"], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    with open(dst, "rb") as f:
+        assert f.read() == mkblob.blob(65536)
+
+
+def test_slow_client_does_not_hold_up_another(web):
+    slow = dial(web)
+    slow.sendall(b"GET / HTTP/1.1\r\nHo")
+    silent = dial(web)
+    t0 = time.monotonic()
+    r = curl(web, web.url + "/64k")
+    assert r.stdout == mkblob.blob(65536)
+    assert time.monotonic() - t0 < 5
+    # the stalled head gets 408 when its time is up; the silent one is closed
+    status, _, _, _ = parse_response(readall(slow))
+    assert status == 408
+    assert readall(silent) == b""
+    assert time.monotonic() - t0 < IO_TIMEOUT
+    slow.close()
+    silent.close()
+
+
+def test_usage_and_log_file(web):
+    con = web.console
+    out = con.run("httpd -x")
+    assert "usage: httpd [-p port] [-r root] [-l logfile] [-s statport]" in out
+    out = con.run("httpd -r /nonexistent")
+    assert "httpd: /nonexistent: not a directory" in out
+    m = re.search(r"^\s*(\d+)\s+1\s+\w+\s+\d+\s+\d+\s+httpd\s*$", con.run("ps"), re.M)
+    assert m, "no httpd started by init"
+    con.run("kill " + m.group(1))
+    con.run("httpd -l /access.log &")
+    wait_up(web)
+    r = curl(web, web.url + "/1k")
+    assert r.stdout == mkblob.blob(1024)
+    log = con.run("cat /access.log")
+    assert re.search(r'"GET /1k HTTP/1.1" 200 1024', log), log
+
+
+# --- load, on a tap in a namespace ------------------------------------------
+
+# Run inside the namespace: hold N idle connections to the guest, then
+# fetch /1k on a new one, then on each held one. Prints one JSON line.
+IDLE = r'''
+import json, socket, sys, time
+host, n = sys.argv[1], int(sys.argv[2])
+
+def get(s):
+    s.sendall(b"GET /1k HTTP/1.0\r\n\r\n")
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return out
+        out += b
+
+t0 = time.monotonic()
+held = [socket.create_connection((host, 80), timeout=10) for _ in range(n)]
+opened = time.monotonic() - t0
+time.sleep(1)
+fresh = socket.create_connection((host, 80), timeout=10)
+first = get(fresh)
+fresh.close()
+ok = sum(get(s).startswith(b"HTTP/1.1 200 OK") for s in held)
+print(json.dumps({"opened": opened, "first": first[:15].decode("latin-1"), "ok": ok}))
+'''
+
+
+def sh(*argv, ns=None, check=True, timeout=30):
+    if ns:
+        argv = ("ip", "netns", "exec", ns) + argv
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(argv), r.returncode, r.stderr.strip()))
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def lan(tmp_path_factory):
+    """(guest, ns): a guest on tap0 inside namespace ns, where tap0 is
+    10.0.2.2/24 (the guest's gateway), with httpd answering."""
+    assert os.geteuid() == 0, ("the httpd load tests need root (ip netns, tap devices); "
+                               "run the tests as root, e.g. sudo make test")
+    assert os.path.exists("/dev/net/tun"), "the httpd load tests need /dev/net/tun"
+    ns = "hd%d" % os.getpid()
+    g = None
+    sh("ip", "netns", "add", ns)
+    try:
+        sh("ip", "link", "set", "lo", "up", ns=ns)
+        sh("ip", "tuntap", "add", "dev", "tap0", "mode", "tap", ns=ns)
+        sh("ip", "addr", "add", "10.0.2.2/24", "dev", "tap0", ns=ns)
+        sh("ip", "link", "set", "tap0", "up", ns=ns)
+        img = copy_image(tmp_path_factory.mktemp("httpdlan"))
+        g = Guest(img, log=os.path.join(LOGDIR, "test_httpd_lan.log"), net="tap",
+                  makevars={"TAP": "tap0"})
+        g.argv = ["ip", "netns", "exec", ns] + g.argv
+        g.boot()
+        g.console = Console(g)
+        deadline = time.monotonic() + 15
+        while sh("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2",
+                 "http://%s/" % GUESTIP, ns=ns, check=False) != "200":
+            assert time.monotonic() < deadline, "httpd does not answer on the tap:\n" + g.tail()
+            time.sleep(0.3)
+        yield g, ns
+        g.console.close()
+    finally:
+        if g is not None:
+            g.close()
+        sh("ip", "netns", "del", ns, check=False)
+
+
+def test_ab_500_requests_64_at_once(lan):
+    g, ns = lan
+    out = sh("ab", "-q", "-n", "500", "-c", "64", "-s", "20", "http://%s/" % GUESTIP,
+             ns=ns, timeout=120)
+    assert re.search(r"Complete requests:\s+500\b", out), out
+    assert re.search(r"Failed requests:\s+0\b", out), out
+    assert re.search(r"Non-2xx responses", out) is None, out
+    print(re.search(r"Requests per second:.*", out).group(0))
+
+
+def test_256_idle_connections_held_while_another_is_served(lan):
+    g, ns = lan
+    out = sh("/usr/bin/python3", "-c", IDLE, GUESTIP, "256", ns=ns, timeout=60)
+    r = json.loads(out.strip().splitlines()[-1])
+    # httpd closes a connection silent for 10 s: they must all be open by then
+    assert r["opened"] < 8, r
+    assert r["first"] == "HTTP/1.1 200 OK", r
+    assert r["ok"] == 256, r
