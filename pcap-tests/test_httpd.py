@@ -22,6 +22,7 @@ from.
 import hashlib
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -305,6 +306,28 @@ def test_paths_stay_under_the_root(web):
         assert parse_response(out)[0] == 404, target
 
 
+def test_random_junk_never_stops_the_server(web):
+    rnd = random.Random(12)
+    for i in range(30):
+        junk = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 3000)))
+        if i % 3 == 0:
+            junk = b"GET /" + junk        # junk inside a request line
+        elif i % 3 == 1:
+            junk = b"GET / HTTP/1.1\r\nHost: x\r\n" + junk + b"\r\n\r\n"
+        s = dial(web)
+        try:
+            s.sendall(junk)
+            s.shutdown(socket.SHUT_WR)
+            out = readall(s)
+        except ConnectionResetError:
+            out = b""
+        finally:
+            s.close()
+        assert out == b"" or re.match(rb"HTTP/1.1 [2-5]\d\d ", out), (junk[:80], out[:80])
+    r = curl(web, web.url + "/1k")
+    assert r.stdout == mkblob.blob(1024)
+
+
 def test_wget(web, tmp_path):
     dst = str(tmp_path / "64k")
     r = subprocess.run(["wget", "-q", "-O", dst, "--timeout=%d" % IO_TIMEOUT, "--tries=1",
@@ -337,6 +360,8 @@ def test_usage_and_log_file(web):
     assert "usage: httpd [-p port] [-r root] [-l logfile] [-s statport]" in out
     out = con.run("httpd -r /nonexistent")
     assert "httpd: /nonexistent: not a directory" in out
+    out = con.run("httpd")
+    assert "httpd: port 80: " in out, "a second httpd on port 80 said %r" % out
     m = re.search(r"^\s*(\d+)\s+1\s+\w+\s+\d+\s+\d+\s+httpd\s*$", con.run("ps"), re.M)
     assert m, "no httpd started by init"
     con.run("kill " + m.group(1))
@@ -428,6 +453,34 @@ def test_ab_500_requests_64_at_once(lan):
     assert re.search(r"Failed requests:\s+0\b", out), out
     assert re.search(r"Non-2xx responses", out) is None, out
     print(re.search(r"Requests per second:.*", out).group(0))
+
+
+# Run inside the namespace: open N connections and say how many were
+# answered 503 at once, unasked. Prints one JSON line.
+FULL = r'''
+import json, socket, sys, time
+host, n = sys.argv[1], int(sys.argv[2])
+held = [socket.create_connection((host, 80), timeout=10) for _ in range(n)]
+time.sleep(1)
+got = {}
+for s in held:
+    s.settimeout(0.02)
+    try:
+        k = s.recv(64)[:12].decode("latin-1")
+    except socket.timeout:
+        k = "silent"
+    except OSError as e:
+        k = type(e).__name__
+    got[k] = got.get(k, 0) + 1
+print(json.dumps(got))
+'''
+
+
+def test_beyond_448_connections_each_new_one_gets_503(lan):
+    g, ns = lan
+    out = sh("/usr/bin/python3", "-c", FULL, GUESTIP, "470", ns=ns, timeout=60)
+    got = json.loads(out.strip().splitlines()[-1])
+    assert got == {"silent": 448, "HTTP/1.1 503": 22}, got
 
 
 def test_256_idle_connections_held_while_another_is_served(lan):
