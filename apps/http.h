@@ -79,5 +79,7 @@ uint64 hfile_size(struct hfile *f);
 // with errno set.
 int hfile_send(struct hfile *f, int fd, uint64 off, uint64 n);
 void hfile_close(struct hfile *f);
+
+uint64 nowms(void);   // milliseconds since boot (httpd.c)
 #endif
 #endif

@@ -61,6 +61,13 @@ static int logfd = 1;
 static int port = 80;
 static int statport;       // -s: serve our libnet counters on this UDP port
 
+// Milliseconds since boot, in 64 bits: uptime()'s int wraps after 24 days.
+uint64
+nowms(void)
+{
+  return clock() / 1000;
+}
+
 static void
 usage(void)
 {
@@ -103,7 +110,7 @@ logreq(struct conn *c)
     snprintf(bytes, sizeof(bytes), "%lu", (unsigned long)c->sent);
   else
     snprintf(bytes, sizeof(bytes), "-");
-  clfdate(date, sizeof(date), uptime() / 1000);
+  clfdate(date, sizeof(date), nowms() / 1000);
   snprintf(buf, sizeof(buf), "%s - - [%s +0000] \"%s\" %d %s\n",
            inet_ntoa(c->peer.sin_addr), date, c->line, c->status, bytes);
   write(logfd, buf, strlen(buf));
@@ -143,7 +150,7 @@ linger(struct conn *c)
 {
   shutdown(c->fd, SHUT_WR);
   c->state = C_LINGER;
-  c->deadline = uptime() + LINGER_MS;
+  c->deadline = nowms() + LINGER_MS;
 }
 
 // Start the head of a response in c->head. Returns its length so far.
@@ -175,7 +182,7 @@ senderror(struct conn *c, int status, int head, const char *extra)
   c->headoff = 0;
   c->sent = head ? 0 : b;
   c->state = C_WRITE;
-  c->deadline = uptime() + SEND_MS;
+  c->deadline = nowms() + SEND_MS;
   sendsome(c);
 }
 
@@ -272,7 +279,7 @@ respond(struct conn *c, struct http_req *r)
   c->bleft = head ? 0 : len;
   c->sent = 0;
   c->state = C_WRITE;
-  c->deadline = uptime() + SEND_MS;
+  c->deadline = nowms() + SEND_MS;
   sendsome(c);
 }
 
@@ -323,7 +330,7 @@ done(struct conn *c)
     return;
   }
   c->state = C_READ;
-  c->deadline = uptime() + (c->inlen > 0 ? HEAD_MS : IDLE_MS);
+  c->deadline = nowms() + (c->inlen > 0 ? HEAD_MS : IDLE_MS);
 }
 
 // Answer every whole request c has buffered while each response is sent
@@ -351,7 +358,7 @@ sendsome(struct conn *c)
     if(n == 0)
       return;
     c->headoff += n;
-    c->deadline = uptime() + SEND_MS;
+    c->deadline = nowms() + SEND_MS;
   }
   while(c->bleft > 0){
     if((n = hfile_send(c->body, c->fd, c->boff, c->bleft)) < 0){
@@ -363,7 +370,7 @@ sendsome(struct conn *c)
     c->boff += n;
     c->bleft -= n;
     c->sent += n;
-    c->deadline = uptime() + SEND_MS;
+    c->deadline = nowms() + SEND_MS;
   }
   done(c);
 }
@@ -383,7 +390,7 @@ readsome(struct conn *c)
     return;
   }
   if(c->inlen == 0)
-    c->deadline = uptime() + HEAD_MS;
+    c->deadline = nowms() + HEAD_MS;
   c->inlen += n;
   serve(c);
 }
@@ -448,7 +455,7 @@ take(int ls)
     c->fd = fd;
     c->peer = peer;
     c->state = C_READ;
-    c->deadline = uptime() + HEAD_MS;
+    c->deadline = nowms() + HEAD_MS;
     nconn++;
     if(nconn > NSERVE || (c->in = malloc(HTTP_HDRMAX)) == 0){
       snprintf(c->line, sizeof(c->line), "-");
@@ -496,7 +503,7 @@ run(int ls, int ss)
   int i, n, full = 0, fullat = 0, timeout;
 
   for(;;){
-    now = uptime();
+    now = nowms();
     next = 0;
     pfd[0].fd = full ? -1 : ls;
     pfd[0].events = POLLIN;

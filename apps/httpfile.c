@@ -162,7 +162,7 @@ hfile_open(const char *path, struct hfile **fp)
 {
   struct stat st;
   struct hfile *f;
-  uint64 now = uptime();
+  uint64 now = nowms();
   int r;
 
   if(strlen(path) >= MAXPATH)
