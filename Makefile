@@ -49,7 +49,8 @@ KOBJS = \
   $B/$K/random.o \
   $B/$K/netchan.o \
   $B/$K/netfilt.o \
-  $B/$K/netguard.o
+  $B/$K/netguard.o \
+  $B/$K/prof.o
 
 CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib -mno-relax
@@ -113,7 +114,8 @@ UPROGS = \
   $B/$A/_ping \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
-  $B/$A/_spy
+  $B/$A/_spy \
+  $B/$A/_prof
 
 all: $B/$K/kernel $B/fs.img
 

@@ -53,6 +53,7 @@ int netopen(int flags);                   // a network channel (kernel/netchan.h
 int netsync(int fd, int timeout_ms);
 int netclaim(int fd, int proto, int port);
 int netstat(int fd, struct nc_stats *st);
+int prof(int cmd, uint64 *buf, int n);        // the sampling profiler (kernel/prof.c)
 int getrandom(void *buf, int n, int flags);  // bytes written, at most GETRANDOM_MAX (kernel/random.h)
 
 // ulib.c

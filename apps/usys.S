@@ -42,6 +42,7 @@ SYSCALL(netsync)
 SYSCALL(netclaim)
 SYSCALL(netstat)
 SYSCALL(getrandom)
+SYSCALL(prof)
 
 # The raw exit: no atexit handlers (ulib.c's exit runs them, then this).
 .global _exit

@@ -65,6 +65,11 @@ void            itrunc(struct inode*);
 void*           kalloc(void);
 void*           kalloc_filled(void);
 int             kalloc_idle(void);
+void*           kalloc_rx(void);
+void            kfree_rx(void *, uint32);
+uint32          pagetag(void *);
+void            pagetag_set(void *, uint32);
+#define PAGE_CLEAN 0   // pagetag: filled with junk, no one's data
 void            kfree(void *);
 void            kinit(void);
 int             kfreecount(void);
@@ -229,6 +234,12 @@ void            virtio_rng_intr(void);
 
 // random.c
 void            random_init(void);
+
+// prof.c
+void            profinit(void);
+void            profsample(uint64, int);
+void            profcount(int);
+enum profcount { PROF_SYSCALL, PROF_DEVINTR, PROF_NETINTR, PROF_TIMER, PROF_KICK, PROF_NCOUNT };
 int             random_read(uint8 *dst, int n, int flags);
 
 // power.c (the virt machine's sifive_test device)

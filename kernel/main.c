@@ -34,6 +34,7 @@ main()
     virtio_net_init();  // emulated network card
     virtio_rng_init();  // entropy for getrandom(), if the machine has the device
     random_init();      // getrandom() and its fallback
+    profinit();         // the sampling profiler, off until prof start
     netchan_init();     // network channels and filters
     userinit();      // first user process
     __sync_synchronize();

@@ -238,6 +238,10 @@ netchan_open(void)
 
   acquire(&netlock);
   c->gen++;
+  static uint32 serials;
+  if(++serials == PAGE_CLEAN)
+    ++serials;
+  c->serial = serials;
   c->used = 1;
   release(&netlock);
   p->netchan = c;
@@ -478,9 +482,16 @@ rxdeliver(struct netchan *c)
       char *page = c->pend[c->pendr % NC_NSLOTS];
       int len = c->pendlen[c->pendr % NC_NSLOTS];
       c->pendr++;
+      // past the frame the page holds what its last owner left there
+      // (kalloc_rx): if that was another channel, wipe it first.
+      uint32 tag = pagetag(page);
+      if(tag != PAGE_CLEAN && tag != c->serial){
+        memset(page + len, KJUNK, PGSIZE - len);
+        count(c, NC_wipe_bytes, PGSIZE - len);
+      }
       char *old = mapbuf(c, s, b, page);
       if(old)
-        kfree(old);   // (none if rxfree got to it, or netchan_open gave it none)
+        kfree_rx(old, c->serial);   // (none if rxfree got to it, or netchan_open gave it none)
       c->bstate[b] = B_USER;
       sl->buf = b;
       sl->len = len;
@@ -514,7 +525,7 @@ rxfree(struct netchan *c)
       if(c->rxgen[s] >= c->proc->tlbgen)
         break;
       if(c->page[b]){
-        kfree(c->page[b]);
+        kfree_rx(c->page[b], c->serial);
         c->page[b] = 0;
       }
     }
@@ -571,6 +582,7 @@ txslot(struct netchan *c, uint32 s)
     }
     char *page = flip(c, sl.buf, fresh);
     memset(page + sl.len, KJUNK, PGSIZE - sl.len);
+    pagetag_set(page, PAGE_CLEAN);
     count(c, NC_wipe_bytes, PGSIZE - sl.len);
     count(c, NC_tx_frames, 1);
     count(c, NC_tx_bytes, sl.len);

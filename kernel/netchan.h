@@ -159,7 +159,7 @@ _Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
   X(tx_reject_nodev,    "TX with no network device") \
   X(copy_bytes,         "bytes the CPU copied (TX headers, ARP fan-out)") \
   X(copy_payload_bytes, "payload bytes the CPU copied (zero copy: stays 0)") \
-  X(wipe_bytes,         "bytes wiped past a looped-back frame's end, so the receiver sees only the frame") \
+  X(wipe_bytes,         "bytes wiped past a frame's end, so the receiver sees only the frame: looped back, or in a page another channel had") \
   X(claim_reject_quota, "claims refused: the channel holds NC_CLAIMQUOTA already") \
   X(dev_rx_frames,      "device: frames received, before any filter (interface only)") \
   X(dev_rx_drop_runt,   "device: frames shorter than an Ethernet header (interface only)") \

@@ -111,6 +111,7 @@ extern uint64 sys_netsync(void);
 extern uint64 sys_netclaim(void);
 extern uint64 sys_netstat(void);
 extern uint64 sys_getrandom(void);
+extern uint64 sys_prof(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -147,6 +148,7 @@ static uint64 (*syscalls[])(void) = {
 [SYS_netclaim] sys_netclaim,
 [SYS_netstat] sys_netstat,
 [SYS_getrandom] sys_getrandom,
+[SYS_prof]    sys_prof,
 };
 
 void

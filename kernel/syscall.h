@@ -35,3 +35,4 @@
 #define SYS_netclaim  33 // int netclaim(int fd, int proto, int port)
 #define SYS_netstat   34 // int netstat(int fd, struct nc_stats *st)
 #define SYS_getrandom 35 // int getrandom(void *buf, int n, int flags): bytes written (random.h)
+#define SYS_prof      45 // int prof(int cmd, uint64 *buf, int n): the sampling profiler (prof.c)

@@ -156,6 +156,7 @@ vq_kick(struct netq *q, int qid)
     return;
   }
   // 4.2.3.3 Notifying the device
+  profcount(PROF_KICK);
   *R(VIRTIO_MMIO_QUEUE_NOTIFY) = qid;
 }
 
@@ -252,7 +253,7 @@ rx_refill(void)
   for(int i = 0; net.rxempty > 0 && i < net.rx.num/2; i++){
     if(net.rxstate[i] != RX_EMPTY)
       continue;
-    char *page = kalloc_filled();
+    char *page = kalloc_rx();
     if(page == 0){
       net.rx_nobuf++;
       break;
@@ -322,7 +323,7 @@ rx_harvest(void)
       }
     } else {
       // the page is netfilt's now; the slot needs a fresh one.
-      page = kalloc_filled();
+      page = kalloc_rx();
       if(page == 0){
         net.rx_nobuf++;
         net.rxpage[i] = 0;

@@ -61,6 +61,35 @@ def test_received_pages_carry_no_other_frames_bytes(dgram_boot, wire, cpus):
     assert after["dev_rx_wipe_bytes"] - before["dev_rx_wipe_bytes"] >= dropped * len(marked)
 
 
+def test_recycled_receive_pages_carry_no_other_process_bytes(dgram_guest, wire):
+    # Pages a process gives back go round to the device again without a
+    # 4 KiB fill (kalloc_rx); only a page that reaches another process
+    # is wiped past its frame. One process takes 300 frames full of the
+    # marker and gives every page back; the next takes 400 small frames
+    # in those pages and must find none of the marker past their ends.
+    g = dgram_guest
+    mac = netstat(g)["mac"]
+    g.sendline("spy rxtail 7302 300 30000")
+    g.expect(r"spy: listening on 7302", what="the first spy to claim 7302")
+    send_paced(wire, [udp_frame(mac, 7302, MARKER * 1350) for _ in range(300)], burst=16)
+    g.expect(r"spy: (\d+) frames, ", timeout=40, what="the first spy's count")
+    assert int(g.child.match.group(1)) == 300
+    g.expect(PROMPT, what="the prompt after the first spy")
+    before = netstat(g)
+    g.sendline("spy rxtail 7301 400 30000")
+    g.expect(r"spy: listening on 7301", what="spy to claim 7301")
+    send_paced(wire, [udp_frame(mac, 7301, b"small") for _ in range(400)], burst=16)
+    g.expect(r"spy: (\d+) frames, (\d+) with another's bytes past their end",
+             timeout=40, what="spy's count")
+    got, leaked = int(g.child.match.group(1)), int(g.child.match.group(2))
+    g.expect(PROMPT, what="the prompt after spy")
+    assert got == 400, "spy received %d of 400 frames" % got
+    assert leaked == 0, "%d of %d frames showed another process's bytes" % (leaked, got)
+    # many of the pages had been the first spy's: each was wiped past its frame
+    wiped = netstat(g)["wipe_bytes"] - before["wipe_bytes"]
+    assert wiped >= 100 * (4096 - len(udp_frame(mac, 7301, b"small"))), wiped
+
+
 def test_one_process_cannot_take_every_port_claim(dgram_guest, wire):
     # A process claiming port 0 in a loop took the whole claim table:
     # udpecho could not start and ping failed with "no buffer space".
