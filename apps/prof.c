@@ -13,8 +13,8 @@
 #define NSAMPLE 32768    // kernel/prof.c's NPROFSAMPLE
 
 enum { PROF_START = 1, PROF_STOP, PROF_READ, PROF_COUNTS };
-static const char *countnames[] = { "syscalls", "devintrs", "netintrs", "timerintrs", "netkicks" };
-#define NCOUNT 5   // kernel/defs.h's PROF_NCOUNT
+static const char *countnames[] = { "syscalls", "devintrs", "netintrs", "timerintrs", "netkicks", "kick100ns" };
+#define NCOUNT 6   // kernel/defs.h's PROF_NCOUNT
 
 static uint64 s[NSAMPLE];
 static struct procinfo procs[NPROC];

@@ -33,8 +33,14 @@ static uint64 counts[PROF_NCOUNT];  // events while on, by enum profcount (defs.
 void
 profcount(int what)
 {
+  profcountn(what, 1);
+}
+
+void
+profcountn(int what, uint64 n)
+{
   if(on)
-    __atomic_fetch_add(&counts[what], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&counts[what], n, __ATOMIC_RELAXED);
 }
 
 void

@@ -156,8 +156,10 @@ vq_kick(struct netq *q, int qid)
     return;
   }
   // 4.2.3.3 Notifying the device
-  profcount(PROF_KICK);
+  uint64 t0 = r_time();
   *R(VIRTIO_MMIO_QUEUE_NOTIFY) = qid;
+  profcountn(PROF_KICK, 1);
+  profcountn(PROF_KICKTIME, r_time() - t0);
 }
 
 // Take the next entry off q's used ring into *id and *len. Returns 0 if

@@ -294,7 +294,12 @@ tcp_output(struct tcpcb *tp)
       flags |= TCP_PSH;
 
     if(len == 0 && !(flags & TCP_FIN)){
-      // a window update is worth an ACK when it opens two segments or half the ring
+      // a window update is worth an ACK when it opens two segments or
+      // half the ring; not when the window only slides with arriving
+      // data and an ACK is owed at the end of this turn anyway (with a
+      // window at its 64 KiB cap, every second segment slid it two)
+      if(tp->flags & TF_ACKTURN)
+        goto justack;
       uint32_t w = advwin(tp);
       int64_t grow = (int64_t)(tp->rcv_nxt + w) - (int64_t)tp->rcv_adv;
       int cap = tp->rcvq.b ? tp->rcvq.cap : tp->rcvbufsize;

@@ -1029,6 +1029,36 @@ test_delayed_ack_every_second_segment_and_within_200ms(void)
   CHECKEQ(t.ack, c.seq);
 }
 
+// A burst handed over in one turn of the loop gets one ACK at the turn's
+// end (tcp_ackturn), as Linux acknowledges what GRO merged. With no
+// window scaling the window sits at its 65535 cap, so every second
+// segment slid its right edge two segments on: that used to count as a
+// window update worth an ACK of its own, one ACK per two segments.
+static void
+test_burst_in_one_turn_gets_one_ack(void)
+{
+  struct conn c;
+  struct tcp_repr t;
+  static uint8_t d[MSS], f[FMAX], seg[TCP_MAXHLEN + MSS];
+  struct ipv4_repr ip = { .proto = IP_PROTO_TCP, .src = PEER, .dst = ME, .id = 9 };
+
+  reset();
+  conninit(&c, 5035, 40035, 0x1f000000);
+  passive(&c, 0);
+  for(int i = 0; i < 8; i++){
+    struct tcp_repr r = mkseg(&c, TCP_ACK);
+    int hlen = tcp_hdrlen(&r);
+    memmove(seg + hlen, d, MSS);
+    tcp_emit(seg, hlen + MSS, PEER, ME, &r, MSS);
+    CHECKEQ(loop_inject(f, stack_ipframe(f, mymac, &ip, seg, hlen + MSS)), 0);
+    c.seq += MSS;
+  }
+  net_poll(0);
+  CHECKEQ(ptake(&c, &t, 0), 0);
+  CHECKEQ(t.ack, c.seq);
+  quiet();
+}
+
 // RFC 896 / RFC 1122 4.2.3.4: a small write waits while data is
 // unacknowledged; TCP_NODELAY sends it at once.
 static void
@@ -1231,6 +1261,7 @@ static const struct test tests[] = {
   { test_fast_rexmt_third_dupack_and_newreno_partial_ack, "fast_rexmt_third_dupack_and_newreno_partial_ack" },
   { test_zero_window_probe_backoff_and_resume, "zero_window_probe_backoff_and_resume" },
   { test_delayed_ack_every_second_segment_and_within_200ms, "delayed_ack_every_second_segment_and_within_200ms" },
+  { test_burst_in_one_turn_gets_one_ack, "burst_in_one_turn_gets_one_ack" },
   { test_nagle_holds_small_write_nodelay_sends_it, "nagle_holds_small_write_nodelay_sends_it" },
   { test_challenge_acks, "challenge_acks" },
   { test_listen_backlog_full_drops_syn, "listen_backlog_full_drops_syn" },
