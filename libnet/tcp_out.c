@@ -343,6 +343,7 @@ blocked:
   if(!(tp->flags & TF_BLOCKED)){
     tp->flags |= TF_BLOCKED;
     tcp_nblocked++;
+    tcp_turnq(tp);
   }
   return -ENOBUFS;
 }
