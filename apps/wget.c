@@ -217,14 +217,16 @@ rate(char *buf, int size, uint64 bps, int sp)
     snprintf(buf, size, "%lu%s%s", v / 100, gap, unit[i]);
 }
 
-// A duration: "2.3s", "1m 5s", "2h 10m", "3d 4h".
+// A duration: "2.3s" (or "2s" without tenths), "1m 5s", "2h 10m", "3d 4h".
 static void
-duration(char *buf, int size, uint64 ms)
+duration(char *buf, int size, uint64 ms, int tenths)
 {
   uint64 s = ms / 1000;
 
-  if(s < 60)
+  if(s < 60 && tenths)
     snprintf(buf, size, "%lu.%lus", s, ms / 100 % 10);
+  else if(s < 60)
+    snprintf(buf, size, "%lus", s);
   else if(s < 3600)
     snprintf(buf, size, "%lum %lus", s / 60, s % 60);
   else if(s < 86400)
@@ -313,12 +315,10 @@ bar_draw(int done)
     snprintf(pct, sizeof(pct), "%d%%", (int)(bar.got * 100 / bar.total));
   if(done){
     strcpy(eta, "in ");
-    duration(eta + 3, sizeof(eta) - 3, t - bar.t0);
+    duration(eta + 3, sizeof(eta) - 3, t - bar.t0, 1);
   } else if(bar.total > 0 && bps > 0 && bar.got < bar.total){
     strcpy(eta, "eta ");
-    duration(eta + 4, sizeof(eta) - 4, (bar.total - bar.got) * 1000 / bps * 1000);
-    if(strchr(eta, '.'))                 // whole seconds are enough here
-      *strchr(eta, '.') = 's', eta[strlen(eta) - 1] = 0;
+    duration(eta + 4, sizeof(eta) - 4, (bar.total - bar.got) * 1000 / bps, 0);
   }
   snprintf(line, sizeof(line), "\r%-20.20s %4s[%s] %7s %9s  %-11s",
            bar.name, pct, fill, size, speed, eta);
@@ -806,8 +806,10 @@ say_length(struct xfer *x, struct resp *r)
     say("Length: unspecified");
   else if(r->status == 206)
     say("Length: %ld (%s), %ld (%s) remaining", x->total, all, x->total - x->got, rest);
-  else
+  else if(x->total >= 1024)
     say("Length: %ld (%s)", x->total, all);
+  else
+    say("Length: %ld", x->total);
   if(r->type[0])
     say(" [%s]", r->type);
   say("\n");
@@ -820,7 +822,7 @@ say_saved(struct xfer *x)
   char size[48], t[24], speed[24];
   uint64 ms = now_ms() - bar.t0;
 
-  duration(t, sizeof(t), ms);
+  duration(t, sizeof(t), ms, 1);
   rate(speed, sizeof(speed), (x->got - bar.start_got) * 1000 / (ms > 0 ? ms : 1), 1);
   if(x->total >= 0)
     snprintf(size, sizeof(size), "[%lu/%ld]", x->got, x->total);
