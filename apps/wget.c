@@ -8,8 +8,7 @@
 // What it does not do: HTTPS (there is no TLS), host names other than
 // localhost (there is no resolver yet: lookup() is the one place to
 // change), proxies, authentication, cookies, recursion, compressed
-// encodings (it asks for identity), IPv6, removing "." and ".."
-// segments from a relative redirect (the server sees them).
+// encodings (it asks for identity), IPv6.
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/socket.h"
@@ -235,6 +234,20 @@ duration(char *buf, int size, uint64 ms, int tenths)
     snprintf(buf, size, "%lud %luh", s / 86400, s / 3600 % 24);
 }
 
+// glibc's words for the network errors, which GNU wget's messages use.
+static const char *
+errmsg(int e)
+{
+  switch(e){
+  case ETIMEDOUT: return "Connection timed out";
+  case ECONNREFUSED: return "Connection refused";
+  case ECONNRESET: return "Connection reset by peer";
+  case EHOSTUNREACH: return "No route to host";
+  case ENETUNREACH: return "Network is unreachable";
+  }
+  return strerror(e);
+}
+
 static uint64
 now_ms(void)
 {
@@ -402,6 +415,39 @@ url_parse(const char *s, struct url *u)
   return 0;
 }
 
+// RFC 3986 5.2.4: takes "." and ".." segments out of a path (up to
+// any query), in place, as a relative reference needs.
+static void
+url_clean(char *path)
+{
+  char *in = path, *out = path, *end, *q;
+  int n;
+
+  end = strchr(path, '?') ? strchr(path, '?') : path + strlen(path);
+  while(in < end){
+    // in points at a '/'; the segment runs to the next '/' or the end
+    for(q = in + 1; q < end && *q != '/'; q++)
+      ;
+    n = q - in - 1;
+    if(n == 1 && in[1] == '.'){
+      if(q == end)
+        *out++ = '/';
+    } else if(n == 2 && in[1] == '.' && in[2] == '.'){
+      while(out > path && *--out != '/')
+        ;
+      if(q == end)
+        *out++ = '/';
+    } else {
+      memmove(out, in, n + 1);
+      out += n + 1;
+    }
+    in = q;
+  }
+  if(out == path)
+    *out++ = '/';
+  memmove(out, end, strlen(end) + 1);
+}
+
 // Follows a Location (RFC 9110 10.2.2): absolute, scheme-relative,
 // absolute path, or relative to the current path's directory. Rewrites
 // u; returns 0 or an exit status.
@@ -419,7 +465,9 @@ url_follow(struct url *u, const char *loc)
   }
   if(loc[0] == '/'){
     snprintf(buf, sizeof(buf), "http://%s:%d%s", u->host, u->port, loc);
-    return url_parse(buf, u);
+    if((n = url_parse(buf, u)) == 0)
+      url_clean(u->path);
+    return n;
   }
   // the directory of the path, without its query: "/a/b?q" -> "/a/"
   n = strlen(u->path);
@@ -429,7 +477,9 @@ url_follow(struct url *u, const char *loc)
     ;
   n = slash - u->path;
   snprintf(buf, sizeof(buf), "http://%s:%d%.*s%s", u->host, u->port, n, u->path, loc);
-  return url_parse(buf, u);
+  if((n = url_parse(buf, u)) == 0)
+    url_clean(u->path);
+  return n;
 }
 
 // The local name GNU gives a URL: its last path segment, without the
@@ -481,7 +531,7 @@ conn_open(struct conn *c, struct url *u)
   tv.tv_usec = timeout_ms % 1000 * 1000;
   setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   if(connect(s, (struct sockaddr *)&a, sizeof(a)) < 0){
-    say("failed: %s.\n", strerror(errno));
+    say("failed: %s.\n", errmsg(errno));
     close(s);
     // GNU gives up at once on a refusal: nobody is listening.
     return errno == ECONNREFUSED ? EXIT_NETWORK : RETRY;
@@ -870,9 +920,9 @@ save(struct conn *c, struct xfer *x, struct resp *r)
   if(e == -ECLOSED)
     say("Connection closed at byte %lu. ", x->got);
   else if(x->total >= 0)
-    say("Read error at byte %lu/%ld (%s). ", x->got, x->total, strerror(-e));
+    say("Read error at byte %lu/%ld (%s). ", x->got, x->total, errmsg(-e));
   else
-    say("Read error at byte %lu (%s). ", x->got, strerror(-e));
+    say("Read error at byte %lu (%s). ", x->got, errmsg(-e));
   return RETRY;
 }
 
@@ -901,7 +951,7 @@ exchange(struct conn *c, struct url *u, struct xfer *x)
   int e;
 
   if((e = request(c, u, x->got)) < 0){
-    say("wget: sending the request: %s. ", strerror(-e));
+    say("wget: sending the request: %s. ", errmsg(-e));
     return RETRY;
   }
   say("HTTP request sent, awaiting response... ");
@@ -913,7 +963,7 @@ exchange(struct conn *c, struct url *u, struct xfer *x)
     if(e == -ECLOSED)
       say("No data received. ");
     else
-      say("Read error (%s) in headers. ", strerror(-e));
+      say("Read error (%s) in headers. ", errmsg(-e));
     return RETRY;
   }
   say("%d %s\n", r.status, r.reason);

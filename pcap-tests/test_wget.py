@@ -86,12 +86,12 @@ class Handler(BaseHTTPRequestHandler):
             srv.requests.append((self.path, dict(self.headers.items())))
             srv.hits[self.path] = srv.hits.get(self.path, 0) + 1
             hit = srv.hits[self.path]
-        path = self.path
+        path = self.path.split("?")[0]   # a query only makes a fresh /cut
         m = re.match(r"/r/(\d+)/(abs|rel|root)$", path)
         if m:
             code, kind = int(m.group(1)), m.group(2)
             loc = {"abs": "http://%s/f/small.bin" % self.headers["Host"],
-                   "rel": "../f/small.bin", "root": "/f/small.bin"}[kind]
+                   "rel": "../../f/small.bin", "root": "/f/small.bin"}[kind]
             return self.send_body(b"moved\n", code, [("Location", loc)])
         m = re.match(r"/loop/(\d+)$", path)
         if m:
@@ -257,3 +257,217 @@ def test_sha256sum_reports_missing_file_and_reads_stdin_for_dash(g):
     assert "sha256sum: nosuch: " in out, out
     assert sha(b"hello\n") + "  hi" in out and "rc1=1" in out, out
     assert out.strip().endswith(sha(b"hello\n") + "  -"), out
+
+
+# --- wget: framing --------------------------------------------------------
+
+BAR = re.compile(r"\r(\S+) +(\d*%?)\[([ =><]{21})\] +(\S+) +(\S+)  (.*?) *(?=\r)")
+
+
+def bars(text):
+    """Every bar drawn: (name, percent, bar, size, rate, eta or time)."""
+    return BAR.findall(text)
+
+
+def test_wget_16mib_through_a_pipe_matches_sha256(g, server):
+    t = time.monotonic()
+    out = raw(g, "wget -O - %s | sha256sum" % server.url("/big"), timeout=180)
+    took = time.monotonic() - t
+    assert out.replace("\r", "").rstrip().endswith(sha(BIGDATA) + "  -"), out[-500:]
+    assert "written to stdout [%d/%d] in " % (BIG, BIG) in out, out[-500:]
+    drawn = bars(out)
+    # redrawn a few times a second, not once per segment (there are ~12000)
+    assert 3 <= len(drawn) <= took * 1000 / 250 + 3, (len(drawn), took)
+    pct = [int(b[1][:-1]) for b in drawn]
+    assert pct == sorted(pct) and pct[-1] == 100 and drawn[-1][5].startswith("in "), drawn[-3:]
+
+
+def test_wget_names_the_file_after_the_url_and_does_not_overwrite(g, server):
+    out, rc = run(g, "wget %s" % server.url("/f/small.bin"))
+    assert rc == 0 and "'small.bin' saved [%d/%d]" % (SMALL, SMALL) in out, out
+    assert "Length: %d (146K)" % SMALL in out and "Saving to: 'small.bin'" in out, out
+    out, rc = run(g, "wget -q %s" % server.url("/f/small.bin"))
+    assert rc == 0 and out == "", out
+    assert guest_sum(g, "small.bin") == guest_sum(g, "small.bin.1") == sha(SMALLDATA)
+    out, rc = run(g, "wget %s" % server.url("/dir/"))
+    assert rc == 0 and "'index.html' saved" in out, out
+    assert guest_sum(g, "index.html") == sha(SMALLDATA)
+
+
+def test_wget_sends_host_agent_accept_and_close(g, server):
+    out, rc = run(g, "wget -q -O - %s" % server.url("/headers?h"))
+    assert rc == 0, out
+    path, hdrs = [r for r in server.requests if r[0] == "/headers?h"][-1]
+    assert hdrs["Host"] == "%s:%d" % (HOSTIP, server.port), hdrs
+    assert hdrs["User-Agent"].startswith("Wget/") and hdrs["Accept"] == "*/*", hdrs
+    assert hdrs["Connection"] == "close" and "Range" not in hdrs, hdrs
+    assert "Host: %s:%d" % (HOSTIP, server.port) in out, out
+
+
+def test_wget_decodes_chunks_with_extensions_and_trailer(g, server):
+    out, rc = run(g, "wget -O - %s | sha256sum" % server.url("/chunked"))
+    assert out.strip().endswith(sha(CHUNKDATA) + "  -"), out
+    out, rc = run(g, "wget -O ch %s" % server.url("/chunked"))
+    assert rc == 0 and "Length: unspecified" in out, out
+    assert "'ch' saved [%d]" % len(CHUNKDATA) in out, out
+    assert guest_sum(g, "ch") == sha(CHUNKDATA)
+
+
+def test_wget_reads_a_close_delimited_body(g, server):
+    out, rc = run(g, "wget -O cl %s" % server.url("/close"))
+    assert rc == 0 and "'cl' saved [%d]" % len(CLOSEDATA) in out, out
+    assert "Length: unspecified [application/x-test]" in out, out
+    assert guest_sum(g, "cl") == sha(CLOSEDATA)
+
+
+# --- wget: redirects and errors -------------------------------------------
+
+@pytest.mark.parametrize("code,kind", [(301, "abs"), (302, "rel"), (303, "root"),
+                                       (307, "abs"), (308, "rel")])
+def test_wget_follows_redirect(g, server, code, kind):
+    out, rc = run(g, "wget -O rd %s" % server.url("/r/%d/%s" % (code, kind)))
+    assert rc == 0, out
+    assert re.search(r"awaiting response\.\.\. %d \w" % code, out), out
+    assert "Location: " in out and "[following]" in out, out
+    assert server.requests[-1][0] == "/f/small.bin", server.requests[-2:]
+    assert guest_sum(g, "rd") == sha(SMALLDATA)
+
+
+def test_wget_names_a_redirected_file_after_the_original_url(g, server):
+    out, rc = run(g, "wget %s" % server.url("/r/302/root"))
+    assert rc == 0 and "'root' saved [%d/%d]" % (SMALL, SMALL) in out, out
+
+
+def test_wget_stops_after_20_redirects(g, server):
+    n = len(server.requests)
+    out, rc = run(g, "wget -O lp %s" % server.url("/loop/0"))
+    assert rc == 8 and "20 redirections exceeded." in out, out
+    assert [r[0] for r in server.requests[n:]] == ["/loop/%d" % i for i in range(21)]
+    out, rc = run(g, "cat lp")
+    assert rc != 0, "wget created lp: %r" % out
+
+
+def test_wget_reports_404_with_status_8_and_no_file(g, server):
+    out, rc = run(g, "wget %s" % server.url("/missing"))
+    assert rc == 8, out
+    assert "awaiting response... 404 Not Found" in out and "ERROR 404: Not Found." in out, out
+    out, rc = run(g, "cat missing")
+    assert rc != 0, out
+    out, rc = run(g, "wget -q %s" % server.url("/missing"))
+    assert rc == 8 and out == "", out
+
+
+def test_wget_reports_a_close_mid_body_and_gives_up_with_t1(g, server):
+    out, rc = run(g, "wget -t 1 -O c1 %s" % server.url("/cut?1"))
+    assert rc == 4, out
+    assert "Connection closed at byte %d. Giving up." % CUTAT in out, out
+    out, rc = run(g, "wc c1")
+    assert out.split()[2] == str(CUTAT), out
+
+
+def test_wget_retries_a_close_mid_body_with_a_range(g, server):
+    t = time.monotonic()
+    out, rc = run(g, "wget -t 3 -O c2 %s" % server.url("/cut?2"))
+    assert rc == 0, out
+    assert "Connection closed at byte %d. Retrying." % CUTAT in out, out
+    assert "--  (try: 2)  " in out, out
+    assert "Length: %d (117K), %d (68.3K) remaining" % (CUT, CUT - CUTAT) in out, out
+    assert "'c2' saved [%d/%d]" % (CUT, CUT) in out, out
+    hdrs = [h for p, h in server.requests if p == "/cut?2"]
+    assert len(hdrs) == 2 and "Range" not in hdrs[0], hdrs
+    assert hdrs[1]["Range"] == "bytes=%d-" % CUTAT, hdrs
+    assert time.monotonic() - t >= 1.0      # GNU's backoff: 1 s after the first failure
+    assert guest_sum(g, "c2") == sha(CUTDATA)
+
+
+def test_wget_retry_drops_what_it_has_when_the_server_ignores_range(g, server):
+    out, rc = run(g, "wget -t 2 -O - %s | sha256sum" % server.url("/cutnorange?3"))
+    assert out.strip().endswith(sha(CUTDATA) + "  -"), out
+    assert "written to stdout [%d/%d]" % (CUT, CUT) in out, out
+
+
+def test_wget_times_out_on_a_silent_server(g, server):
+    t = time.monotonic()
+    out, rc = run(g, "wget -T 2 -t 1 %s" % server.url("/silent"))
+    took = time.monotonic() - t
+    assert rc == 4, out
+    assert "Read error (Connection timed out) in headers. Giving up." in out, out
+    assert 2 <= took < 8, took
+
+
+def test_wget_times_out_on_a_stall_mid_body(g, server):
+    t = time.monotonic()
+    out, rc = run(g, "wget -T 1.5 -t 1 -O st %s" % server.url("/stall"))
+    took = time.monotonic() - t
+    assert rc == 4, out
+    assert "Read error at byte 1000/100000 (Connection timed out). Giving up." in out, out
+    assert 1.5 <= took < 7, took
+
+
+# --- the progress bar -----------------------------------------------------
+
+def test_wget_bar_redraws_in_place_with_rate_and_eta(g, server):
+    t = time.monotonic()
+    out = raw(g, "wget %s" % server.url("/slow"), timeout=60)
+    took = time.monotonic() - t
+    drawn = bars(out)
+    assert 4 <= len(drawn) <= took * 1000 / 250 + 3, (len(drawn), took, out)
+    for name, pct, fill, size, speed, eta in drawn[1:-1]:
+        assert name == "slow" and re.match(r"\d+%$", pct), drawn
+        assert re.match(r"=*>? *$", fill) and re.match(r"[\d.]+[KMG]?$", size), drawn
+        assert re.match(r"([\d.]+[KMG]?B/s|--\.-KB/s)$", speed), drawn
+        assert eta == "" or re.match(r"eta (\d+s|\d+m \d+s)$", eta), drawn
+    assert any(d[5].startswith("eta ") for d in drawn), drawn
+    pct = [int(d[1][:-1]) for d in drawn]
+    assert pct == sorted(pct) and len(set(pct)) >= 3, pct
+    last = drawn[-1]
+    assert last[1] == "100%" and last[2] == "=" * 20 + ">" and last[3] == "200K", last
+    assert re.match(r"in \d+\.\ds$", last[5]), last
+    m = re.search(r"'slow' saved \[204800/204800\] in (\d+)\.(\d)s \(([\d.]+) (K|M)B/s\)",
+                  out.replace("\r", ""))
+    assert m and 1.5 <= int(m.group(1)) + int(m.group(2)) / 10 < 10, out[-300:]
+    # each line fits an 80-column console, so \r lands on its first column
+    assert all(len(line) < 80 for line in re.split(r"[\r\n]", out)), out
+
+
+def test_wget_bar_counts_bytes_when_the_length_is_unknown(g, server):
+    out = raw(g, "wget -O sc %s" % server.url("/slowclose"), timeout=60)
+    drawn = bars(out)
+    assert len(drawn) >= 4, out
+    assert all(d[1] == "" and "<=>" in d[2] for d in drawn), drawn
+    sizes = [d[3] for d in drawn]
+    assert len(set(sizes)) >= 3, sizes
+    assert "'sc' saved [204800]" in out, out[-300:]
+
+
+def test_wget_q_prints_nothing(g, server):
+    out, rc = run(g, "wget -q -O qq %s" % server.url("/slow"))
+    assert rc == 0 and out == "", out
+    assert guest_sum(g, "qq") == sha(SLOWDATA)
+
+
+# --- wget: what it refuses ------------------------------------------------
+
+def test_wget_refuses_https_bad_usage_and_unknown_hosts(g, server):
+    out, rc = run(g, "wget https://%s:%d/" % (HOSTIP, server.port))
+    assert rc == 1 and "HTTPS support not compiled in" in out, out
+    out, rc = run(g, "wget")
+    assert rc == 2 and "usage: wget [-q] [-O file|-] [-T seconds] [-t tries] URL" in out, out
+    out, rc = run(g, "wget -T x %s" % server.url("/"))
+    assert rc == 2 and "invalid timeout" in out, out
+    out, rc = run(g, "wget ftp://%s/x" % HOSTIP)
+    assert rc == 1 and "Unsupported scheme" in out, out
+    # no resolver yet: nothing is looked up, and the name is reported
+    out, rc = run(g, "wget -t 1 http://nosuchhost/")
+    assert rc == 4 and "unable to resolve host address 'nosuchhost'" in out, out
+
+
+def test_wget_connection_refused_is_not_retried(g, server):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()           # nothing listens there now
+    t = time.monotonic()
+    out, rc = run(g, "wget http://%s:%d/x" % (HOSTIP, port))
+    assert rc == 4 and "failed: Connection refused." in out, out
+    assert "Retrying" not in out and time.monotonic() - t < 5, out
