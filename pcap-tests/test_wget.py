@@ -471,3 +471,96 @@ def test_wget_connection_refused_is_not_retried(g, server):
     out, rc = run(g, "wget http://%s:%d/x" % (HOSTIP, port))
     assert rc == 4 and "failed: Connection refused." in out, out
     assert "Retrying" not in out and time.monotonic() - t < 5, out
+
+
+# --- against lighttpd -------------------------------------------------------
+
+LIGHTTPD_CONF = """server.document-root = "%(root)s"
+server.bind = "10.0.2.2"
+server.port = 80
+server.errorlog = "%(dir)s/error.log"
+server.pid-file = "%(dir)s/lighttpd.pid"
+index-file.names = ("index.html")
+mimetype.assign = (".html" => "text/html", ".bin" => "application/octet-stream")
+"""
+
+
+def sh(*argv, check=True):
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(argv), r.returncode, r.stderr.strip()))
+    return r
+
+
+@pytest.fixture(scope="module")
+def lighttpd(tmp_path_factory):
+    """(guest, files): Debian's lighttpd on 10.0.2.2:80 in a network
+    namespace of ours, whose tap0 is the guest's link (the guest keeps
+    its static 10.0.2.15). lighttpd and QEMU are stopped by PID, and the
+    namespace deleted, also when a test fails."""
+    assert os.geteuid() == 0, "the lighttpd test needs root (ip netns, tap devices)"
+    assert shutil.which("ip"), "needs iproute2's ip: apt-get install iproute2 (scripts/setup.sh)"
+    assert shutil.which("lighttpd") or os.path.exists("/usr/sbin/lighttpd"), \
+        "needs lighttpd: apt-get install lighttpd (scripts/setup.sh)"
+    assert os.path.exists("/dev/net/tun"), "needs /dev/net/tun for the tap device"
+    d = tmp_path_factory.mktemp("lighttpd")
+    root = d / "www"
+    (root / "sub").mkdir(parents=True)
+    files = {"big.bin": blob(2 << 20, 7), "index.html": b"<h1>lighttpd here</h1>\n",
+             "sub/index.html": b"<p>sub</p>\n"}
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    (d / "lighttpd.conf").write_text(LIGHTTPD_CONF % {"root": root, "dir": d})
+    ns = "wg%d" % os.getpid()
+    g = httpd = None
+    sh("ip", "netns", "add", ns)
+    try:
+        for cmd in (("ip", "link", "set", "lo", "up"),
+                    ("ip", "tuntap", "add", "dev", "tap0", "mode", "tap"),
+                    ("ip", "addr", "add", "10.0.2.2/24", "dev", "tap0"),
+                    ("ip", "link", "set", "tap0", "up")):
+            sh("ip", "netns", "exec", ns, *cmd)
+        g = Guest(copy_image(d), log=os.path.join(LOGDIR, "test_wget_lighttpd.log"),
+                  net="tap", makevars={"TAP": "tap0"})
+        g.argv = ["ip", "netns", "exec", ns] + g.argv
+        g.boot()
+        # ip netns exec execs lighttpd itself: the PID is lighttpd's
+        httpd = subprocess.Popen(["ip", "netns", "exec", ns, "lighttpd", "-D", "-f",
+                                  str(d / "lighttpd.conf")], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)
+        probe = "import socket; socket.create_connection(('10.0.2.2', 80), 1)"
+        for _ in range(50):
+            if sh("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", probe,
+                   check=False).returncode == 0:
+                break
+            assert httpd.poll() is None, "lighttpd exited: %s" % httpd.stderr.read()
+            time.sleep(0.1)
+        else:
+            raise AssertionError("lighttpd is not listening on 10.0.2.2:80")
+        yield g, files
+    finally:
+        if httpd is not None:
+            httpd.terminate()
+            try:
+                httpd.wait(10)
+            except subprocess.TimeoutExpired:
+                httpd.kill()
+        if g is not None:
+            g.close()
+        sh("ip", "netns", "del", ns, check=False)
+
+
+def test_wget_from_lighttpd(lighttpd):
+    g, files = lighttpd
+    out, rc = run(g, "wget -O - http://10.0.2.2/big.bin | sha256sum", timeout=120)
+    assert out.strip().endswith(sha(files["big.bin"]) + "  -"), out[-600:]
+    assert "Length: 2097152 (2.0M) [application/octet-stream]" in out, out[-600:]
+    out, rc = run(g, "wget http://10.0.2.2/")
+    assert rc == 0 and "'index.html' saved [23/23]" in out, out
+    out, rc = run(g, "cat index.html")
+    assert out == files["index.html"].decode(), out
+    # lighttpd redirects a directory without its slash (301 to "/sub/")
+    out, rc = run(g, "wget http://10.0.2.2/sub")
+    assert rc == 0 and "301 Moved Permanently" in out and "'sub' saved [11/11]" in out, out
+    out, rc = run(g, "wget http://10.0.2.2/nope")
+    assert rc == 8 and "ERROR 404: Not Found." in out, out
