@@ -276,7 +276,7 @@ bar_fill(char *p)
 
   memset(p, ' ', BARWIDTH);
   p[BARWIDTH] = 0;
-  if(bar.total > 0){
+  if(bar.total >= 0){
     n = bar.got >= bar.total ? BARWIDTH : (int)(bar.got * BARWIDTH / bar.total);
     for(i = 0; i < n; i++)
       p[i] = i == n - 1 ? '>' : '=';
@@ -324,8 +324,8 @@ bar_draw(int done)
   else
     strcpy(speed, "--.-KB/s");
   eta[0] = pct[0] = 0;
-  if(bar.total > 0)
-    snprintf(pct, sizeof(pct), "%d%%", (int)(bar.got * 100 / bar.total));
+  if(bar.total >= 0)
+    snprintf(pct, sizeof(pct), "%d%%", bar.got >= bar.total ? 100 : (int)(bar.got * 100 / bar.total));
   if(done){
     strcpy(eta, "in ");
     duration(eta + 3, sizeof(eta) - 3, t - bar.t0, 1);
@@ -557,6 +557,8 @@ conn_fill(struct conn *c)
     c->len -= c->pos;
     c->pos = 0;
   }
+  if(c->len == sizeof(c->buf))
+    return -E2BIG;      // a read of 0 bytes would look like the close
   for(;;){
     n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
     if(n > 0){
@@ -895,6 +897,8 @@ save(struct conn *c, struct xfer *x, struct resp *r)
     say("wget: asked for bytes from %lu on, the server sent from %ld\n", x->got, r->rstart);
     return EXIT_PROTOCOL;
   }
+  if(r->status == 204 && !r->chunked)
+    r->length = 0;      // RFC 9110 15.3.5: never a body, whatever the framing says
   // a 200 to a Range request is the whole body again: drop what we have
   x->skip = r->status == 206 ? 0 : x->got;
   if(r->status == 206)
