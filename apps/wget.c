@@ -24,7 +24,7 @@ enum {
   EXIT_SERVER = 8,      // the server answered with an error
 };
 
-// fetch()'s outcomes besides an exit status.
+// What one request can come to besides an exit status.
 enum {
   RETRY = -1,           // a network failure: another try may succeed
   REDIRECT = -2,        // the url now holds the new location
@@ -82,13 +82,13 @@ struct bar {
   const char *name;
   int64_t total;              // -1 if unknown
   uint64 got, start_got;
-  uint64 t0, tdraw;           // clock() at the start and at the last redraw
+  uint64 t0, tdraw;           // ms since boot at the start and at the last redraw
   uint64 st[NSAMPLE], sgot[NSAMPLE];
   int ns, bounce;
 };
 
 static int quiet;
-static int timeout_ms = 900 * 1000;   // GNU's default read timeout
+static int timeout_ms = 900 * 1000;   // GNU's default read timeout; 0 for none
 static int tries = 20;                // GNU's default; 0 for no limit
 static struct bar bar;
 
@@ -280,8 +280,6 @@ bar_fill(char *p)
     n = bar.got >= bar.total ? BARWIDTH : (int)(bar.got * BARWIDTH / bar.total);
     for(i = 0; i < n; i++)
       p[i] = i == n - 1 ? '>' : '=';
-    if(n == BARWIDTH)
-      p[n - 1] = '>';
     return;
   }
   // back and forth across the bar, one step per redraw
@@ -365,7 +363,6 @@ bar_end(void)
 }
 
 // --- URLs ------------------------------------------------------------
-
 
 // Parses "http://host[:port][/path]", or the same without "http://"
 // as GNU allows, into u. Returns 0, or an exit status after saying
@@ -549,7 +546,7 @@ static int
 conn_fill(struct conn *c)
 {
   struct pollfd p;
-  uint64 until = now_ms() + timeout_ms, t;
+  uint64 until = timeout_ms ? now_ms() + timeout_ms : ~0ULL, t;
   int n;
 
   if(c->pos > 0){
@@ -1002,7 +999,7 @@ static struct conn conn;
 //       URL's path gives (index.html for a directory)
 //   -q  print nothing
 //   -T  give up a connect or read after this long without progress
-//       (seconds, decimals allowed; default 900)
+//       (seconds, decimals allowed; default 900, 0 for never)
 //   -t  tries on a network failure (default 20, 0 for no limit)
 // Exit status as GNU wget's: 0 done, 1 generic, 2 usage, 3 output
 // error, 4 network failure, 7 protocol error, 8 the server said no.
@@ -1024,7 +1021,7 @@ main(int argc, char *argv[])
       quiet = 1;
       break;
     case 'T':
-      if((timeout_ms = seconds(optarg)) <= 0){
+      if((timeout_ms = seconds(optarg)) < 0){
         fprintf(2, "wget: -T: invalid timeout '%s'\n", optarg);
         usage();
       }
