@@ -993,29 +993,17 @@ say_url(struct url *u, int try)
 
 static struct conn conn;
 
-// wget: the non-interactive network downloader, for HTTP
-// usage: wget [-q] [-O file|-] [-T seconds] [-t tries] URL
-//   -O  write to file ("-": standard output) instead of the name the
-//       URL's path gives (index.html for a directory)
-//   -q  print nothing
-//   -T  give up a connect or read after this long without progress
-//       (seconds, decimals allowed; default 900, 0 for never)
-//   -t  tries on a network failure (default 20, 0 for no limit)
-// Exit status as GNU wget's: 0 done, 1 generic, 2 usage, 3 output
-// error, 4 network failure, 7 protocol error, 8 the server said no.
-int
-main(int argc, char *argv[])
+// Takes the options into the globals and x; exits on bad ones.
+// Returns the URL.
+static char *
+options(int argc, char *argv[], struct xfer *x)
 {
-  struct url u;
-  struct xfer x;
-  int c, e, try = 1, nredirect = 0;
+  int c;
 
-  memset(&x, 0, sizeof(x));
-  x.out = -1;
   while((c = getopt(argc, argv, "O:qT:t:")) != -1){
     switch(c){
     case 'O':
-      x.oname = optarg;
+      x->oname = optarg;
       break;
     case 'q':
       quiet = 1;
@@ -1038,11 +1026,33 @@ main(int argc, char *argv[])
   }
   if(argc - optind != 1)
     usage();
-  if(x.oname && strlen(x.oname) >= sizeof(x.name)){
-    fprintf(2, "wget: %s: file name too long\n", x.oname);
+  if(x->oname && strlen(x->oname) >= sizeof(x->name)){
+    fprintf(2, "wget: %s: file name too long\n", x->oname);
     exit(EXIT_PARSE);
   }
-  if((e = url_parse(argv[optind], &u)) != 0)
+  return argv[optind];
+}
+
+// wget: the non-interactive network downloader, for HTTP
+// usage: wget [-q] [-O file|-] [-T seconds] [-t tries] URL
+//   -O  write to file ("-": standard output) instead of the name the
+//       URL's path gives (index.html for a directory)
+//   -q  print nothing
+//   -T  give up a connect or read after this long without progress
+//       (seconds, decimals allowed; default 900, 0 for never)
+//   -t  tries on a network failure (default 20, 0 for no limit)
+// Exit status as GNU wget's: 0 done, 1 generic, 2 usage, 3 output
+// error, 4 network failure, 7 protocol error, 8 the server said no.
+int
+main(int argc, char *argv[])
+{
+  struct url u;
+  struct xfer x;
+  int e, try = 1, nredirect = 0;
+
+  memset(&x, 0, sizeof(x));
+  x.out = -1;
+  if((e = url_parse(options(argc, argv, &x), &u)) != 0)
     exit(e);
   url_name(&u, x.name, sizeof(x.name) - 8);   // the original URL names the file
   for(;;){
