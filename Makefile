@@ -115,7 +115,9 @@ UPROGS = \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
   $B/$A/_spy \
-  $B/$A/_prof
+  $B/$A/_prof \
+  $B/$A/_sha256sum \
+  $B/$A/_wget
 
 all: $B/$K/kernel $B/fs.img
 

@@ -7,8 +7,10 @@
 //   redir    := '<' word | '>' word | '>>' word
 //
 // Words may be quoted with '...' or "..." (no escapes inside); '#' at
-// the start of a word begins a comment. Builtins: cd, exit. There are
-// no variables, globbing, signals or job control beyond '&'.
+// the start of a word begins a comment. Builtins: cd, exit. "$?" in a
+// program's arguments is the last foreground command's exit status (even
+// inside quotes); there are no other variables, no globbing, signals or
+// job control beyond '&'.
 //
 // ">>" appends: there is no O_APPEND or lseek, so the file is opened
 // read-write and read to its end before the command writes to it.
@@ -389,6 +391,29 @@ waitpair(int left, int right)
   return right > 0 ? rst : 1;
 }
 
+// Replaces "$?" in the words with status. Child only: the new words
+// are allocated and never freed, as the child execs or exits next.
+static void
+expand(char **argv)
+{
+  char num[16], *w, *a;
+  int i, n;
+
+  n = snprintf(num, sizeof(num), "%d", status);
+  for(i = 0; argv[i]; i++){
+    if(strstr(argv[i], "$?") == 0 || (w = malloc(strlen(argv[i]) * n + 1)) == 0)
+      continue;
+    for(a = argv[i], argv[i] = w; *a; )
+      if(a[0] == '$' && a[1] == '?'){
+        strcpy(w, num);
+        w += n;
+        a += 2;
+      } else
+        *w++ = *a++;
+    *w = 0;
+  }
+}
+
 // Runs n in this process, which is a child of the interactive shell.
 // Never returns.
 static void
@@ -401,6 +426,7 @@ runchild(struct node *n)
     redirs(n);
     if(n->argc == 0)
       exit(0);
+    expand(n->argv);
     if(builtin(n->argv))
       exit(status);
     execute(n->argv);

@@ -37,6 +37,7 @@ need wget have wget
 need netcat-openbsd openbsd_nc
 need apache2-utils have ab
 need wrk have wrk
+need lighttpd test -x /usr/sbin/lighttpd
 
 if [ -z "$missing" ]; then
 	echo "setup: all tools present"
