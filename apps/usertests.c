@@ -450,6 +450,44 @@ stackguard(char *s)
   wantkilled(s, "recursion past the stack", pid);
 }
 
+// bytes through a pipe in writes and reads of odd sizes, some larger
+// than the pipe: every byte arrives once, in order, across the ring's
+// wrap (the pipe copies in runs up to its end, not a byte at a time).
+void
+pipedata(char *s)
+{
+  int p[2], pid, total = 200000, got = 0, n;
+  static char wbuf[5000], rbuf[3000];
+
+  xpipe(s, p);
+  pid = xfork(s);
+  if(pid == 0){
+    close(p[0]);
+    for(int sent = 0, k = 1; sent < total; k = k * 7 % 4999 + 1){
+      if(k > total - sent)
+        k = total - sent;
+      for(int i = 0; i < k; i++)
+        wbuf[i] = (sent + i) % 251;
+      if(write(p[1], wbuf, k) != k)
+        exit(2);
+      sent += k;
+    }
+    exit(0);
+  }
+  close(p[1]);
+  for(int k = 1; (n = read(p[0], rbuf, k)) > 0; k = k * 5 % 2999 + 1){
+    for(int i = 0; i < n; i++)
+      if(rbuf[i] != (char)((got + i) % 251)){
+        printf("%s: byte %d is %d, wanted %d\n", s, got + i, rbuf[i], (got + i) % 251);
+        exit(1);
+      }
+    got += n;
+  }
+  close(p[0]);
+  want(s, "bytes through the pipe", got, total);
+  want(s, "the writer's exit status", waitst(s, pid), 0);
+}
+
 // kill a child sleeping in sleep(), blocked in read() and spinning.
 void
 killsleep(char *s)
@@ -2014,6 +2052,7 @@ struct test tests[] = {
   {forkfull, "forkfull", QUICK},
   {nullderef, "nullderef", QUICK},
   {stackguard, "stackguard", QUICK},
+  {pipedata, "pipedata", QUICK},
   {killsleep, "killsleep", QUICK},
   {killrace, "killrace", QUICK},
   {execargs, "execargs", QUICK},
