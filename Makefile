@@ -114,6 +114,7 @@ UPROGS = \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
   $B/$A/_spy
+UPROGS += $B/$A/_nc
 
 all: $B/$K/kernel $B/fs.img
 
