@@ -125,12 +125,12 @@ timedconnect(int s, struct sockaddr_in *a)
 }
 
 // A non-blocking socket connected to ip:port, or -1 after saying why
-// with -v ("nc: connect to HOST port P (tcp) failed: why").
+// with -v ("nc: connect to HOST port P (tcp) failed: why"). via is
+// " (ADDRESS)" when host is a name, else "".
 static int
-dial(const char *host, struct in_addr ip, int port)
+dial(const char *host, const char *via, struct in_addr ip, int port)
 {
   struct sockaddr_in a;
-  char ipstr[16], via[24] = "";
   int s, err;
 
   if((s = socket(AF_INET, uflag ? SOCK_DGRAM : SOCK_STREAM, 0)) < 0){
@@ -146,15 +146,11 @@ dial(const char *host, struct in_addr ip, int port)
   sockaddr(&a, ip, port);
   if((err = timedconnect(s, &a)) == 0)
     return s;
-  if(vflag){
-    strcpy(ipstr, inet_ntoa(ip));
-    if(!nflag && strcmp(host, ipstr) != 0)
-      snprintf(via, sizeof(via), " (%s)", ipstr);
-    // OpenBSD's warn() shows errno, which a timeout leaves EINPROGRESS.
+  // OpenBSD's warn() shows errno, which a timeout leaves EINPROGRESS.
+  if(vflag)
     fprintf(2, "nc: connect to %s%s port %d (%s) %s: %s\n", host, via, port, proto(),
             err == ETIMEDOUT ? "timed out" : "failed",
             strerror(err == ETIMEDOUT ? EINPROGRESS : err));
-  }
   close(s);
   return -1;
 }
@@ -374,7 +370,7 @@ static int
 client(char *host, char **ports, int nports)
 {
   struct in_addr ip;
-  char ipstr[16], *dash;
+  char via[24] = "", *dash;
   int i, lo, hi, port, s, ret = 1;
 
   if(lookup(host, &ip) < 0){
@@ -382,7 +378,8 @@ client(char *host, char **ports, int nports)
             host, ports[0]);
     return 1;
   }
-  strcpy(ipstr, inet_ntoa(ip));
+  if(!nflag && strcmp(host, inet_ntoa(ip)) != 0)
+    snprintf(via, sizeof(via), " (%s)", inet_ntoa(ip));
   for(i = 0; i < nports; i++){
     if(isdigit(ports[i][0]) && (dash = strchr(ports[i], '-')) != 0){
       *dash = 0;
@@ -397,14 +394,11 @@ client(char *host, char **ports, int nports)
       lo = hi = parseport(ports[i]);
     }
     for(port = lo; port <= hi; port++){
-      if((s = dial(host, ip, port)) < 0)
+      if((s = dial(host, via, ip, port)) < 0)
         continue;
       ret = 0;
       if(vflag)
-        fprintf(2, "Connection to %s%s%s%s %d port [%s/*] succeeded!\n", host,
-                !nflag && strcmp(host, ipstr) ? " (" : "",
-                !nflag && strcmp(host, ipstr) ? ipstr : "",
-                !nflag && strcmp(host, ipstr) ? ")" : "", port, proto());
+        fprintf(2, "Connection to %s%s %d port [%s/*] succeeded!\n", host, via, port, proto());
       if(!zflag)
         readwrite(s);
       close(s);
