@@ -21,7 +21,7 @@
 #define NNODE     64   // most tree nodes in one line
 
 // lex leaves this byte where a word said "$?": the status is read when
-// the command runs, so that "false; echo $?" prints 1, not the status
+// the command runs, so that "cat nofile; echo $?" prints 1, not the status
 // from before the line. A line holding the byte itself is refused.
 #define STATUSMARK '\001'
 
