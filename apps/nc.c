@@ -315,20 +315,25 @@ announce(struct in_addr addr, int port)
   return s;
 }
 
-// -u -l: waits for the first datagram, whose sender replies go to,
-// then copies as a client would. Returns when readwrite does.
+// -u -l: waits for a datagram, whose sender replies go to, then
+// copies as a client would. Returns when readwrite does. s is
+// non-blocking, so the wait is a poll (with no timeout, as OpenBSD's).
 static void
 serveudp(int s)
 {
+  struct pollfd p;
   socklen_t len = sizeof(peer);
   char c;
 
+  p.fd = s;
+  p.events = POLLIN;
+  if(poll(&p, 1, -1) < 0)
+    fatal("polling error: ", strerror(errno));
   if(recvfrom(s, &c, 1, MSG_PEEK, (struct sockaddr *)&peer, &len) < 0)
     fatal("recvfrom: ", strerror(errno));
   havepeer = 1;
   if(vflag)
     report("Connection received on", &peer);
-  fcntl(s, F_SETFL, O_NONBLOCK);
   readwrite(s);
 }
 
@@ -345,6 +350,8 @@ serve(char *host, int port)
   if(host && lookup(host, &addr) < 0)
     fatal("getaddrinfo: ", "Name or service not known");
   s = announce(addr, port);
+  if(uflag)
+    fcntl(s, F_SETFL, O_NONBLOCK);   // for readwrite; serveudp polls
   do {
     if(uflag){
       serveudp(s);

@@ -357,6 +357,21 @@ def test_udp_host_client_and_guest_listener_both_ways(ncguest):
         h.close()
 
 
+def test_udp_k_listener_serves_on_after_an_idle_timeout(ncguest):
+    # -w 1 ends each turn after a second without datagrams; -k then waits
+    # for the next sender instead of exiting.
+    g = ncguest
+    background(g, "nc -d -k -u -v -w 1 -l 7777", r"Bound on 0\.0\.0\.0 7777")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        for what in ("before", "after"):
+            u.sendto(b"datagram %s the timeout\n" % what.encode(), ("127.0.0.1", g.fwd))
+            g.expect(r"datagram %s the timeout\r?\n" % what, timeout=IO_TIMEOUT,
+                     what="the datagram sent %s the timeout" % what)
+            time.sleep(2)
+    out = g.run("ps")
+    assert re.search(r"\bnc\b", out), "nc -k exited:\n" + out
+
+
 def test_z_scans_an_open_and_a_closed_port(ncguest):
     g = ncguest
     open_, closed = g.hport, g.hport + 1

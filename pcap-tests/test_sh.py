@@ -96,7 +96,7 @@ def test_sh_c_names_a_program_it_cannot_find(sh):
 
 
 def test_a_pipeline_has_its_last_command_status(sh):
-    assert lines(sh, "echo x | sh -c 'exit 5'; echo $?") == ["5"]
+    assert lines(sh, "sh -c 'exit 3' | sh -c 'exit 5'; echo $?") == ["5"]
     assert lines(sh, "sh -c 'exit 5' | cat; echo $?") == ["0"]
 
 
