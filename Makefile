@@ -114,15 +114,11 @@ UPROGS = \
   $B/$A/_ping \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
-<<<<<<< HEAD
   $B/$A/_spy \
   $B/$A/_prof \
   $B/$A/_sha256sum \
-  $B/$A/_wget
-=======
-  $B/$A/_spy
-UPROGS += $B/$A/_nc
->>>>>>> nc
+  $B/$A/_wget \
+  $B/$A/_nc
 
 all: $B/$K/kernel $B/fs.img
 
