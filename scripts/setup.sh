@@ -37,6 +37,7 @@ need wget have wget
 need netcat-openbsd openbsd_nc
 need apache2-utils have ab
 need wrk have wrk
+need dnsmasq-base have dnsmasq
 
 if [ -z "$missing" ]; then
 	echo "setup: all tools present"
