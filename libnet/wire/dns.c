@@ -254,8 +254,8 @@ const char *
 dns_rcodename(int rcode)
 {
   static const char *names[] = {
-    [DNS_NOERROR] "NOERROR", [DNS_FORMERR] "FORMERR", [DNS_SERVFAIL] "SERVFAIL",
-    [DNS_NXDOMAIN] "NXDOMAIN", [DNS_NOTIMP] "NOTIMP", [DNS_REFUSED] "REFUSED",
+    [DNS_NOERROR] = "NOERROR", [DNS_FORMERR] = "FORMERR", [DNS_SERVFAIL] = "SERVFAIL",
+    [DNS_NXDOMAIN] = "NXDOMAIN", [DNS_NOTIMP] = "NOTIMP", [DNS_REFUSED] = "REFUSED",
   };
 
   if(rcode >= 0 && rcode < (int)(sizeof(names) / sizeof(names[0])))
