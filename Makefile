@@ -312,7 +312,8 @@ HSTESTS = \
   $H/$L/test/test_answers \
   $H/$L/test/test_ctl \
   $H/$L/test/test_txbuf \
-  $H/$L/test/test_tcpstate
+  $H/$L/test/test_tcpstate \
+  $H/$L/test/test_dnsapi
 
 # Two stacks over an emulated link (libnet/test/twostack.h); make host-tcp runs TCP's alone.
 H2TESTS = \
@@ -351,6 +352,7 @@ $H/fuzz/fuzz_%: $H/fuzz/obj/fuzz/fuzz_%.o $(patsubst $B/$L/%,$H/fuzz/obj/%,$(LWI
 $(HSTESTS): $(HSOBJS)
 $H/fuzz/fuzz_stack: $(FSOBJS)
 $H/fuzz/fuzz_tcpconn: $(FSOBJS)
+$H/$L/test/test_dnsapi: $H/$L/resolv.o
 
 # The stateful layers as one object, then two copies with every global
 # they define renamed A_... and B_...: two stacks with their own state in
