@@ -74,7 +74,8 @@ LOBJS = \
   $B/$L/tcp_orphan.o \
   $B/$L/socket.o \
   $B/$L/dgram.o \
-  $B/$L/stream.o
+  $B/$L/stream.o \
+  $B/$L/resolv.o
 
 # The user runtime every program links.
 ULIB = $B/$A/ulib.o $B/$A/usys.o $B/$A/printf.o $B/$A/umalloc.o $B/$A/getopt.o
@@ -112,6 +113,7 @@ UPROGS = \
   $B/$A/_seedecho \
   $B/$A/_tcpbulk \
   $B/$A/_ping \
+  $B/$A/_host \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
   $B/$A/_spy \
@@ -173,8 +175,10 @@ $B/mkfs: $M/mkfs.c $K/fs.h $K/param.h
 	gcc -Werror -Wall -I. -o $@ $M/mkfs.c
 
 # Programs appear in the file system without the leading underscore.
-$B/fs.img: $B/mkfs README.md $(UPROGS)
-	$B/mkfs $@ README.md $(UPROGS)
+# /etc/resolv.conf names no server: see docs/libnet.md, "Names".
+ETCFILES = etc/hosts=mkfs/etc/hosts etc/resolv.conf=mkfs/etc/resolv.conf
+$B/fs.img: $B/mkfs README.md $(UPROGS) mkfs/etc/hosts mkfs/etc/resolv.conf
+	$B/mkfs $@ README.md $(UPROGS) $(ETCFILES)
 
 -include $B/$K/*.d $B/$A/*.d $B/$L/*.d
 
@@ -263,7 +267,8 @@ LWIRE = \
   $B/$L/wire/ipv4.o \
   $B/$L/wire/icmp.o \
   $B/$L/wire/udp.o \
-  $B/$L/wire/tcp.o
+  $B/$L/wire/tcp.o \
+  $B/$L/wire/dns.o
 
 LOBJS += $(LWIRE)
 # The archive's rule read LOBJS before these were added: name them again.
@@ -298,7 +303,8 @@ HTESTS = \
   $H/$L/test/test_ipv4 \
   $H/$L/test/test_icmp \
   $H/$L/test/test_udp \
-  $H/$L/test/test_tcp
+  $H/$L/test/test_tcp \
+  $H/$L/test/test_dns
 
 HSTESTS = \
   $H/$L/test/test_stack \
@@ -311,7 +317,8 @@ HSTESTS = \
   $H/$L/test/test_answers \
   $H/$L/test/test_ctl \
   $H/$L/test/test_txbuf \
-  $H/$L/test/test_tcpstate
+  $H/$L/test/test_tcpstate \
+  $H/$L/test/test_dnsapi
 
 # Two stacks over an emulated link (libnet/test/twostack.h); make host-tcp runs TCP's alone.
 H2TESTS = \
@@ -328,7 +335,8 @@ FUZZERS = \
   $H/fuzz/fuzz_udp \
   $H/fuzz/fuzz_tcp \
   $H/fuzz/fuzz_stack \
-  $H/fuzz/fuzz_tcpconn
+  $H/fuzz/fuzz_tcpconn \
+  $H/fuzz/fuzz_dns
 
 $H/$L/%.o: $L/%.c
 	@mkdir -p $(@D)
@@ -349,6 +357,7 @@ $H/fuzz/fuzz_%: $H/fuzz/obj/fuzz/fuzz_%.o $(patsubst $B/$L/%,$H/fuzz/obj/%,$(LWI
 $(HSTESTS): $(HSOBJS)
 $H/fuzz/fuzz_stack: $(FSOBJS)
 $H/fuzz/fuzz_tcpconn: $(FSOBJS)
+$H/$L/test/test_dnsapi: $H/$L/resolv.o
 
 # The stateful layers as one object, then two copies with every global
 # they define renamed A_... and B_...: two stacks with their own state in
