@@ -6,14 +6,15 @@
 // same options, messages and exit statuses, for the options it has.
 //
 // Not done: IPv6, Unix sockets, proxies, TLS, telnet, -q and the
-// service names of /etc/services ("[tcp/*]" always). Names are IPv4
-// literals and "localhost" only (lookup() below). With -u -l, replies
+// service names of /etc/services ("[tcp/*]" always). Names go through
+// libnet's resolver (lookup() below). With -u -l, replies
 // go to whoever sent the last datagram, with or without -k; OpenBSD's
 // without -k goes on answering the first sender only. -z -u reports
 // every port open: OpenBSD's probe writes stray "X"s to it.
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/socket.h"
+#include "libnet/netdb.h"
 
 #define BUFSIZE 16384    // bytes held in each direction, as OpenBSD's
 
@@ -52,19 +53,23 @@ proto(void)
   return uflag ? "udp" : "tcp";
 }
 
-// Finds host's IPv4 address. Returns 0, or -1 if it has none. Literals
-// and "localhost" only until libnet resolves names; with -n literals
-// only, as getaddrinfo with AI_NUMERICHOST.
+// Host names become addresses here: getaddrinfo (literals, /etc/hosts,
+// localhost, then DNS); with -n, literals only (AI_NUMERICHOST).
+// Returns 0, or getaddrinfo's error for gai_strerror.
 static int
 lookup(const char *host, struct in_addr *a)
 {
-  if(inet_aton(host, a))
-    return 0;
-  if(!nflag && strcmp(host, "localhost") == 0){
-    a->s_addr = htonl(INADDR_LOOPBACK);
-    return 0;
-  }
-  return -1;
+  struct addrinfo hints, *res;
+  int r;
+
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_INET;
+  hints.ai_flags = nflag ? AI_NUMERICHOST : 0;
+  if((r = getaddrinfo(host, 0, &hints, &res)) != 0)
+    return r;
+  *a = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+  freeaddrinfo(res);
+  return 0;
 }
 
 // Port s, exiting with OpenBSD's words (strtonum's) if it is not one.
@@ -347,8 +352,8 @@ serve(char *host, int port)
   int s, c;
 
   addr.s_addr = htonl(INADDR_ANY);
-  if(host && lookup(host, &addr) < 0)
-    fatal("getaddrinfo: ", "Name or service not known");
+  if(host && (c = lookup(host, &addr)) != 0)
+    fatal("getaddrinfo: ", gai_strerror(c));
   s = announce(addr, port);
   if(uflag)
     fcntl(s, F_SETFL, O_NONBLOCK);   // for readwrite; serveudp polls
@@ -380,9 +385,8 @@ client(char *host, char **ports, int nports)
   char via[24] = "", *dash;
   int i, lo, hi, port, s, ret = 1;
 
-  if(lookup(host, &ip) < 0){
-    fprintf(2, "nc: getaddrinfo for host \"%s\" port %s: Name or service not known\n",
-            host, ports[0]);
+  if((s = lookup(host, &ip)) != 0){
+    fprintf(2, "nc: getaddrinfo for host \"%s\" port %s: %s\n", host, ports[0], gai_strerror(s));
     return 1;
   }
   if(!nflag && strcmp(host, inet_ntoa(ip)) != 0)

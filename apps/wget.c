@@ -5,13 +5,13 @@
 // followed up to 20; network failures retried (-t), resuming with a
 // Range request where the server allows it.
 //
-// What it does not do: HTTPS (there is no TLS), host names other than
-// localhost (there is no resolver yet: lookup() is the one place to
-// change), proxies, authentication, cookies, recursion, compressed
-// encodings (it asks for identity), IPv6.
+// What it does not do: HTTPS (there is no TLS), proxies,
+// authentication, cookies, recursion, compressed encodings (it asks
+// for identity), IPv6. Host names go through libnet's resolver.
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/socket.h"
+#include "libnet/netdb.h"
 
 // GNU wget's exit statuses (its manual, "Exit Status").
 enum {
@@ -103,16 +103,20 @@ usage(void)
 
 // --- names and numbers -----------------------------------------------
 
-// The one place host names become addresses: IPv4 literals and
-// localhost, until libnet has a resolver. Returns 0 or -1.
+// The one place host names become addresses: getaddrinfo (literals,
+// /etc/hosts, localhost, then DNS). Returns 0 or -1.
 static int
 lookup(const char *host, struct in_addr *a)
 {
-  if(strcmp(host, "localhost") == 0){
-    a->s_addr = htonl(INADDR_LOOPBACK);
-    return 0;
-  }
-  return inet_aton(host, a) ? 0 : -1;
+  struct addrinfo hints, *res;
+
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_INET;
+  if(getaddrinfo(host, 0, &hints, &res) != 0)
+    return -1;
+  *a = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+  freeaddrinfo(res);
+  return 0;
 }
 
 static int
