@@ -50,7 +50,8 @@ KOBJS = \
   $B/$K/netchan.o \
   $B/$K/netfilt.o \
   $B/$K/netguard.o \
-  $B/$K/prof.o
+  $B/$K/prof.o \
+  $B/$K/bootargs.o
 
 CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib -mno-relax
@@ -160,6 +161,11 @@ $B/$A/_%: $B/$A/%.o $B/$L/libnet.a $(ULIB) $A/user.ld
 	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
 
+# netd carries the DHCP client.
+$B/$A/_netd: $B/$A/netd.o $B/$A/dhcp.o $B/$L/libnet.a $(ULIB) $A/user.ld
+	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/netd.debug $< $B/$A/dhcp.o $B/$L/libnet.a $(ULIB)
+	$(OBJCOPY) --strip-debug $B/$A/netd.debug $@
+
 $B/$L/%.o: $L/%.c | toolcheck
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -186,6 +192,8 @@ $B/fs.img: $B/mkfs README.md $(UPROGS) mkfs/etc/hosts mkfs/etc/resolv.conf
 CPUS ?= 2
 NET ?= user
 RNG ?= 1
+# netd asks for a DHCP lease at boot, except on NET=dgram, whose tests see every frame
+DHCP ?= $(if $(filter dgram,$(NET)),0,1)
 FSIMG ?= $B/fs.img
 HOSTFWD ?= hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8007-:7
 NET_LPORT ?= 20001
@@ -209,6 +217,7 @@ QEMUOPTS += -device virtio-net-device,netdev=net0,bus=virtio-mmio-bus.1$(NETDEVO
 ifeq ($(RNG),1)
 QEMUOPTS += -device virtio-rng-device,bus=virtio-mmio-bus.2
 endif
+QEMUOPTS += -append dhcp=$(DHCP)
 ifdef PCAP
 QEMUOPTS += -object filter-dump,id=dump0,netdev=net0,file=$(PCAP)
 endif

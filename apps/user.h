@@ -49,6 +49,9 @@ int fscrash(int n);
 struct nc_stats;
 int setipaddr(uint32 ip, uint32 mask, uint32 gw);  // host byte order
 int getipaddr(uint32 *ip, uint32 *mask, uint32 *gw);
+struct nc_ipcfg;
+int setipcfg(const struct nc_ipcfg *cfg);   // the address and where it came from (kernel/netchan.h)
+int getipcfg(struct nc_ipcfg *cfg);
 int netopen(int flags);                   // a network channel (kernel/netchan.h)
 int netsync(int fd, int timeout_ms);
 int netclaim(int fd, int proto, int port);

@@ -259,6 +259,11 @@ void            netchan_release(struct proc*);
 void            netchan_txdone(uint64 *cookie, uint64 *paypa, int n);
 void            netchan_timeout(void);
 
+// bootargs.c
+extern uint64   bootdtb;
+void            bootargs_init(void);
+int             bootarg(const char *opt);
+
 // netfilt.c
 void            netfilt_init(void);
 int             netfilt_rx(char *page, int len);

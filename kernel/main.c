@@ -13,6 +13,7 @@ void
 main()
 {
   if(cpuid() == 0){
+    bootargs_init(); // the command line, before kinit frees the device tree's page
     // paging first: the kernel reaches the devices, the UART
     // included, at their KDEV aliases (memlayout.h).
     kinit();         // physical page allocator

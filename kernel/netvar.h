@@ -88,6 +88,9 @@ struct netchan {
 struct netif {
   uint8 mac[6];
   uint32 ip, mask, gw;       // host byte order
+  uint32 server;             // the DHCP server that leased ip, or 0: static
+  uint64 leaseend;           // tick the lease ends, ~0 never; 0 with server 0
+  uint32 flags;              // NCI_* (netchan.h)
   struct nc_stats st;
 };
 

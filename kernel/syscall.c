@@ -112,6 +112,8 @@ extern uint64 sys_netclaim(void);
 extern uint64 sys_netstat(void);
 extern uint64 sys_getrandom(void);
 extern uint64 sys_prof(void);
+extern uint64 sys_setipcfg(void);
+extern uint64 sys_getipcfg(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -149,6 +151,8 @@ static uint64 (*syscalls[])(void) = {
 [SYS_netstat] sys_netstat,
 [SYS_getrandom] sys_getrandom,
 [SYS_prof]    sys_prof,
+[SYS_setipcfg] sys_setipcfg,
+[SYS_getipcfg] sys_getipcfg,
 };
 
 void

@@ -35,4 +35,6 @@
 #define SYS_netclaim  33 // int netclaim(int fd, int proto, int port)
 #define SYS_netstat   34 // int netstat(int fd, struct nc_stats *st)
 #define SYS_getrandom 35 // int getrandom(void *buf, int n, int flags): bytes written (random.h)
+#define SYS_setipcfg  40 // int setipcfg(const struct nc_ipcfg *cfg): address and where it came from (netchan.h)
+#define SYS_getipcfg  41 // int getipcfg(struct nc_ipcfg *cfg)
 #define SYS_prof      45 // int prof(int cmd, uint64 *buf, int n): the sampling profiler (prof.c)

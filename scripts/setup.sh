@@ -28,6 +28,7 @@ need python3 test -x /usr/bin/python3
 need python3-pytest pymod pytest
 need python3-pexpect pymod pexpect
 need python3-scapy pymod scapy
+need dnsmasq-base have dnsmasq
 need clang have clang
 need tcpdump have tcpdump
 need tshark have tshark
