@@ -46,6 +46,11 @@ def qemu_cmdline(fsimg, cpus=2, port=None, net="user", makevars=None):
     adds Makefile knobs (NET_LPORT, NET_RPORT, PCAP, ...)."""
     if port is None:
         port = pick_port()
+    # Tests boot with netd's DHCP client off unless they ask for it: a
+    # lease from slirp makes /etc/resolv.conf name 10.0.2.3, which slirp
+    # forwards to the host's real resolver, and no test may reach an
+    # outside address (test_dhcp.py turns it on where it checks it).
+    makevars = dict({"DHCP": "0"}, **(makevars or {}))
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
     out = subprocess.run(

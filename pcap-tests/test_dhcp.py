@@ -232,8 +232,11 @@ def test_the_port_68_holder_sends_only_dhcp_requests_from_0_0_0_0(dgram_guest, w
     assert seen == [("0.0.0.0", "255.255.255.255", 68, 67, b"hello")], seen
 
 
-def test_slirp_leases_10_0_2_15_with_its_dns(boot):
-    g = boot()
+def test_slirp_leases_10_0_2_15_with_its_dns(request, fsimg):
+    # (qemu.py boots tests with DHCP=0 unless asked: this one asks)
+    g = Guest(fsimg, log=os.path.join(LOGDIR, "test_slirp_dhcp.log"), makevars={"DHCP": "1"})
+    request.addfinalizer(g.close)
+    g.boot()
     for _ in range(20):
         ip, mask, gw, src = ifconfig(g)
         if src.startswith("dhcp"):
@@ -295,7 +298,7 @@ def test_dnsmasq_lease_in_a_namespace(tmp_path):
              "--dhcp-option=option:router,192.168.77.1",
              "--dhcp-option=option:dns-server,192.168.77.53"],
             stdout=subprocess.DEVNULL, stderr=open(str(tmp_path / "dnsmasq.log"), "w"))
-        g = Guest(copy_image(tmp_path), net="tap", makevars={"TAP": "tap0"},
+        g = Guest(copy_image(tmp_path), net="tap", makevars={"TAP": "tap0", "DHCP": "1"},
                   log=os.path.join(LOGDIR, "test_dhcp_dnsmasq.log"))
         g.argv = ["ip", "netns", "exec", ns] + g.argv
         g.boot()
