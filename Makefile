@@ -155,6 +155,12 @@ $(TESTPROGS): $B/$A/_%: $B/$A/%.o $B/$A/testlib.o $B/$L/libnet.a $(ULIB) $A/user
 	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$A/testlib.o $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
 
+# Programs that check what they move with SHA-256 (apps/sha256.c).
+SHAPROGS = $B/$A/_tcpbulk $B/$A/_sha256sum
+$(SHAPROGS): $B/$A/_%: $B/$A/%.o $B/$A/sha256.o $B/$L/libnet.a $(ULIB) $A/user.ld
+	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$A/sha256.o $B/$L/libnet.a $(ULIB)
+	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
+
 # The file system gets programs without debug information (it would not
 # fit); build/apps/name.debug keeps it for gdb.
 $B/$A/_%: $B/$A/%.o $B/$L/libnet.a $(ULIB) $A/user.ld
