@@ -40,6 +40,19 @@ def pick_port():
     return 30000 + (os.getuid() * 7919 + os.getpid() * 31 + _nport) % 20000
 
 
+def port_free(port):
+    """Is port free on 127.0.0.1 for both TCP and UDP?"""
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
 def qemu_cmdline(fsimg, cpus=2, port=None, net="user", makevars=None):
     """The QEMU argv `make qemu` would run, for this image, CPU count and
     forwarded host port (host 127.0.0.1:port -> guest port 80); makevars

@@ -24,7 +24,7 @@ import time
 import pytest
 
 from lan import background
-from qemu import LOGDIR, PROMPT, ROOT, Guest, pick_port
+from qemu import LOGDIR, PROMPT, ROOT, Guest, pick_port, port_free
 
 GUESTPORT = 7
 IO_TIMEOUT = 30           # seconds for one host socket operation
@@ -36,19 +36,6 @@ SEED_USAGE = "usage: seedecho [port]"
 CONNECTED = r"echoserver: 10\.0\.2\.2:(\d+) connected"
 STATS = (r"(\d+) messages, (\d+) bytes, (\d+) errors; "
          r"rtt min/avg/max = (\d+\.\d{3})/(\d+\.\d{3})/(\d+\.\d{3}) ms")
-
-
-def port_free(port):
-    """Is port free on 127.0.0.1 for both TCP and UDP?"""
-    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
 
 
 def forward_port():

@@ -20,25 +20,13 @@ import time
 import pytest
 
 from lan import background
-from qemu import LOGDIR, PROMPT, ROOT, Guest, pick_port
+from qemu import LOGDIR, PROMPT, ROOT, Guest, pick_port, port_free
 
 GUESTPORT = 7777
 IO_TIMEOUT = 15
 EOT = "\x04"    # ^D: the end of input at the console
 
 USAGE = "usage: nc [-dklNnuvz] [-p source_port] [-w timeout] [destination] [port]"
-
-
-def port_free(port):
-    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
 
 
 def free_port():

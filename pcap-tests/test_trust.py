@@ -27,6 +27,19 @@ def send_paced(wire, frames, burst=32, pause=0.02):
         time.sleep(pause)
 
 
+def spy_rxtail(g, wire, mac, port, payload, n=400):
+    """Run `spy rxtail` on port while n UDP frames of payload arrive;
+    returns (frames it got, frames with another's bytes past their end)."""
+    g.sendline("spy rxtail %d %d 30000" % (port, n))
+    g.expect(r"spy: listening on %d" % port, what="spy to claim %d" % port)
+    send_paced(wire, [udp_frame(mac, port, payload) for _ in range(n)], burst=16)
+    g.expect(r"spy: (\d+) frames, (\d+) with another's bytes past their end",
+             timeout=40, what="spy's count")
+    got, leaked = int(g.child.match.group(1)), int(g.child.match.group(2))
+    g.expect(PROMPT, what="the prompt after spy")
+    return got, leaked
+
+
 @pytest.mark.parametrize("cpus", [2, 4])
 def test_received_pages_carry_no_other_frames_bytes(dgram_boot, wire, cpus):
     # A frame nobody takes (its owner's queue full, or not for our IP)
@@ -45,13 +58,7 @@ def test_received_pages_carry_no_other_frames_bytes(dgram_boot, wire, cpus):
     assert mid["rx_drop_ringfull"] - before["rx_drop_ringfull"] >= 80, (before, mid)
     assert mid["rx_drop_notforus"] - before["rx_drop_notforus"] >= 190, (before, mid)
 
-    g.sendline("spy rxtail 7301 400 30000")
-    g.expect(r"spy: listening on 7301", what="spy to claim 7301")
-    send_paced(wire, [udp_frame(mac, 7301, b"small") for _ in range(400)], burst=16)
-    g.expect(r"spy: (\d+) frames, (\d+) with another's bytes past their end",
-             timeout=40, what="spy's count")
-    got, leaked = int(g.child.match.group(1)), int(g.child.match.group(2))
-    g.expect(PROMPT, what="the prompt after spy")
+    got, leaked = spy_rxtail(g, wire, mac, 7301, b"small")
     assert got == 400, "spy received %d of 400 frames" % got
     assert leaked == 0, "%d of %d frames showed another process's bytes" % (leaked, got)
     after = netstat(g)
@@ -69,20 +76,9 @@ def test_recycled_receive_pages_carry_no_other_process_bytes(dgram_guest, wire):
     # in those pages and must find none of the marker past their ends.
     g = dgram_guest
     mac = netstat(g)["mac"]
-    g.sendline("spy rxtail 7302 300 30000")
-    g.expect(r"spy: listening on 7302", what="the first spy to claim 7302")
-    send_paced(wire, [udp_frame(mac, 7302, MARKER * 1350) for _ in range(300)], burst=16)
-    g.expect(r"spy: (\d+) frames, ", timeout=40, what="the first spy's count")
-    assert int(g.child.match.group(1)) == 300
-    g.expect(PROMPT, what="the prompt after the first spy")
+    assert spy_rxtail(g, wire, mac, 7302, MARKER * 1350, n=300)[0] == 300
     before = netstat(g)
-    g.sendline("spy rxtail 7301 400 30000")
-    g.expect(r"spy: listening on 7301", what="spy to claim 7301")
-    send_paced(wire, [udp_frame(mac, 7301, b"small") for _ in range(400)], burst=16)
-    g.expect(r"spy: (\d+) frames, (\d+) with another's bytes past their end",
-             timeout=40, what="spy's count")
-    got, leaked = int(g.child.match.group(1)), int(g.child.match.group(2))
-    g.expect(PROMPT, what="the prompt after spy")
+    got, leaked = spy_rxtail(g, wire, mac, 7301, b"small")
     assert got == 400, "spy received %d of 400 frames" % got
     assert leaked == 0, "%d of %d frames showed another process's bytes" % (leaked, got)
     # many of the pages had been the first spy's: each was wiped past its frame
