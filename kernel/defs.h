@@ -17,6 +17,7 @@ struct netchan;
 // bio.c
 void            binit(void);
 struct buf*     bread(uint, uint);
+struct buf*     bfresh(uint, uint);
 void            brelse(struct buf*);
 void            bwrite(struct buf*);
 void            bpin(struct buf*);
