@@ -265,6 +265,7 @@ stress: setup
 	$(MAKE) all
 	$(PY) scripts/stress.py
 	$(PY) scripts/stress_tcp.py
+	$(PY) scripts/stress_fs.py
 
 clean:
 	rm -rf $B
