@@ -121,7 +121,8 @@ UPROGS = \
   $B/$A/_prof \
   $B/$A/_sha256sum \
   $B/$A/_wget \
-  $B/$A/_nc
+  $B/$A/_nc \
+  $B/$A/_df
 
 all: $B/$K/kernel $B/fs.img
 
@@ -189,8 +190,17 @@ $B/mkfs: $M/mkfs.c $K/fs.h $K/param.h
 # Programs appear in the file system without the leading underscore.
 # /etc/resolv.conf names no server: see docs/libnet.md, "Names".
 ETCFILES = etc/hosts=mkfs/etc/hosts etc/resolv.conf=mkfs/etc/resolv.conf
-$B/fs.img: $B/mkfs README.md $(UPROGS) mkfs/etc/hosts mkfs/etc/resolv.conf
-	$B/mkfs $@ README.md $(UPROGS) $(ETCFILES)
+# FSSIZE: the image's size in 1 KiB blocks (mkfs -s); fssize remembers
+# the last one, so a new value makes a new image.
+FSSIZE ?= 131072
+$B/fs.img: $B/mkfs README.md $(UPROGS) mkfs/etc/hosts mkfs/etc/resolv.conf $B/fssize
+	$B/mkfs -s $(FSSIZE) $@ README.md $(UPROGS) $(ETCFILES)
+
+$B/fssize: FORCE
+	@mkdir -p $(@D)
+	@echo $(FSSIZE) | cmp -s - $@ || echo $(FSSIZE) > $@
+
+FORCE:
 
 -include $B/$K/*.d $B/$A/*.d $B/$L/*.d
 
@@ -261,6 +271,7 @@ stress: setup
 	$(MAKE) all
 	$(PY) scripts/stress.py
 	$(PY) scripts/stress_tcp.py
+	$(PY) scripts/stress_fs.py
 
 clean:
 	rm -rf $B

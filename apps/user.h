@@ -58,6 +58,9 @@ int netclaim(int fd, int proto, int port);
 int netstat(int fd, struct nc_stats *st);
 int prof(int cmd, uint64 *buf, int n);        // the sampling profiler (kernel/prof.c)
 int getrandom(void *buf, int n, int flags);  // bytes written, at most GETRANDOM_MAX (kernel/random.h)
+long lseek(int fd, long off, int whence); // the new offset; whence SEEK_* (kernel/fcntl.h)
+struct statfs;
+int statfs(const char *path, struct statfs *st);  // kernel/fs.h
 
 // ulib.c
 extern int errno;                         // set by the libc-style helpers

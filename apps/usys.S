@@ -45,6 +45,8 @@ SYSCALL(netclaim)
 SYSCALL(netstat)
 SYSCALL(getrandom)
 SYSCALL(prof)
+SYSCALL(lseek)
+SYSCALL(statfs)
 
 # The raw exit: no atexit handlers (ulib.c's exit runs them, then this).
 .global _exit

@@ -10,12 +10,14 @@ struct spinlock;
 struct sleeplock;
 struct stat;
 struct superblock;
+struct statfs;
 struct pollfd;
 struct netchan;
 
 // bio.c
 void            binit(void);
 struct buf*     bread(uint, uint);
+struct buf*     bfresh(uint, uint);
 void            brelse(struct buf*);
 void            bwrite(struct buf*);
 void            bpin(struct buf*);
@@ -38,6 +40,7 @@ int             fileread(struct file*, uint64, int n);
 int             filestat(struct file*, uint64 addr);
 int             filewrite(struct file*, uint64, int n);
 int             filepoll(struct file*, int events);
+long            filelseek(struct file*, long off, int whence);
 
 // fs.c
 void            fsinit(int);
@@ -59,6 +62,7 @@ int             readi(struct inode*, int, uint64, uint, uint);
 void            stati(struct inode*, struct stat*);
 int             writei(struct inode*, int, uint64, uint, uint);
 void            itrunc(struct inode*);
+void            fsstatfs(struct statfs*);
 
 // kalloc.c
 #define KJUNK 5   // what kalloc() fills a page with: no trace of its last owner

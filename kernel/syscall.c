@@ -114,6 +114,8 @@ extern uint64 sys_getrandom(void);
 extern uint64 sys_prof(void);
 extern uint64 sys_setipcfg(void);
 extern uint64 sys_getipcfg(void);
+extern uint64 sys_lseek(void);
+extern uint64 sys_statfs(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -153,6 +155,8 @@ static uint64 (*syscalls[])(void) = {
 [SYS_prof]    sys_prof,
 [SYS_setipcfg] sys_setipcfg,
 [SYS_getipcfg] sys_getipcfg,
+[SYS_lseek]   sys_lseek,
+[SYS_statfs]  sys_statfs,
 };
 
 void
