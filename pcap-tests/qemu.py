@@ -78,9 +78,9 @@ def qemu_cmdline(fsimg, cpus=2, port=None, net="user", makevars=None):
     return shlex.split(lines[-1])
 
 
-def copy_image(dst_dir, name="fs.img"):
-    """A private copy of build/fs.img: tests write to their disk."""
-    src = os.path.join(BUILD, "fs.img")
+def copy_image(dst_dir, name="fs.img", src=None):
+    """A private copy of build/fs.img (or of src): tests write to their disk."""
+    src = src or os.path.join(BUILD, "fs.img")
     if not os.path.exists(src) or not os.path.exists(os.path.join(BUILD, "kernel", "kernel")):
         raise FileNotFoundError("build/fs.img or build/kernel/kernel missing: run make first")
     dst = os.path.join(str(dst_dir), name)

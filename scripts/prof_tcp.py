@@ -22,7 +22,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "pcap-tests"))
 from bench_libnet import usable_ports  # noqa: E402
 from bench_tcp import GUEST_ECHO, GUEST_SINK, GUEST_SRC, OursTcp, bulk_in, bulk_out, echo_rtt, mbit  # noqa: E402
-from qemu import BUILD  # noqa: E402
+from qemu import BUILD, copy_image  # noqa: E402
 
 ADDR2LINE = "riscv64-unknown-elf-addr2line"
 LOCKED = 1 << 39
@@ -67,7 +67,8 @@ def main():
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         snap = os.path.join(tmp, "snap")
-        shutil.copytree(BUILD, snap, ignore=shutil.ignore_patterns("test-logs", "host", "*.img.*"))
+        shutil.copytree(BUILD, snap, ignore=shutil.ignore_patterns("test-logs", "host", "*.img*"))
+        copy_image(snap)
         src, sink, echo = usable_ports(3)
         ours = OursTcp(snap, tmp)
         fwd = ",".join("hostfwd=tcp:127.0.0.1:%d-:%d" % pp for pp in
