@@ -101,6 +101,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_body(b"a" * int(m.group(1)))
         if path == "/big":
             return self.send_body(BIGDATA, extra=[("Content-Type", "application/octet-stream")])
+        if path == "/f/big4.bin":
+            return self.send_body(BIGDATA[:4 << 20])
         if path in ("/f/small.bin", "/dir/"):
             return self.send_body(SMALLDATA)
         if path == "/headers":
@@ -280,6 +282,15 @@ def test_wget_16mib_through_a_pipe_matches_sha256(g, server):
     assert 3 <= len(drawn) <= took * 1000 / 250 + 3, (len(drawn), took)
     pct = [int(b[1][:-1]) for b in drawn]
     assert pct == sorted(pct) and pct[-1] == 100 and drawn[-1][5].startswith("in "), drawn[-3:]
+
+
+def test_wget_writes_a_4mib_file_as_it_arrives(g, server):
+    # past the 268 KB a file could hold before doubly-indirect blocks
+    out, rc = run(g, "wget -q %s" % server.url("/f/big4.bin"), timeout=180)
+    assert rc == 0 and out == "", out
+    assert guest_sum(g, "big4.bin", timeout=120) == sha(BIGDATA[:4 << 20])
+    out, rc = run(g, "ls big4.bin")
+    assert rc == 0 and re.search(r"big4\.bin +2 +\d+ +%d\b" % (4 << 20), out), out
 
 
 def test_wget_names_the_file_after_the_url_and_does_not_overwrite(g, server):
