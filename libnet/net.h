@@ -131,6 +131,7 @@
   X(tcp_drop_keepalive,"TCP connections dropped: keepalive probes unanswered") \
   X(tcp_dupack,        "TCP duplicate ACKs received") \
   X(tcp_fast_rexmt,    "TCP fast retransmits (recovery entered)") \
+  X(tcp_early_rexmt,   "TCP fast retransmits entered early: fewer than four segments out, nothing new to send (RFC 5827)") \
   X(tcp_dupack_norecover, "TCP duplicate ACKs that did not start recovery again (RFC 6582 4.1)") \
   X(tcp_partial_ack,   "TCP partial ACKs in recovery") \
   X(tcp_sack_rexmt,    "TCP segments resent from the SACK scoreboard") \

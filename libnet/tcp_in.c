@@ -338,6 +338,27 @@ enter_recovery(struct tcpcb *tp)
   tcp_setrexmt(tp);
 }
 
+// RFC 5827 early retransmit: with fewer than four segments out and
+// nothing new that may be sent, three duplicate ACKs can never come;
+// one fewer than the segments out is enough (the byte-based form).
+static int
+early_rexmt(struct tcpcb *tp)
+{
+  uint32_t out = tp->snd_max - tp->snd_una;
+  int oseg = (out + tp->mss - 1) / tp->mss;
+  int unsent = tp->sndq.len - (int)out;
+
+  if(oseg < 2 || oseg >= 4)
+    return 0;
+  if(unsent > 0 && tp->snd_wnd > out)
+    return 0;     // new data can go (limited transmit): wait for the usual three
+  if(tp->dupacks >= oseg - 1){
+    LNSTAT(tcp_early_rexmt);
+    return 1;
+  }
+  return 0;
+}
+
 // New data acknowledged (RFC 9293 3.10.7.4 fifth, "ESTABLISHED"): the
 // send queue shrinks, RTT is sampled, congestion control hears of it.
 static void
@@ -444,7 +465,8 @@ in_ack(struct tcpcb *tp, const struct seg *s)
     if(tp->flags & TF_RECOVERY){
       if(!(tp->flags & TF_SACK))
         tp->cwnd += tp->mss;   // RFC 6582 3.2 step 4: inflate
-    } else if(tp->dupacks == 3 || ((tp->flags & TF_SACK) && tcp_sacked_bytes(tp) >= 3u * tp->mss)){
+    } else if(tp->dupacks == 3 || ((tp->flags & TF_SACK) && tcp_sacked_bytes(tp) >= 3u * tp->mss) ||
+              early_rexmt(tp)){
       enter_recovery(tp);
     }
   }

@@ -260,6 +260,13 @@ tcp_output(struct tcpcb *tp)
     if(avail < 0)
       avail = 0;     // the FIN's place
     win = tp->snd_wnd < tp->cwnd ? tp->snd_wnd : tp->cwnd;
+    // RFC 3042 limited transmit: each of the first two duplicate ACKs
+    // lets one new segment go past cwnd, within the peer's window, so a
+    // small window still draws the three a fast retransmit needs
+    if(!(tp->flags & TF_RECOVERY) && tp->dupacks > 0 && tp->dupacks < 3 && seq == tp->snd_max){
+      uint32_t lt = tp->cwnd + (uint32_t)tp->dupacks * tp->mss;
+      win = tp->snd_wnd < lt ? tp->snd_wnd : lt;
+    }
     inflight = tp->snd_nxt - tp->snd_una;
     if((tp->flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK)){
       uint32_t pp = sack_pipe(tp);

@@ -907,11 +907,12 @@ test_orphan_dropped_by_rto_is_freed(void)
   CHECKEQ(STAT(tcp_drop_timeout), 1);
 }
 
-// RFC 5681 3.2: the third duplicate ACK retransmits the first unacked
-// segment; RFC 6582 3.2: a partial ACK in recovery retransmits the next
-// hole at once, a full one ends recovery.
+// RFC 5827 early retransmit: three segments out and nothing more to
+// send, so the second duplicate ACK retransmits the first unacked
+// segment (three can never come); RFC 6582 3.2: a partial ACK in
+// recovery retransmits the next hole at once, a full one ends recovery.
 static void
-test_fast_rexmt_third_dupack_and_newreno_partial_ack(void)
+test_early_rexmt_second_dupack_and_newreno_partial_ack(void)
 {
   struct conn c;
   struct tcp_repr t;
@@ -928,14 +929,13 @@ test_fast_rexmt_third_dupack_and_newreno_partial_ack(void)
   s = c.iss + 1;
   for(int i = 0; i < 3; i++)
     CHECKEQ(ptake(&c, &t, 0), MSS);
-  // the first segment is lost; the other two draw duplicate ACKs, then one more
-  for(int i = 0; i < 2; i++){
-    psend(&c, TCP_ACK, 0, 0);
-    quiet();
-  }
+  // the first segment is lost; the other two draw duplicate ACKs
   psend(&c, TCP_ACK, 0, 0);
-  CHECKEQ(STAT(tcp_dupack), 3);
+  quiet();
+  psend(&c, TCP_ACK, 0, 0);
+  CHECKEQ(STAT(tcp_dupack), 2);
   CHECKEQ(STAT(tcp_fast_rexmt), 1);
+  CHECKEQ(STAT(tcp_early_rexmt), 1);
   CHECKEQ(ptake(&c, &t, 0), MSS);
   CHECKEQ(t.seq, s);
   CHECK(tp->flags & TF_RECOVERY);
@@ -953,6 +953,38 @@ test_fast_rexmt_third_dupack_and_newreno_partial_ack(void)
   CHECKEQ(tp->snd_una, s + 3 * MSS);
   CHECK(tp->cwnd <= tp->ssthresh);
   quiet();
+}
+
+// RFC 3042 limited transmit: with more to send than cwnd allows, each
+// of the first two duplicate ACKs sends one new segment; the third
+// retransmits the first unacked one (RFC 5681 3.2).
+static void
+test_limited_transmit_then_third_dupack_fast_rexmt(void)
+{
+  struct conn c;
+  struct tcp_repr t;
+  uint32_t s;
+
+  reset();
+  conninit(&c, 5036, 40036, 0x20000000);
+  passive(&c, 0);
+  setnodelay(c.fd);
+  appsend(&c, 6 * MSS);
+  s = c.iss + 1;
+  for(int i = 0; i < 3; i++)
+    CHECKEQ(ptake(&c, &t, 0), MSS);
+  quiet();
+  for(int i = 0; i < 2; i++){
+    psend(&c, TCP_ACK, 0, 0);
+    CHECKEQ(ptake(&c, &t, 0), MSS);
+    CHECKEQ(t.seq, s + (3 + i) * MSS);
+    quiet();
+  }
+  psend(&c, TCP_ACK, 0, 0);
+  CHECKEQ(STAT(tcp_fast_rexmt), 1);
+  CHECKEQ(STAT(tcp_early_rexmt), 0);
+  CHECKEQ(ptake(&c, &t, 0), MSS);
+  CHECKEQ(t.seq, s);
 }
 
 // RFC 9293 3.8.6.1: a zero window is probed with one byte, the probes
@@ -1258,7 +1290,8 @@ static const struct test tests[] = {
   { test_rto_initial_1s_doubling_then_etimedout, "rto_initial_1s_doubling_then_etimedout" },
   { test_rto_data_doubling_then_etimedout, "rto_data_doubling_then_etimedout" },
   { test_orphan_dropped_by_rto_is_freed, "orphan_dropped_by_rto_is_freed" },
-  { test_fast_rexmt_third_dupack_and_newreno_partial_ack, "fast_rexmt_third_dupack_and_newreno_partial_ack" },
+  { test_early_rexmt_second_dupack_and_newreno_partial_ack, "early_rexmt_second_dupack_and_newreno_partial_ack" },
+  { test_limited_transmit_then_third_dupack_fast_rexmt, "limited_transmit_then_third_dupack_fast_rexmt" },
   { test_zero_window_probe_backoff_and_resume, "zero_window_probe_backoff_and_resume" },
   { test_delayed_ack_every_second_segment_and_within_200ms, "delayed_ack_every_second_segment_and_within_200ms" },
   { test_burst_in_one_turn_gets_one_ack, "burst_in_one_turn_gets_one_ack" },
