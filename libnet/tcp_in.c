@@ -771,6 +771,7 @@ in_sync(struct tcpcb *tp, const struct seg *s)
     if(s->dlen > 0 && (tp->flags & TF_ORPHAN)){
       // RFC 9293 3.10.4 / RFC 2525 2.17: no one will read it: reset
       LNSTAT(tcp_drop_afterclose);
+      LNSTAT(tcp_rst_tx);
       tcp_send_seg(tp, tp->snd_max, 0, TCP_RST | TCP_ACK);
       tcp_drop(tp, ECONNRESET);
       return;

@@ -528,6 +528,30 @@ test_passive_close_closewait_lastack_closed(void)
   CHECK(lookup(&c) == tcb(c.lfd));    // only the listener is left on the port
 }
 
+// RFC 9293 3.10.4 / RFC 2525 2.17: data for a connection the
+// application has closed is answered with a reset, which is counted
+// as one sent (it was not), and the connection is gone.
+static void
+test_data_after_close_gets_a_counted_reset(void)
+{
+  struct conn c;
+  struct tcp_repr t;
+
+  reset();
+  conninit(&c, 5037, 40037, 0x21000000);
+  passive(&c, 0);
+  CHECKEQ(ln_close(c.fd), 0);
+  CHECKEQ(ptake(&c, &t, 0), 0);
+  CHECKEQ(t.flags, TCP_FIN | TCP_ACK);
+  c.ack = t.seq + 1;
+  psend(&c, TCP_ACK | TCP_PSH, "late", 4);
+  CHECKEQ(ptake(&c, &t, 0), 0);
+  CHECK(t.flags & TCP_RST);
+  CHECKEQ(STAT(tcp_drop_afterclose), 1);
+  CHECKEQ(STAT(tcp_rst_tx), 1);
+  CHECK(lookup(&c) == tcb(c.lfd));
+}
+
 // RFC 9293 3.10.7.4: TIME-WAIT lasts 2 MSL, then CLOSED; a FIN again
 // within it is acknowledged and restarts the wait.
 static void
@@ -1292,6 +1316,7 @@ static const struct test tests[] = {
   { test_orphan_dropped_by_rto_is_freed, "orphan_dropped_by_rto_is_freed" },
   { test_early_rexmt_second_dupack_and_newreno_partial_ack, "early_rexmt_second_dupack_and_newreno_partial_ack" },
   { test_limited_transmit_then_third_dupack_fast_rexmt, "limited_transmit_then_third_dupack_fast_rexmt" },
+  { test_data_after_close_gets_a_counted_reset, "data_after_close_gets_a_counted_reset" },
   { test_zero_window_probe_backoff_and_resume, "zero_window_probe_backoff_and_resume" },
   { test_delayed_ack_every_second_segment_and_within_200ms, "delayed_ack_every_second_segment_and_within_200ms" },
   { test_burst_in_one_turn_gets_one_ack, "burst_in_one_turn_gets_one_ack" },
