@@ -725,13 +725,14 @@ in_sync(struct tcpcb *tp, const struct seg *s)
     }
     LNSTAT(tcp_drop_outwin);
     if(tp->state == TCP_TIME_WAIT){
-      // RFC 9293 3.10.7.4: a retransmitted FIN is acknowledged and restarts
-      // the 2 MSL wait; nothing else draws an answer here (two ends ACKing
-      // each other's stale segments would never stop)
-      if(t->flags & TCP_FIN){
+      // RFC 9293 3.10.7.4: an unacceptable segment is acknowledged, here
+      // as in every synchronized state; a retransmitted FIN also restarts
+      // the 2 MSL wait. Not a bare ACK: two ends answering each other's
+      // stale ACKs with ACKs would never stop.
+      if(t->flags & TCP_FIN)
         tcp_settimer(&tp->t_2msl, tcp_now() + 2 * (uint64_t)tcp_msl_ms);
+      if((t->flags & TCP_FIN) || s->dlen > 0)
         tcp_send_seg(tp, tp->snd_nxt, 0, TCP_ACK);
-      }
       return;
     }
     tcp_ack_now(tp);

@@ -528,6 +528,36 @@ test_passive_close_closewait_lastack_closed(void)
   CHECK(lookup(&c) == tcb(c.lfd));    // only the listener is left on the port
 }
 
+// RFC 9293 3.10.7.4: in TIME-WAIT a segment that is not acceptable (an
+// old retransmission of data) is answered with an ACK, as in any
+// synchronized state; the connection stays in TIME-WAIT.
+static void
+test_timewait_acks_an_old_segment(void)
+{
+  struct conn c;
+  struct tcp_repr t;
+
+  reset();
+  conninit(&c, 5038, 40038, 0x22000000);
+  passive(&c, 0);
+  psend(&c, TCP_ACK | TCP_PSH, "data", 4);
+  CHECKEQ(ln_shutdown(c.fd, SHUT_WR), 0);
+  while(ptake(&c, &t, 0) >= 0)
+    ;
+  c.ack = t.seq + 1;
+  psend(&c, TCP_FIN | TCP_ACK, 0, 0);
+  CHECKEQ(state(c.fd), TCP_TIME_WAIT);
+  while(ptake(&c, &t, 0) >= 0)
+    ;
+  c.seq -= 5;                         // the data and FIN again, as if our ACK was lost
+  psend(&c, TCP_ACK | TCP_PSH, "data", 4);
+  c.seq += 1;
+  CHECKEQ(ptake(&c, &t, 0), 0);
+  CHECKEQ(t.flags, TCP_ACK);
+  CHECKEQ(t.ack, c.seq);
+  CHECKEQ(state(c.fd), TCP_TIME_WAIT);
+}
+
 // RFC 9293 3.10.4 / RFC 2525 2.17: data for a connection the
 // application has closed is answered with a reset, which is counted
 // as one sent (it was not), and the connection is gone.
@@ -1317,6 +1347,7 @@ static const struct test tests[] = {
   { test_early_rexmt_second_dupack_and_newreno_partial_ack, "early_rexmt_second_dupack_and_newreno_partial_ack" },
   { test_limited_transmit_then_third_dupack_fast_rexmt, "limited_transmit_then_third_dupack_fast_rexmt" },
   { test_data_after_close_gets_a_counted_reset, "data_after_close_gets_a_counted_reset" },
+  { test_timewait_acks_an_old_segment, "timewait_acks_an_old_segment" },
   { test_zero_window_probe_backoff_and_resume, "zero_window_probe_backoff_and_resume" },
   { test_delayed_ack_every_second_segment_and_within_200ms, "delayed_ack_every_second_segment_and_within_200ms" },
   { test_burst_in_one_turn_gets_one_ack, "burst_in_one_turn_gets_one_ack" },
