@@ -49,7 +49,9 @@ KOBJS = \
   $B/$K/random.o \
   $B/$K/netchan.o \
   $B/$K/netfilt.o \
-  $B/$K/netguard.o
+  $B/$K/netguard.o \
+  $B/$K/prof.o \
+  $B/$K/bootargs.o
 
 CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib -mno-relax
@@ -73,7 +75,8 @@ LOBJS = \
   $B/$L/tcp_orphan.o \
   $B/$L/socket.o \
   $B/$L/dgram.o \
-  $B/$L/stream.o
+  $B/$L/stream.o \
+  $B/$L/resolv.o
 
 # The user runtime every program links.
 ULIB = $B/$A/ulib.o $B/$A/usys.o $B/$A/printf.o $B/$A/umalloc.o $B/$A/getopt.o
@@ -111,9 +114,15 @@ UPROGS = \
   $B/$A/_seedecho \
   $B/$A/_tcpbulk \
   $B/$A/_ping \
+  $B/$A/_host \
   $B/$A/_ifconfig \
   $B/$A/_libnettests \
   $B/$A/_spy \
+  $B/$A/_prof \
+  $B/$A/_sha256sum \
+  $B/$A/_wget \
+  $B/$A/_nc \
+  $B/$A/_df \
   $B/$A/_httpd
 
 all: $B/$K/kernel $B/fs.img
@@ -155,11 +164,22 @@ $B/$A/_httpd: $(HTTPD) $B/$L/libnet.a $(ULIB) $A/user.ld
 	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/httpd.debug $(HTTPD) $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/httpd.debug $@
 
+# Programs that check what they move with SHA-256 (apps/sha256.c).
+SHAPROGS = $B/$A/_tcpbulk $B/$A/_sha256sum
+$(SHAPROGS): $B/$A/_%: $B/$A/%.o $B/$A/sha256.o $B/$L/libnet.a $(ULIB) $A/user.ld
+	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$A/sha256.o $B/$L/libnet.a $(ULIB)
+	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
+
 # The file system gets programs without debug information (it would not
 # fit); build/apps/name.debug keeps it for gdb.
 $B/$A/_%: $B/$A/%.o $B/$L/libnet.a $(ULIB) $A/user.ld
 	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
+
+# netd carries the DHCP client.
+$B/$A/_netd: $B/$A/netd.o $B/$A/dhcp.o $B/$L/libnet.a $(ULIB) $A/user.ld
+	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/netd.debug $< $B/$A/dhcp.o $B/$L/libnet.a $(ULIB)
+	$(OBJCOPY) --strip-debug $B/$A/netd.debug $@
 
 $B/$L/%.o: $L/%.c | toolcheck
 	@mkdir -p $(@D)
@@ -186,8 +206,20 @@ $B/www/%: scripts/mkblob.py
 FSFILES += $(foreach f,$(WWW),www/$f=$M/www/$f) $(foreach f,$(WWWGEN),www/$(notdir $f)=$f)
 
 # Programs appear in the file system without the leading underscore.
-$B/fs.img: $B/mkfs README.md $(UPROGS) $(addprefix $M/www/,$(WWW)) $(WWWGEN)
-	$B/mkfs $@ README.md $(UPROGS) $(FSFILES)
+# /etc/resolv.conf names no server: see docs/libnet.md, "Names".
+ETCFILES = etc/hosts=mkfs/etc/hosts etc/resolv.conf=mkfs/etc/resolv.conf
+# FSSIZE: the image's size in 1 KiB blocks (mkfs -s); fssize remembers
+# the last one, so a new value makes a new image.
+FSSIZE ?= 131072
+$B/fs.img: $B/mkfs README.md $(UPROGS) mkfs/etc/hosts mkfs/etc/resolv.conf $B/fssize
+$B/fs.img: $(addprefix $M/www/,$(WWW)) $(WWWGEN)
+	$B/mkfs -s $(FSSIZE) $@ README.md $(UPROGS) $(ETCFILES) $(FSFILES)
+
+$B/fssize: FORCE
+	@mkdir -p $(@D)
+	@echo $(FSSIZE) | cmp -s - $@ || echo $(FSSIZE) > $@
+
+FORCE:
 
 -include $B/$K/*.d $B/$A/*.d $B/$L/*.d
 
@@ -195,6 +227,8 @@ $B/fs.img: $B/mkfs README.md $(UPROGS) $(addprefix $M/www/,$(WWW)) $(WWWGEN)
 CPUS ?= 2
 NET ?= user
 RNG ?= 1
+# netd asks for a DHCP lease at boot, except on NET=dgram, whose tests see every frame
+DHCP ?= $(if $(filter dgram,$(NET)),0,1)
 FSIMG ?= $B/fs.img
 HOSTFWD ?= hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8007-:7
 NET_LPORT ?= 20001
@@ -218,6 +252,7 @@ QEMUOPTS += -device virtio-net-device,netdev=net0,bus=virtio-mmio-bus.1$(NETDEVO
 ifeq ($(RNG),1)
 QEMUOPTS += -device virtio-rng-device,bus=virtio-mmio-bus.2
 endif
+QEMUOPTS += -append dhcp=$(DHCP)
 ifdef PCAP
 QEMUOPTS += -object filter-dump,id=dump0,netdev=net0,file=$(PCAP)
 endif
@@ -255,6 +290,7 @@ stress: setup
 	$(MAKE) all
 	$(PY) scripts/stress.py
 	$(PY) scripts/stress_tcp.py
+	$(PY) scripts/stress_fs.py
 
 clean:
 	rm -rf $B
@@ -276,7 +312,8 @@ LWIRE = \
   $B/$L/wire/ipv4.o \
   $B/$L/wire/icmp.o \
   $B/$L/wire/udp.o \
-  $B/$L/wire/tcp.o
+  $B/$L/wire/tcp.o \
+  $B/$L/wire/dns.o
 
 LOBJS += $(LWIRE)
 # The archive's rule read LOBJS before these were added: name them again.
@@ -312,6 +349,7 @@ HTESTS = \
   $H/$L/test/test_icmp \
   $H/$L/test/test_udp \
   $H/$L/test/test_tcp \
+  $H/$L/test/test_dns \
   $H/$L/test/test_http
 
 HSTESTS = \
@@ -325,7 +363,8 @@ HSTESTS = \
   $H/$L/test/test_answers \
   $H/$L/test/test_ctl \
   $H/$L/test/test_txbuf \
-  $H/$L/test/test_tcpstate
+  $H/$L/test/test_tcpstate \
+  $H/$L/test/test_dnsapi
 
 # Two stacks over an emulated link (libnet/test/twostack.h); make host-tcp runs TCP's alone.
 H2TESTS = \
@@ -343,6 +382,7 @@ FUZZERS = \
   $H/fuzz/fuzz_tcp \
   $H/fuzz/fuzz_stack \
   $H/fuzz/fuzz_tcpconn \
+  $H/fuzz/fuzz_dns \
   $H/fuzz/fuzz_http
 
 $H/$L/%.o: $L/%.c
@@ -364,6 +404,7 @@ $H/fuzz/fuzz_%: $H/fuzz/obj/fuzz/fuzz_%.o $(patsubst $B/$L/%,$H/fuzz/obj/%,$(LWI
 $(HSTESTS): $(HSOBJS)
 $H/fuzz/fuzz_stack: $(FSOBJS)
 $H/fuzz/fuzz_tcpconn: $(FSOBJS)
+$H/$L/test/test_dnsapi: $H/$L/resolv.o
 
 # The stateful layers as one object, then two copies with every global
 # they define renamed A_... and B_...: two stacks with their own state in

@@ -7,6 +7,7 @@
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/socket.h"
+#include "libnet/netdb.h"
 
 #define MAXCOUNT 1000000
 #define MAXSIZE  65536
@@ -104,10 +105,16 @@ dial(void)
   memset(&a, 0, sizeof(a));
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
-  if(!inet_aton(host, &a.sin_addr)){
-    fprintf(2, "echoclient: %s: not an IPv4 address (there is no DNS)\n", host);
+  struct addrinfo hints, *res;
+  int r;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_INET;
+  if((r = getaddrinfo(host, 0, &hints, &res)) != 0){
+    fprintf(2, "echoclient: %s: %s\n", host, gai_strerror(r));
     exit(1);
   }
+  a.sin_addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+  freeaddrinfo(res);
   if((s = socket(AF_INET, SOCK_STREAM, 0)) < 0){
     fprintf(2, "echoclient: socket: %s\n", strerror(errno));
     exit(1);

@@ -1,7 +1,9 @@
 // ifconfig: show or set the interface's IPv4 configuration. The kernel
 // holds the configuration (it checks every frame a process sends
 // against it); setting it also announces the new address with a
-// gratuitous ARP, so neighbours forget the old mapping.
+// gratuitous ARP, so neighbours forget the old mapping. An address set
+// here is static: netd's DHCP client, if it holds a lease, sets its own
+// again when it renews.
 // Not done: more than one interface (there is only eth0), aliases,
 // up/down, changing the MAC or the MTU. Programs already running keep
 // the address their stack read when it started.
@@ -22,7 +24,25 @@ ntoa(uint32 a, char *buf)
   return ip_ntoa(a, buf);
 }
 
-// The interface line, then every kernel counter as "name value", three
+// Where the address came from: set by hand (or the boot default), or
+// leased by netd's DHCP client, from whom and for how much longer.
+static void
+source(void)
+{
+  struct nc_ipcfg c;
+  char b[16];
+
+  if(getipcfg(&c) < 0)
+    return;
+  if(c.server == 0)
+    printf("        static%s\n", c.flags & NCI_NODHCP ? " (booted with DHCP off)" : "");
+  else if(c.lease == NC_LEASE_INF)
+    printf("        dhcp from %s, lease without end\n", ntoa(c.server, b));
+  else
+    printf("        dhcp from %s, lease %u s left\n", ntoa(c.server, b), c.lease);
+}
+
+// The interface line, where its address came from, then every kernel counter as "name value", three
 // to a line (the names are NC_STATS's, as netstat prints them).
 static int
 show(void)
@@ -47,6 +67,7 @@ show(void)
     printf("unknown");
   printf(" inet %s netmask %s gateway %s mtu %d\n", ntoa(ip, b1), ntoa(mask, b2),
          ntoa(gw, b3), NC_MTU);
+  source();
   if((r = netstat(-1, &st)) < 0){
     fprintf(2, "ifconfig: netstat: %s\n", strerror(-r));
     return 1;

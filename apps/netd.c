@@ -7,13 +7,15 @@
 // Its libnet counters are the host's answers, so it shows them to local
 // programs on request (netstat -l), over the loopback. It also keeps the
 // TCP connections exiting programs leave in TIME-WAIT or FIN-WAIT-2
-// (libnet/tcp_orphan.c), and answers for them until they end.
+// (libnet/tcp_orphan.c), and answers for them until they end, and it
+// runs the DHCP client (dhcp.c), which keeps the interface's address.
 //
 // usage: netd [-r fd]   (-r: write one byte to fd once answering)
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/net.h"
 #include "libnet/socket.h"
+#include "apps/dhcp.h"
 
 static int statfd = -1;
 
@@ -71,6 +73,7 @@ serve(void)
 {
   servestats();
   serveadopt();
+  dhcp_serve();
 }
 
 // The counter service's socket; without it netd still answers for the host.
@@ -107,6 +110,7 @@ main(int argc, char *argv[])
     exit(1);
   }
   openstats();
+  dhcp_start();
   arp_gratuitous();
   if(argc == 3 && strcmp(argv[1], "-r") == 0){
     int fd = atoi(argv[2]);

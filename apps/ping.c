@@ -2,10 +2,12 @@
 // the shape of iputils' ping, over a raw ICMP socket (libnet). The echo
 // identifier is our pid; the stack claims it from the kernel on the
 // first sendto, so the replies come to us and to no one else.
-// Not done: names (no DNS), record route, flood, broadcast pings.
+// Names are looked up with getaddrinfo (libnet/resolv.c).
+// Not done: record route, flood, broadcast pings.
 #include "kernel/types.h"
 #include "apps/user.h"
 #include "libnet/socket.h"
+#include "libnet/netdb.h"
 #include "libnet/wire.h"
 
 #define DEFCOUNT 4       // no signals to stop a ping forever: stop after 4
@@ -279,6 +281,28 @@ summary(uint64 start)
   }
 }
 
+// The address of host, a dotted address or a name; exits as Linux's
+// ping does (status 2) if it has none.
+static uint32
+resolve(const char *host)
+{
+  struct addrinfo hints, *res;
+  uint32 ip;
+  int err;
+
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_RAW;
+  hints.ai_protocol = IPPROTO_ICMP;
+  if((err = getaddrinfo(host, 0, &hints, &res)) != 0){
+    fprintf(2, "ping: %s: %s\n", host, gai_strerror(err));
+    exit(2);
+  }
+  ip = ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr);
+  freeaddrinfo(res);
+  return ip;
+}
+
 // The main loop: send one probe every interval, count a probe lost if
 // no answer came within timeout, stop when all are answered or lost.
 static void
@@ -336,7 +360,6 @@ run(int count, int interval, int timeout)
 int
 main(int argc, char *argv[])
 {
-  struct in_addr a;
   uint64 start;
   int c, count = DEFCOUNT, interval = 1000, timeout = 5000;
 
@@ -373,11 +396,7 @@ main(int argc, char *argv[])
   if(argc - optind != 1)
     usage();
   hostname = argv[optind];
-  if(!inet_aton(hostname, &a)){
-    fprintf(2, "ping: %s: not an IPv4 address (there is no DNS)\n", hostname);
-    exit(2);
-  }
-  dst = ntohl(a.s_addr);
+  dst = resolve(hostname);
   getipaddr(&ourip, 0, 0);
   if((probes = calloc(count + 1, sizeof(*probes))) == 0){
     fprintf(2, "ping: out of memory\n");

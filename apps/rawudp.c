@@ -17,6 +17,9 @@ static uint8 dmac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
 static int dmacset;       // -m given
 static int hexout;        // -x: print whole payloads in hex
 static int timeout = -1;  // -t: give up after this many ms (-1: never)
+static uint32 srcip;      // -s: send from this address, not ours (the kernel should refuse)
+static int srcset;
+static int srcport;       // -p: send from this port, claimed if it is free
 static struct chan ch;
 
 // Write an Ethernet + IPv4 + UDP frame carrying plen bytes of pay into
@@ -179,10 +182,17 @@ sendmain(uint32 dip, int dport, const char *msg, int count)
     fprintf(2, "rawudp: message longer than %d bytes\n", NC_MTU - IPV4_HLEN - UDP_HLEN);
     return 1;
   }
-  if((sport = chan_claim(&ch, NC_PROTO_UDP, 0)) < 0)
+  if(srcport){
+    // another's port is sent from all the same: the kernel must refuse.
+    if((r = chan_claim(&ch, NC_PROTO_UDP, srcport)) < 0)
+      fprintf(2, "rawudp: claim %d: %s, sending anyway\n", srcport, strerror(-r));
+    sport = srcport;
+  } else if((sport = chan_claim(&ch, NC_PROTO_UDP, 0)) < 0)
     die("claim", sport);
   if((r = getipaddr(&sip, 0, 0)) < 0)
     die("getipaddr", r);
+  if(srcset)
+    sip = srcip;
   // A frame to ourselves must carry our MAC too, or the loopback path
   // drops it as not for us.
   if(!dmacset && (dip == sip || (dip >> 24) == 127))
@@ -222,24 +232,25 @@ static void
 usage(void)
 {
   fprintf(2, "usage: rawudp [-x] [-t ms] recv port [n]\n"
-             "       rawudp [-m mac] send dstip dstport msg [count]\n");
+             "       rawudp [-m mac] [-s srcip] [-p srcport] send dstip dstport msg [count]\n");
   exit(1);
 }
 
 // rawudp: send or receive raw UDP frames on a network channel
 // usage: rawudp [-x] [-t ms] recv port [n]
-//        rawudp [-m mac] send dstip dstport msg [count]
+//        rawudp [-m mac] [-s srcip] [-p srcport] send dstip dstport msg [count]
 // recv claims UDP port and prints the first n (1) datagrams to it, in
 // hex with -x, giving up after ms milliseconds with -t. send claims an
 // ephemeral port and sends msg count (1) times to dstip:dstport, in
 // frames to MAC mac (by default the gateway's, 52:55:0a:00:02:02, or
-// our own for our address and 127/8).
+// our own for our address and 127/8). -s and -p send from another
+// address or a given port (claimed if free), to try the kernel's checks.
 int
 main(int argc, char *argv[])
 {
   int c, r;
 
-  while((c = getopt(argc, argv, "xt:m:")) != -1){
+  while((c = getopt(argc, argv, "xt:m:s:p:")) != -1){
     switch(c){
     case 'x':
       hexout = 1;
@@ -251,6 +262,15 @@ main(int argc, char *argv[])
       if(parsemac(optarg, dmac) < 0)
         usage();
       dmacset = 1;
+      break;
+    case 's':
+      if(!ip_aton(optarg, &srcip))
+        usage();
+      srcset = 1;
+      break;
+    case 'p':
+      if((srcport = atoi(optarg)) <= 0 || srcport > 65535)
+        usage();
       break;
     default:
       usage();

@@ -7,8 +7,9 @@
 //   redir    := '<' word | '>' word | '>>' word
 //
 // Words may be quoted with '...' or "..." (no escapes inside); '#' at
-// the start of a word begins a comment. Builtins: cd, exit. There are
-// no variables, globbing, signals or job control beyond '&'.
+// the start of a word begins a comment. Builtins: cd, exit. "$?" is the
+// last command's exit status (0 to 255), outside '...'; there are no
+// other variables, no globbing, signals or job control beyond '&'.
 //
 // ">>" appends: there is no O_APPEND or lseek, so the file is opened
 // read-write and read to its end before the command writes to it.
@@ -18,6 +19,11 @@
 #define LINEMAX  512   // longest input line
 #define NTOK     128   // most tokens in one line
 #define NNODE     64   // most tree nodes in one line
+
+// lex leaves this byte where a word said "$?": the status is read when
+// the command runs, so that "cat nofile; echo $?" prints 1, not the status
+// from before the line. A line holding the byte itself is refused.
+#define STATUSMARK '\001'
 
 // Token kinds; a one-character operator is its own character.
 enum { T_END = 0, T_WORD = 'w', T_APPEND = 'A' };
@@ -47,11 +53,26 @@ static char words[LINEMAX * 2];
 static struct node nodes[NNODE];
 static int nnode;
 static int scriptfd = -1;   // sh's own input when running a script file
-static int status;          // exit status of the last foreground command
+static int status;          // exit status of the last foreground command, 0..255
+static char xwords[LINEMAX * 4];  // one command's words with $? expanded
+static int nxword;
 
 static struct node *parse_list(void);
 static int run(struct node *n);
 static void runchild(struct node *n) __attribute__((noreturn));
+
+// Copies one character of a word from p to *w, or the mark for "$?"
+// if dollar allows it. Returns where the next character is.
+static char*
+lexchar(char *p, char **w, int dollar)
+{
+  if(dollar && p[0] == '$' && p[1] == '?'){
+    *(*w)++ = STATUSMARK;
+    return p + 2;
+  }
+  *(*w)++ = *p;
+  return p + 1;
+}
 
 // Splits line into toks. Returns 0, or -1 after printing why not.
 static int
@@ -60,6 +81,10 @@ lex(char *line)
   char *p = line, *w = words, q;
 
   ntok = 0;
+  if(strchr(line, STATUSMARK)){
+    fprintf(2, "sh: ^A in a line\n");   // it would read as "$?"
+    return -1;
+  }
   for(;;){
     while(isspace(*p))
       p++;
@@ -84,14 +109,14 @@ lex(char *line)
       if(*p == '\'' || *p == '"'){
         q = *p++;
         while(*p && *p != q)
-          *w++ = *p++;
+          p = lexchar(p, &w, q == '"');
         if(*p == 0){
           fprintf(2, "sh: unmatched %c\n", q);
           return -1;
         }
         p++;
       } else {
-        *w++ = *p++;
+        p = lexchar(p, &w, 1);
       }
     }
     *w++ = 0;
@@ -247,21 +272,23 @@ parse_list(void)
   return n;
 }
 
-static struct node*
-parse(char *line)
+// Parses line into *np. Returns 1, 0 for a line with no command, or -1
+// after printing what is wrong with it.
+static int
+parse(char *line, struct node **np)
 {
-  struct node *n;
-
   nnode = 0;
-  if(lex(line) < 0 || peek() == T_END)
+  if(lex(line) < 0)
+    return -1;
+  if(peek() == T_END)
     return 0;
-  if((n = parse_list()) == 0)
-    return 0;
+  if((*np = parse_list()) == 0)
+    return -1;
   if(peek() != T_END){
     syntax();
-    return 0;
+    return -1;
   }
-  return n;
+  return 1;
 }
 
 // Makes fd target refer to path opened with mode; with append, moves
@@ -305,10 +332,64 @@ redirs(struct node *n)
     redirect(1, n->out, O_WRONLY | O_CREATE | O_TRUNC, 0);
 }
 
+// Replaces *wp with a copy in xwords whose "$?" marks are the status,
+// if it has any. Returns 0, or -1 if xwords is full (*wp kept).
+static int
+subst(char **wp)
+{
+  char num[12], *w = *wp;
+  int n, start = nxword;
+
+  if(w == 0 || strchr(w, STATUSMARK) == 0)
+    return 0;
+  snprintf(num, sizeof(num), "%d", status);
+  n = strlen(num);
+  for(; *w; w++){
+    if(nxword + n + 1 >= (int)sizeof(xwords))
+      return -1;
+    if(*w == STATUSMARK){
+      memmove(xwords + nxword, num, n);
+      nxword += n;
+    } else {
+      xwords[nxword++] = *w;
+    }
+  }
+  xwords[nxword++] = 0;
+  *wp = xwords + start;
+  return 0;
+}
+
+// Expands "$?" in n's words and redirections, just before it runs.
+// Returns 0, or -1 after saying they do not fit.
+static int
+expand(struct node *n)
+{
+  int i, r;
+
+  nxword = 0;
+  r = subst(&n->in) | subst(&n->out);
+  for(i = 0; i < n->argc; i++)
+    r |= subst(&n->argv[i]);
+  if(r < 0)
+    fprintf(2, "sh: words too long\n");
+  return r;
+}
+
+// wait() hands back the whole int a process gave exit(); a shell's
+// status is its low 8 bits, as POSIX's WEXITSTATUS: exit(-1), and a
+// kill or a fault (which the kernel reports as -1), read as 255.
+static int
+exitstatus(int st)
+{
+  return st & 0xff;
+}
+
 // cd and exit. Returns 1 if argv named a builtin (run, status set).
 static int
 builtin(char **argv)
 {
+  char *end;
+  long v;
   int r;
 
   if(strcmp(argv[0], "cd") == 0){
@@ -318,8 +399,16 @@ builtin(char **argv)
     status = r < 0;
     return 1;
   }
-  if(strcmp(argv[0], "exit") == 0)
-    exit(argv[1] ? atoi(argv[1]) : status);
+  if(strcmp(argv[0], "exit") == 0){
+    if(argv[1] == 0)
+      exit(status);
+    v = strtol(argv[1], &end, 10);
+    if(*argv[1] && *end == 0)
+      exit(exitstatus(v));
+    fprintf(2, "sh: exit: Illegal number: %s\n", argv[1]);
+    status = 2;
+    return 1;
+  }
   return 0;
 }
 
@@ -338,11 +427,14 @@ execute(char **argv)
     strcpy(path + 1, argv[0]);
     r = exec(path, argv);
   }
-  if(r == -ENOENT)
+  // POSIX 2.8.2: 127 for a command not found, 126 for one found but
+  // not run.
+  if(r == -ENOENT){
     fprintf(2, "sh: %s: not found\n", argv[0]);
-  else
-    fprintf(2, "sh: %s: %s\n", argv[0], strerror(-r));
-  exit(127);
+    exit(127);
+  }
+  fprintf(2, "sh: %s: %s\n", argv[0], strerror(-r));
+  exit(126);
 }
 
 static int
@@ -368,7 +460,7 @@ waitfor(int pid)
 
   while((w = wait(&st)) >= 0)
     if(w == pid)
-      return st;
+      return exitstatus(st);
   return 1;
 }
 
@@ -382,7 +474,7 @@ waitpair(int left, int right)
 
   while(n > 0 && (w = wait(&st)) >= 0){
     if(w == right)
-      rst = st;
+      rst = exitstatus(st);
     if(w == left || w == right)
       n--;
   }
@@ -398,6 +490,8 @@ runchild(struct node *n)
 
   switch(n->kind){
   case N_EXEC:
+    if(expand(n) < 0)
+      exit(1);
     redirs(n);
     if(n->argc == 0)
       exit(0);
@@ -406,6 +500,8 @@ runchild(struct node *n)
     execute(n->argv);
     break;
   case N_GROUP:
+    if(expand(n) < 0)
+      exit(1);
     redirs(n);
     exit(run(n->left));
   case N_PIPE:
@@ -455,6 +551,8 @@ run(struct node *n)
       fprintf(2, "[%d]\n", pid);
     return status = (pid < 0);
   case N_EXEC:
+    if(expand(n) < 0)
+      return status = 1;
     if(n->argc > 0 && n->in == 0 && n->out == 0 && builtin(n->argv))
       return status;
     // fall through
@@ -497,19 +595,71 @@ getline(int fd, char *buf, int max)
   return n;
 }
 
+// Runs one line. One that does not parse sets status 2, as a syntax
+// error does in a POSIX shell.
+static void
+runline(char *line)
+{
+  struct node *n;
+  int r;
+
+  if((r = parse(line, &n)) > 0)
+    run(n);
+  else if(r < 0)
+    status = 2;
+}
+
+// Runs each line of cmd in turn, for -c.
+static void
+runstring(char *cmd)
+{
+  static char line[LINEMAX];
+  char *nl;
+  int len;
+
+  for(;;){
+    nl = strchr(cmd, '\n');
+    len = nl ? nl - cmd : strlen(cmd);
+    if(len >= LINEMAX){
+      fprintf(2, "sh: line too long\n");
+      status = 2;
+    } else {
+      memmove(line, cmd, len);
+      line[len] = 0;
+      runline(line);
+    }
+    if(nl == 0)
+      break;
+    cmd = nl + 1;
+  }
+}
+
 // sh: command interpreter
-// usage: sh [script]
+// usage: sh [-c command | script]
+// Reads commands from the console, from script, or with -c from the
+// argument. Exits with the last command's status.
 int
 main(int argc, char *argv[])
 {
   static char line[LINEMAX];
-  struct node *n;
   int fd = 0;
 
+  if(argc > 1 && strcmp(argv[1], "-c") == 0){
+    if(argc < 3){
+      fprintf(2, "sh: -c requires an argument\n");
+      exit(2);
+    }
+    runstring(argv[2]);
+    exit(status);
+  }
+  if(argc > 1 && argv[1][0] == '-'){
+    fprintf(2, "sh: illegal option %s\nusage: sh [-c command | script]\n", argv[1]);
+    exit(2);
+  }
   if(argc > 1){
     if((fd = open(argv[1], O_RDONLY)) < 0){
       fprintf(2, "sh: %s: %s\n", argv[1], strerror(-fd));
-      exit(1);
+      exit(127);
     }
     scriptfd = fd;
   }
@@ -518,8 +668,7 @@ main(int argc, char *argv[])
       write(2, "$ ", 2);
     if(getline(fd, line, sizeof(line)) < 0)
       break;
-    if((n = parse(line)) != 0)
-      run(n);
+    runline(line);
   }
   exit(status);
 }

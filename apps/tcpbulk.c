@@ -12,6 +12,7 @@
 // Not done: more than one connection per run.
 #include "kernel/types.h"
 #include "apps/user.h"
+#include "apps/sha256.h"
 #include "libnet/socket.h"
 #include "libnet/net.h"
 
@@ -33,101 +34,6 @@ tcpstats(void)
 }
 
 // SHA-256 (FIPS 180-4), enough of it for one stream.
-struct sha256 {
-  uint32 h[8];
-  uint8 blk[64];
-  uint64 len;            // bytes hashed so far
-};
-
-static const uint32 K[64] = {
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define ROR(x, n) ((x) >> (n) | (x) << (32 - (n)))
-
-static void
-sha256_init(struct sha256 *s)
-{
-  static const uint32 h0[8] = {
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  };
-
-  memmove(s->h, h0, sizeof(h0));
-  s->len = 0;
-}
-
-// One 64-byte block into the state (FIPS 180-4 6.2.2).
-static void
-sha256_block(struct sha256 *s, const uint8 *p)
-{
-  uint32 w[64], a, b, c, d, e, f, g, h, t1, t2;
-  int i;
-
-  for(i = 0; i < 16; i++)
-    w[i] = (uint32)p[4*i] << 24 | p[4*i+1] << 16 | p[4*i+2] << 8 | p[4*i+3];
-  for(; i < 64; i++){
-    t1 = ROR(w[i-2], 17) ^ ROR(w[i-2], 19) ^ (w[i-2] >> 10);
-    t2 = ROR(w[i-15], 7) ^ ROR(w[i-15], 18) ^ (w[i-15] >> 3);
-    w[i] = t1 + w[i-7] + t2 + w[i-16];
-  }
-  a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
-  e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
-  for(i = 0; i < 64; i++){
-    t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
-    t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    h = g; g = f; f = e; e = d + t1;
-    d = c; c = b; b = a; a = t1 + t2;
-  }
-  s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
-  s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
-}
-
-static void
-sha256_update(struct sha256 *s, const uint8 *p, int n)
-{
-  int used = s->len % 64, k;
-
-  s->len += n;
-  if(used > 0){
-    k = n < 64 - used ? n : 64 - used;
-    memmove(s->blk + used, p, k);
-    p += k;
-    n -= k;
-    if(used + k < 64)
-      return;
-    sha256_block(s, s->blk);
-  }
-  for(; n >= 64; p += 64, n -= 64)
-    sha256_block(s, p);
-  memmove(s->blk, p, n);
-}
-
-// The digest as 64 hex digits in hex[65]. Pads, so s is spent.
-static void
-sha256_hex(struct sha256 *s, char *hex)
-{
-  uint64 bits = s->len * 8;
-  uint8 pad[72];
-  int n = 64 - (s->len + 8) % 64;
-
-  if(n == 0)
-    n = 64;
-  memset(pad, 0, sizeof(pad));
-  pad[0] = 0x80;
-  for(int i = 0; i < 8; i++)
-    pad[n + i] = bits >> (56 - 8 * i);
-  sha256_update(s, pad, n + 8);
-  for(int i = 0; i < 32; i++)
-    snprintf(hex + 2 * i, 3, "%02x", (s->h[i / 4] >> (24 - 8 * (i % 4))) & 0xff);
-}
-
 // Byte i of the stream is pat[i % PERIOD]: the top byte of a
 // multiplicative hash of i % PERIOD (Knuth's 2654435761).
 static uint8 pat[PERIOD + CHUNK];

@@ -49,11 +49,18 @@ int fscrash(int n);
 struct nc_stats;
 int setipaddr(uint32 ip, uint32 mask, uint32 gw);  // host byte order
 int getipaddr(uint32 *ip, uint32 *mask, uint32 *gw);
+struct nc_ipcfg;
+int setipcfg(const struct nc_ipcfg *cfg);   // the address and where it came from (kernel/netchan.h)
+int getipcfg(struct nc_ipcfg *cfg);
 int netopen(int flags);                   // a network channel (kernel/netchan.h)
 int netsync(int fd, int timeout_ms);
 int netclaim(int fd, int proto, int port);
 int netstat(int fd, struct nc_stats *st);
+int prof(int cmd, uint64 *buf, int n);        // the sampling profiler (kernel/prof.c)
 int getrandom(void *buf, int n, int flags);  // bytes written, at most GETRANDOM_MAX (kernel/random.h)
+long lseek(int fd, long off, int whence); // the new offset; whence SEEK_* (kernel/fcntl.h)
+struct statfs;
+int statfs(const char *path, struct statfs *st);  // kernel/fs.h
 
 // ulib.c
 extern int errno;                         // set by the libc-style helpers

@@ -9,6 +9,7 @@
 // only USERSTACK pages and running off it is itself a test (stackguard).
 #include "kernel/types.h"
 #include "kernel/param.h"
+#include "kernel/fs.h"
 #include "apps/user.h"
 #include "apps/testlib.h"
 
@@ -17,6 +18,9 @@
                              // writes, and a crash may tear them at those boundaries, as in xv6)
 #define BIG         (64*1024)
 #define FREESLACK   4        // pages other harts may free or take while a test counts
+#define HUGEMB      8        // hugefile's size unless named with one: past the indirect
+                             // blocks, well into the doubly-indirect ones
+#define MAXBYTES    ((long)MAXFILE * BSIZE)
 
 static char buf[BIG];       // scratch; each test has its own copy after fork
 static char buf2[BIG];
@@ -448,6 +452,44 @@ stackguard(char *s)
     exit(0);
   }
   wantkilled(s, "recursion past the stack", pid);
+}
+
+// bytes through a pipe in writes and reads of odd sizes, some larger
+// than the pipe: every byte arrives once, in order, across the ring's
+// wrap (the pipe copies in runs up to its end, not a byte at a time).
+void
+pipedata(char *s)
+{
+  int p[2], pid, total = 200000, got = 0, n;
+  static char wbuf[5000], rbuf[3000];
+
+  xpipe(s, p);
+  pid = xfork(s);
+  if(pid == 0){
+    close(p[0]);
+    for(int sent = 0, k = 1; sent < total; k = k * 7 % 4999 + 1){
+      if(k > total - sent)
+        k = total - sent;
+      for(int i = 0; i < k; i++)
+        wbuf[i] = (sent + i) % 251;
+      if(write(p[1], wbuf, k) != k)
+        exit(2);
+      sent += k;
+    }
+    exit(0);
+  }
+  close(p[1]);
+  for(int k = 1; (n = read(p[0], rbuf, k)) > 0; k = k * 5 % 2999 + 1){
+    for(int i = 0; i < n; i++)
+      if(rbuf[i] != (char)((got + i) % 251)){
+        printf("%s: byte %d is %d, wanted %d\n", s, got + i, rbuf[i], (got + i) % 251);
+        exit(1);
+      }
+    got += n;
+  }
+  close(p[0]);
+  want(s, "bytes through the pipe", got, total);
+  want(s, "the writer's exit status", waitst(s, pid), 0);
 }
 
 // kill a child sleeping in sleep(), blocked in read() and spinning.
@@ -976,41 +1018,39 @@ bigfile(char *s)
   want(s, "unlink(bigfile)", unlink("bigfile"), 0);
 }
 
-// Grow one file until the kernel refuses (file too big or disk full);
-// it must refuse with a code, keep what it wrote, and recover on unlink.
+// The largest file: a write that would cross MAXFILE blocks is cut
+// short there, the next is refused with EFBIG, and the file is sparse,
+// so only the blocks written are taken, and all come back on unlink.
 void
 filemax(char *s)
 {
-  int fd, r;
-  long total;
+  int fd;
   struct stat st;
+  struct statfs fs0, fs1;
 
   unlink("filemax");
   fd = wantok(s, "open(filemax)", open("filemax", O_CREATE|O_RDWR));
+  // counted after the create, which may have grown the directory
+  want(s, "statfs", statfs("/", &fs0), 0);
+  want(s, "lseek to 10 bytes before the limit", lseek(fd, MAXBYTES - 10, SEEK_SET),
+       MAXBYTES - 10);
   memset(buf, 'm', 1024);
-  for(total = 0; total < 16L * 1024 * 1024; total += r){
-    r = write(fd, buf, 1024);
-    if(r != 1024)
-      break;
-  }
-  if(total >= 16L * 1024 * 1024)
-    fail(s, "a file grew to 16 MiB on an 8 MiB disk");
-  if(r < 0 && r != -EFBIG && r != -ENOSPC)
-    want(s, "write past the limit", r, -EFBIG);
-  if(r > 0)
-    total += r;
-  if(total < 64 * 1024){
-    printf("%s: file stopped at %ld bytes\n", s, total);
-    exit(1);
-  }
+  want(s, "write across the limit", write(fd, buf, 20), 10);
+  want(s, "write at the limit", write(fd, buf, 20), -EFBIG);
+  want(s, "lseek past the limit", lseek(fd, 1, SEEK_CUR), -EINVAL);
   want(s, "fstat", fstat(fd, &st), 0);
-  want(s, "size after the limit", st.size, total);
+  want(s, "size", st.size, MAXBYTES);
+  want(s, "read the last bytes", lseek(fd, -10, SEEK_END), MAXBYTES - 10);
+  want(s, "read", read(fd, buf2, 100), 10);
+  if(memcmp(buf2, buf, 10) != 0)
+    fail(s, "the last 10 bytes are not the ones written");
+  want(s, "statfs", statfs("/", &fs1), 0);
+  // the data block, the doubly-indirect block and one indirect block
+  want(s, "blocks the sparse file takes", fs0.bfree - fs1.bfree, 3);
   close(fd);
   want(s, "unlink(filemax)", unlink("filemax"), 0);
-  fd = wantok(s, "open(filemax2)", open("filemax2", O_CREATE|O_RDWR));
-  writefill(s, fd, 'n', 10 * 1024, 1024);
-  close(fd);
-  want(s, "unlink(filemax2)", unlink("filemax2"), 0);
+  want(s, "statfs", statfs("/", &fs1), 0);
+  want(s, "free blocks after unlink", fs1.bfree, fs0.bfree);
 }
 
 static void
@@ -1349,6 +1389,312 @@ fdfull(char *s)
   want(s, "open after the failed pipe", open("README.md", O_RDONLY), NOFILE - 1);
   for(fd = 3; fd < NOFILE; fd++)
     want(s, "close", close(fd), 0);
+}
+
+// The word at each 4-byte-aligned offset o of hugefile's file: o itself,
+// give or take a salt, so a block read from the wrong place shows.
+#define HUGESALT 0x5a5a0000
+static uint hbuf[BIG/4];
+
+static void
+hugefill(long off)
+{
+  for(int i = 0; i < BIG/4; i++)
+    hbuf[i] = off + 4*i + HUGESALT;
+}
+
+// The byte at offset o of hugefile's file (riscv is little-endian).
+static uchar
+hugebyte(long o)
+{
+  return ((uint)(o & ~3L) + HUGESALT) >> (8 * (o & 3));
+}
+
+// Read n bytes at o through an lseek with whence and check them.
+static void
+hugeat(char *s, int fd, long o, int whence, long size)
+{
+  long where = whence == SEEK_SET ? o : whence == SEEK_END ? o - size : 0;
+  int n = o + 16 <= size ? 16 : size - o;
+
+  if(whence == SEEK_CUR)
+    where = o - lseek(fd, 0, SEEK_CUR);
+  want(s, "lseek", lseek(fd, where, whence), o);
+  want(s, "read after lseek", read(fd, buf, 16), n);
+  for(int i = 0; i < n; i++)
+    if((uchar)buf[i] != hugebyte(o + i)){
+      printf("%s: byte %ld is %d, wanted %d\n", s, o + i, (uchar)buf[i], hugebyte(o + i));
+      exit(1);
+    }
+}
+
+// The blocks a file of nb blocks takes: its data and index blocks.
+static long
+fileblocks(long nb)
+{
+  long b = nb;
+
+  if(nb > NDIRECT)
+    b += 1;
+  if(nb > NDIRECT + NINDIRECT)
+    b += 1 + (nb - NDIRECT - NINDIRECT + NINDIRECT - 1) / NINDIRECT;
+  return b;
+}
+
+// The size hugefile's phases work with: N MiB if named with N, else
+// HUGEMB.
+static long
+hugesize(char *s)
+{
+  long size = (testarg > 0 ? testarg : HUGEMB) * 1024L * 1024;
+
+  if(size > MAXBYTES)
+    fail(s, "asked for a file larger than MAXFILE");
+  return size;
+}
+
+// Phase 1: grow the file "huge" to the size, from what it holds
+// already (so a large file can be written in steps, each within the
+// runner's time limit). statfs must show exactly the data and index
+// blocks added taken.
+void
+hugewrite(char *s)
+{
+  long size = hugesize(s), off, old;
+  struct statfs fs0, fs1;
+  struct stat st;
+  uint64 t0;
+  int fd;
+
+  fd = wantok(s, "open(huge)", open("huge", O_CREATE|O_RDWR));
+  // counted after the create, which may have grown the directory
+  want(s, "statfs", statfs("/", &fs0), 0);
+  want(s, "fstat", fstat(fd, &st), 0);
+  old = st.size;
+  if(old % BIG != 0 || old > size)
+    fail(s, "huge is larger already, or not made of whole writes");
+  want(s, "lseek(0, SEEK_END)", lseek(fd, 0, SEEK_END), old);
+  t0 = clock();
+  for(off = old; off < size; off += BIG){
+    hugefill(off);
+    want(s, "write(64 KiB)", write(fd, hbuf, BIG), BIG);
+  }
+  printf("%s: %ld MiB written in %d ms\n", s, (size - old) >> 20, msince(t0));
+  want(s, "fstat", fstat(fd, &st), 0);
+  want(s, "size", st.size, size);
+  want(s, "statfs", statfs("/", &fs1), 0);
+  want(s, "blocks taken", fs0.bfree - fs1.bfree,
+       fileblocks(size / BSIZE) - fileblocks(old / BSIZE));
+  close(fd);
+}
+
+// Phase 2: "huge" reads back whole, and at seeks into each kind of
+// block; a rewrite across a block boundary in its middle takes no
+// block.
+void
+hugeread(char *s)
+{
+  long size = hugesize(s), off;
+  struct statfs fs0, fs1;
+  struct stat st;
+  uint64 t0;
+  int fd, i;
+
+  fd = wantok(s, "open(huge)", open("huge", O_RDWR));
+  want(s, "fstat", fstat(fd, &st), 0);
+  want(s, "size", st.size, size);
+  t0 = clock();
+  for(off = 0; off < size; off += BIG){
+    want(s, "read(64 KiB)", read(fd, hbuf, BIG), BIG);
+    for(i = 0; i < BIG/4; i++)
+      if(hbuf[i] != off + 4*i + HUGESALT){
+        printf("%s: word at %ld is %x, wanted %lx\n", s, off + 4*i, hbuf[i],
+               off + 4*i + HUGESALT);
+        exit(1);
+      }
+  }
+  want(s, "read at EOF", read(fd, hbuf, BIG), 0);
+  printf("%s: %ld MiB read in %d ms\n", s, size >> 20, msince(t0));
+
+  // a direct block, an indirect one, doubly-indirect ones, the last bytes
+  hugeat(s, fd, 100, SEEK_SET, size);
+  hugeat(s, fd, NDIRECT * BSIZE + 4097, SEEK_CUR, size);
+  hugeat(s, fd, (NDIRECT + NINDIRECT) * BSIZE - 3, SEEK_SET, size);
+  hugeat(s, fd, size / 2 + 5, SEEK_CUR, size);
+  hugeat(s, fd, size - 3 * BSIZE - 1, SEEK_END, size);
+  hugeat(s, fd, size - 5, SEEK_END, size);
+
+  want(s, "statfs", statfs("/", &fs0), 0);
+  off = size / 2 + BSIZE - 10;
+  want(s, "lseek to the middle", lseek(fd, off, SEEK_SET), off);
+  memset(buf, 'Z', 20);
+  want(s, "rewrite 20 bytes", write(fd, buf, 20), 20);
+  want(s, "offset after the rewrite", lseek(fd, 0, SEEK_CUR), off + 20);
+  want(s, "lseek back", lseek(fd, -40, SEEK_CUR), off - 20);
+  want(s, "read around it", read(fd, buf2, 60), 60);
+  for(i = 0; i < 60; i++)
+    if((uchar)buf2[i] != (i >= 20 && i < 40 ? 'Z' : hugebyte(off - 20 + i)))
+      fail(s, "a rewrite in the middle read back wrong");
+  // put the pattern back, for another read
+  hugefill(off & ~(BIG - 1L));
+  want(s, "lseek back", lseek(fd, off, SEEK_SET), off);
+  want(s, "restore", write(fd, (char*)hbuf + (off & (BIG - 1)), 20), 20);
+  want(s, "statfs", statfs("/", &fs1), 0);
+  want(s, "blocks taken by a rewrite", fs0.bfree - fs1.bfree, 0);
+  want(s, "fstat", fstat(fd, &st), 0);
+  want(s, "size after the rewrite", st.size, size);
+  close(fd);
+}
+
+// Phase 3: O_TRUNC frees every block "huge" took, and unlink its inode.
+void
+hugetrunc(char *s)
+{
+  long size = hugesize(s);
+  struct statfs fs0, fs1;
+  struct stat st;
+  int fd;
+
+  want(s, "statfs", statfs("/", &fs0), 0);
+  want(s, "stat(huge)", stat("huge", &st), 0);
+  want(s, "size", st.size, size);
+  fd = wantok(s, "open(huge, O_TRUNC)", open("huge", O_RDWR|O_TRUNC));
+  want(s, "fstat", fstat(fd, &st), 0);
+  want(s, "size after O_TRUNC", st.size, 0);
+  want(s, "read after O_TRUNC", read(fd, buf, 10), 0);
+  want(s, "statfs", statfs("/", &fs1), 0);
+  want(s, "blocks freed by O_TRUNC", fs1.bfree - fs0.bfree, fileblocks(size / BSIZE));
+  close(fd);
+  want(s, "unlink(huge)", unlink("huge"), 0);
+  want(s, "statfs", statfs("/", &fs1), 0);
+  want(s, "blocks freed in all", fs1.bfree - fs0.bfree, fileblocks(size / BSIZE));
+  want(s, "inodes freed", fs1.ffree - fs0.ffree, 1);
+}
+
+// A file of N MiB (usertests hugefile N; default HUGEMB), reaching the
+// doubly-indirect blocks: the three phases above in one test. Larger
+// sizes than the runner's time limit allows are run phase by phase
+// (scripts/stress_fs.py: hugewrite 32 hugewrite 64 hugeread 64 ...).
+void
+hugefile(char *s)
+{
+  unlink("huge");
+  hugewrite(s);
+  hugeread(s);
+  hugetrunc(s);
+}
+
+// lseek's whences and errors, on a file, a directory, pipes and the
+// console; an offset shared through dup; and holes: a write past the
+// end leaves a gap that reads as zeros and takes no blocks.
+void
+lseektest(char *s)
+{
+  int fd, fd2, p[2], i;
+  struct stat st;
+  struct statfs fs0, fs1;
+
+  unlink("lseekf");
+  fd = wantok(s, "open(lseekf)", open("lseekf", O_CREATE|O_RDWR));
+  want(s, "statfs", statfs("/", &fs0), 0);
+  for(i = 0; i < 100; i++)
+    buf[i] = 'a' + i % 26;
+  want(s, "write", write(fd, buf, 100), 100);
+  want(s, "SEEK_CUR 0 after the write", lseek(fd, 0, SEEK_CUR), 100);
+  want(s, "SEEK_SET 10", lseek(fd, 10, SEEK_SET), 10);
+  want(s, "read at 10", read(fd, buf2, 5), 5);
+  if(memcmp(buf2, buf + 10, 5) != 0)
+    fail(s, "read after SEEK_SET 10 gave other bytes");
+  want(s, "SEEK_CUR -3", lseek(fd, -3, SEEK_CUR), 12);
+  want(s, "SEEK_END -1", lseek(fd, -1, SEEK_END), 99);
+  want(s, "read the last byte", read(fd, buf2, 5), 1);
+  want(s, "last byte", buf2[0], buf[99]);
+  want(s, "SEEK_END 0", lseek(fd, 0, SEEK_END), 100);
+  want(s, "read at EOF", read(fd, buf2, 5), 0);
+
+  // errors leave the offset alone
+  want(s, "bad whence", lseek(fd, 0, 3), -EINVAL);
+  want(s, "whence -1", lseek(fd, 0, -1), -EINVAL);
+  want(s, "SEEK_SET -1", lseek(fd, -1, SEEK_SET), -EINVAL);
+  want(s, "SEEK_CUR -101", lseek(fd, -101, SEEK_CUR), -EINVAL);
+  want(s, "SEEK_END -101", lseek(fd, -101, SEEK_END), -EINVAL);
+  want(s, "SEEK_SET past the largest file", lseek(fd, MAXBYTES + 1, SEEK_SET), -EINVAL);
+  want(s, "SEEK_CUR by 2^62", lseek(fd, 1L << 62, SEEK_CUR), -EINVAL);
+  want(s, "SEEK_CUR by -2^62", lseek(fd, -(1L << 62), SEEK_CUR), -EINVAL);
+  want(s, "offset after the errors", lseek(fd, 0, SEEK_CUR), 100);
+  want(s, "SEEK_SET to the largest file", lseek(fd, MAXBYTES, SEEK_SET), MAXBYTES);
+
+  // dup shares the offset
+  fd2 = wantok(s, "dup", dup(fd));
+  want(s, "SEEK_SET 7 on one", lseek(fd, 7, SEEK_SET), 7);
+  want(s, "the other's offset", lseek(fd2, 0, SEEK_CUR), 7);
+  close(fd2);
+
+  // a hole: 3000 bytes past the end, within the direct blocks, then
+  // one 10 MiB on, in the doubly-indirect ones
+  want(s, "statfs", statfs("/", &fs1), 0);
+  want(s, "blocks for 100 bytes", fs0.bfree - fs1.bfree, 1);
+  want(s, "SEEK_END +3000", lseek(fd, 3000, SEEK_END), 3100);
+  want(s, "write past the end", write(fd, "X", 1), 1);
+  want(s, "fstat", fstat(fd, &st), 0);
+  want(s, "size after the gap", st.size, 3101);
+  want(s, "SEEK_SET 0", lseek(fd, 0, SEEK_SET), 0);
+  want(s, "read through the gap", readn(fd, buf2, 4000), 3101);
+  if(memcmp(buf2, buf, 100) != 0)
+    fail(s, "the bytes before the gap changed");
+  for(i = 100; i < 3100; i++)
+    if(buf2[i] != 0){
+      printf("%s: byte %d in the gap is %d, wanted 0\n", s, i, buf2[i]);
+      exit(1);
+    }
+  want(s, "the byte after the gap", buf2[3100], 'X');
+  want(s, "statfs", statfs("/", &fs1), 0);
+  // block 0 (bytes 0-1023) and block 3 (3072-4095); 1 and 2 are holes
+  want(s, "blocks after the gap", fs0.bfree - fs1.bfree, 2);
+  want(s, "SEEK_SET 10 MiB", lseek(fd, 10L << 20, SEEK_SET), 10L << 20);
+  want(s, "write at 10 MiB", write(fd, "Y", 1), 1);
+  want(s, "statfs", statfs("/", &fs1), 0);
+  // and the data block, the doubly-indirect block and one indirect block
+  want(s, "blocks after a write at 10 MiB", fs0.bfree - fs1.bfree, 2 + 3);
+  want(s, "lseek into the hole", lseek(fd, (10L << 20) - 5, SEEK_SET), (10L << 20) - 5);
+  want(s, "read across the hole's end", read(fd, buf2, 100), 6);
+  if(memcmp(buf2, "\0\0\0\0\0Y", 6) != 0)
+    fail(s, "the hole before 10 MiB does not read as zeros");
+  close(fd);
+  want(s, "unlink(lseekf)", unlink("lseekf"), 0);
+  want(s, "statfs", statfs("/", &fs1), 0);
+  want(s, "free blocks after unlink", fs1.bfree, fs0.bfree);
+
+  // a directory can be seeked; pipes, the console, bad fds cannot
+  fd = wantok(s, "open(.)", open(".", O_RDONLY));
+  want(s, "SEEK_SET 16 in a directory", lseek(fd, 16, SEEK_SET), 16);
+  close(fd);
+  xpipe(s, p);
+  want(s, "lseek(pipe read end)", lseek(p[0], 0, SEEK_SET), -ESPIPE);
+  want(s, "lseek(pipe write end)", lseek(p[1], 0, SEEK_CUR), -ESPIPE);
+  close(p[0]);
+  close(p[1]);
+  want(s, "lseek(console)", lseek(1, 0, SEEK_CUR), -ESPIPE);
+  want(s, "lseek(closed fd)", lseek(p[0], 0, SEEK_SET), -EBADF);
+  want(s, "lseek(-1)", lseek(-1, 0, SEEK_SET), -EBADF);
+  want(s, "lseek(NOFILE)", lseek(NOFILE, 0, SEEK_SET), -EBADF);
+}
+
+// statfs: a path that does not exist, and a bad address.
+void
+statfstest(char *s)
+{
+  struct statfs st;
+
+  want(s, "statfs(/)", statfs("/", &st), 0);
+  want(s, "bsize", st.bsize, BSIZE);
+  if(st.bfree == 0 || st.bfree >= st.blocks || st.ffree == 0 || st.ffree >= st.files)
+    fail(s, "free counts out of range");
+  want(s, "statfs(nonexistent)", statfs("nonexistent", &st), -ENOENT);
+  want(s, "statfs(README.md/x)", statfs("README.md/x", &st), -ENOTDIR);
+  for(int i = 0; i < NBAD; i++)
+    want(s, "statfs(/, bad address)", statfs("/", (struct statfs*)badaddrs[i]), -EFAULT);
+  want(s, "statfs(bad path address)", statfs((char*)0, &st), -EFAULT);
 }
 
 // Fill the disk: ENOSPC, then everything comes back on unlink. Slow.
@@ -2014,6 +2360,7 @@ struct test tests[] = {
   {forkfull, "forkfull", QUICK},
   {nullderef, "nullderef", QUICK},
   {stackguard, "stackguard", QUICK},
+  {pipedata, "pipedata", QUICK},
   {killsleep, "killsleep", QUICK},
   {killrace, "killrace", QUICK},
   {execargs, "execargs", QUICK},
@@ -2033,6 +2380,12 @@ struct test tests[] = {
   {createwrite, "createwrite", QUICK},
   {bigfile, "bigfile", QUICK},
   {filemax, "filemax", QUICK},
+  {hugefile, "hugefile", QUICK},
+  {hugewrite, "hugewrite", BYNAME},
+  {hugeread, "hugeread", BYNAME},
+  {hugetrunc, "hugetrunc", BYNAME},
+  {lseektest, "lseek", QUICK},
+  {statfstest, "statfs", QUICK},
   {manyfiles, "manyfiles", QUICK},
   {dirs, "dirs", QUICK},
   {dotdot, "dotdot", QUICK},

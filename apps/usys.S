@@ -37,11 +37,16 @@ SYSCALL(halt)
 SYSCALL(fscrash)
 SYSCALL(setipaddr)
 SYSCALL(getipaddr)
+SYSCALL(setipcfg)
+SYSCALL(getipcfg)
 SYSCALL(netopen)
 SYSCALL(netsync)
 SYSCALL(netclaim)
 SYSCALL(netstat)
 SYSCALL(getrandom)
+SYSCALL(prof)
+SYSCALL(lseek)
+SYSCALL(statfs)
 
 # The raw exit: no atexit handlers (ulib.c's exit runs them, then this).
 .global _exit

@@ -82,7 +82,8 @@ bget(uint dev, uint blockno)
     }
   }
   // every buffer is in use: more blocks held at once than NBUF, which
-  // no file-system operation does (MAXOPBLOCKS < NBUF).
+  // cannot happen: the log pins at most LOGSIZE < NBUF, and an
+  // operation holds only a few at once.
   panic("bget: no buffers");
 }
 
@@ -97,6 +98,20 @@ bread(uint dev, uint blockno)
     virtio_disk_rw(b, 0);
     b->valid = 1;
   }
+  return b;
+}
+
+// Return a locked buffer for a block whose every byte the caller is
+// about to overwrite (a log slot, a block being zeroed): reading it
+// from disk first would be wasted. Nobody sees the stale contents: the
+// caller holds the lock until it has written them all.
+struct buf*
+bfresh(uint dev, uint blockno)
+{
+  struct buf *b;
+
+  b = bget(dev, blockno);
+  b->valid = 1;
   return b;
 }
 

@@ -10,12 +10,14 @@ struct spinlock;
 struct sleeplock;
 struct stat;
 struct superblock;
+struct statfs;
 struct pollfd;
 struct netchan;
 
 // bio.c
 void            binit(void);
 struct buf*     bread(uint, uint);
+struct buf*     bfresh(uint, uint);
 void            brelse(struct buf*);
 void            bwrite(struct buf*);
 void            bpin(struct buf*);
@@ -38,6 +40,7 @@ int             fileread(struct file*, uint64, int n);
 int             filestat(struct file*, uint64 addr);
 int             filewrite(struct file*, uint64, int n);
 int             filepoll(struct file*, int events);
+long            filelseek(struct file*, long off, int whence);
 
 // fs.c
 void            fsinit(int);
@@ -59,12 +62,18 @@ int             readi(struct inode*, int, uint64, uint, uint);
 void            stati(struct inode*, struct stat*);
 int             writei(struct inode*, int, uint64, uint, uint);
 void            itrunc(struct inode*);
+void            fsstatfs(struct statfs*);
 
 // kalloc.c
 #define KJUNK 5   // what kalloc() fills a page with: no trace of its last owner
 void*           kalloc(void);
 void*           kalloc_filled(void);
 int             kalloc_idle(void);
+void*           kalloc_rx(void);
+void            kfree_rx(void *, uint32);
+uint32          pagetag(void *);
+void            pagetag_set(void *, uint32);
+#define PAGE_CLEAN 0   // pagetag: filled with junk, no one's data
 void            kfree(void *);
 void            kinit(void);
 int             kfreecount(void);
@@ -229,6 +238,14 @@ void            virtio_rng_intr(void);
 
 // random.c
 void            random_init(void);
+
+// prof.c
+void            profinit(void);
+void            profsample(uint64, int);
+void            profcount(int);
+void            profcountn(int, uint64);
+// events prof counts; KICKTIME is in ticks of the time CSR (100 ns)
+enum profcount { PROF_SYSCALL, PROF_DEVINTR, PROF_NETINTR, PROF_TIMER, PROF_KICK, PROF_KICKTIME, PROF_NCOUNT };
 int             random_read(uint8 *dst, int n, int flags);
 
 // power.c (the virt machine's sifive_test device)
@@ -245,6 +262,11 @@ int             netchan_fault(uint64 va);
 void            netchan_release(struct proc*);
 void            netchan_txdone(uint64 *cookie, uint64 *paypa, int n);
 void            netchan_timeout(void);
+
+// bootargs.c
+extern uint64   bootdtb;
+void            bootargs_init(void);
+int             bootarg(const char *opt);
 
 // netfilt.c
 void            netfilt_init(void);

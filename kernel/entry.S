@@ -1,15 +1,16 @@
         # QEMU's -kernel jumps here, at 0x80000000, in machine mode on
         # every hart. Give each hart its own 4096-byte stack from
-        # stack0 (start.c) and call start().
+        # stack0 (start.c) and call start(). QEMU's boot ROM leaves the
+        # device tree's address in a1 (bootargs.c reads it): keep it.
         .section .text.entry
         .global _entry
 _entry:
         la sp, stack0
-        li a0, 4096
-        csrr a1, mhartid
-        addi a1, a1, 1
-        mul a0, a0, a1
-        add sp, sp, a0
+        li t0, 4096
+        csrr t1, mhartid
+        addi t1, t1, 1
+        mul t0, t0, t1
+        add sp, sp, t0
         call start
 spin:
         j spin

@@ -6,4 +6,9 @@
 #define O_RDWR     0x002
 #define O_CREATE   0x200
 #define O_TRUNC    0x400
+
+// lseek() whence
+#define SEEK_SET   0   // from the start of the file
+#define SEEK_CUR   1   // from the current offset
+#define SEEK_END   2   // from the end of the file
 #endif

@@ -1,6 +1,6 @@
 // The open-file table: files, pipes and devices behind one interface
 // (read, write, stat, poll), shared by descriptors through dup and fork.
-// Does not do: seeking (there is no lseek), file locks, O_APPEND.
+// Does not do: file locks, O_APPEND.
 
 #include "types.h"
 #include "riscv.h"
@@ -13,6 +13,7 @@
 #include "file.h"
 #include "stat.h"
 #include "poll.h"
+#include "fcntl.h"
 #include "proc.h"
 
 struct devsw devsw[NDEV];
@@ -166,17 +167,23 @@ filewrite(struct file *f, uint64 addr, int n)
     panic("filewrite");
   }
 
-  // Write a few blocks at a time so that no transaction exceeds
-  // MAXOPBLOCKS: the inode, the indirect block, a bitmap block and
-  // two blocks for a write that straddles a block boundary, per chunk.
-  int max = ((MAXOPBLOCKS-1-1-2) / 2) * BSIZE;
+  // Write WBLOCKS blocks at a time, each chunk in its own transaction,
+  // so that none writes more than MAXOPBLOCKS blocks: the data blocks,
+  // the inode, at most three index blocks (from the indirect block into
+  // the doubly-indirect one and one of its indirect blocks, or two of
+  // those and the doubly-indirect block), and a bitmap block for each
+  // block allocated, counted as if each were a different one. A chunk
+  // ends on a block boundary, so it touches at most WBLOCKS blocks.
+  // Each chunk is atomic; a crash can leave a long write partly done.
+  enum { WBLOCKS = (MAXOPBLOCKS - 1 - 3 - 3) / 2 };
   for(i = 0; i < n; i += r){
     int n1 = n - i;
-    if(n1 > max)
-      n1 = max;
 
     begin_op();
     ilock(f->ip);
+    // f->off is stable only under the lock (another process may share f).
+    if(n1 > WBLOCKS*BSIZE - f->off % BSIZE)
+      n1 = WBLOCKS*BSIZE - f->off % BSIZE;
     if((r = writei(f->ip, 1, addr + i, f->off, n1)) > 0)
       f->off += r;
     iunlock(f->ip);
@@ -188,6 +195,44 @@ filewrite(struct file *f, uint64 addr, int n)
       return i + r;  // short: writei hit an error after r bytes
   }
   return n;
+}
+
+// Move f's offset: to off (SEEK_SET), off past it (SEEK_CUR) or off
+// past the end of the file (SEEK_END). Returns the new offset, -ESPIPE
+// if f is a pipe, device or channel, or -EINVAL for another whence or
+// a result below 0 or past the largest file. Seeking past the end is
+// allowed: a write there leaves a hole that reads as zeros.
+long
+filelseek(struct file *f, long off, int whence)
+{
+  long base;
+
+  if(f->type != FD_INODE)
+    return -ESPIPE;
+  ilock(f->ip);
+  switch(whence){
+  case SEEK_SET:
+    base = 0;
+    break;
+  case SEEK_CUR:
+    base = f->off;
+    break;
+  case SEEK_END:
+    base = f->ip->size;
+    break;
+  default:
+    iunlock(f->ip);
+    return -EINVAL;
+  }
+  // off is checked on its own first, so base + off cannot overflow.
+  if(off < -(long)MAXFILE*BSIZE || off > (long)MAXFILE*BSIZE ||
+     base + off < 0 || base + off > (long)MAXFILE*BSIZE){
+    iunlock(f->ip);
+    return -EINVAL;
+  }
+  f->off = base + off;
+  iunlock(f->ip);
+  return base + off;
 }
 
 // Which of events (POLLIN, POLLOUT) f can do now without blocking,

@@ -29,6 +29,7 @@
 // There is one superblock per disk device, but we run with only one
 // device.
 struct superblock sb;
+static uint nbmap;    // bitmap blocks: one bit for each of sb.size blocks
 
 // Read the super block.
 static void
@@ -49,6 +50,11 @@ fsinit(int dev)
   readsb(dev, &sb);
   if(sb.magic != FSMAGIC)
     panic("fsinit: bad superblock magic (is fs.img made by our mkfs?)");
+  nbmap = (sb.size + BPB - 1) / BPB;
+  // freeing a file writes each bitmap block it has bits in, all in one
+  // transaction (itrunc): the log must hold every bitmap block.
+  if(nbmap + 1 > MAXOPBLOCKS)
+    panic("fsinit: file system too large for the log (mkfs refuses such sizes)");
   initlog(dev, &sb);
 }
 
@@ -58,7 +64,7 @@ bzero(int dev, int bno)
 {
   struct buf *bp;
 
-  bp = bread(dev, bno);
+  bp = bfresh(dev, bno);
   memset(bp->data, 0, BSIZE);
   log_write(bp);
   brelse(bp);
@@ -66,24 +72,42 @@ bzero(int dev, int bno)
 
 // Blocks.
 
+// Where balloc starts looking: past the block it last handed out, or
+// at a block freed since, so that writing a large file does not scan
+// the whole bitmap for each block. Read and written without a lock:
+// it is only a hint. A stale value costs a longer search, never a
+// wrong answer, since the bits themselves change under their buffer's
+// lock.
+static uint bhint;
+
 // Allocate a zeroed disk block. Returns 0 if the disk is full.
+// Visits every bitmap block once, the hint's first, and that one again
+// from its start, for the bits before the hint.
 static uint
 balloc(uint dev)
 {
-  int b, bi, m;
+  uint start, i, bb, bi, b;
+  int m;
   struct buf *bp;
 
-  bp = 0;
-  for(b = 0; b < sb.size; b += BPB){
-    bp = bread(dev, BBLOCK(b, sb));
-    for(bi = 0; bi < BPB && b + bi < sb.size; bi++){
+  start = bhint < sb.size ? bhint : 0;
+  for(i = 0; i <= nbmap; i++){
+    bb = (start / BPB + i) % nbmap;
+    bp = bread(dev, sb.bmapstart + bb);
+    for(bi = i == 0 ? start % BPB : 0; bi < BPB && bb*BPB + bi < sb.size; bi++){
+      if(bp->data[bi/8] == 0xff){   // eight blocks in use: skip the byte
+        bi |= 7;
+        continue;
+      }
       m = 1 << (bi % 8);
       if((bp->data[bi/8] & m) == 0){  // Is block free?
         bp->data[bi/8] |= m;  // Mark block in use.
         log_write(bp);
         brelse(bp);
-        bzero(dev, b + bi);
-        return b + bi;
+        b = bb*BPB + bi;
+        bzero(dev, b);
+        bhint = b + 1;
+        return b;
       }
     }
     brelse(bp);
@@ -106,6 +130,38 @@ bfree(int dev, uint b)
   bp->data[bi/8] &= ~m;
   log_write(bp);
   brelse(bp);
+  if(b < bhint)
+    bhint = b;
+}
+
+// Count the free blocks and inodes for statfs(). Reads the cached
+// blocks, so it sees the operations in progress too.
+void
+fsstatfs(struct statfs *st)
+{
+  uint b, bi, inum;
+  struct buf *bp;
+  struct dinode *dip;
+
+  st->bsize = BSIZE;
+  st->blocks = sb.size;
+  st->files = sb.ninodes - 1;   // inode 0 is never used
+  st->bfree = 0;
+  for(b = 0; b < sb.size; b += BPB){
+    bp = bread(ROOTDEV, BBLOCK(b, sb));
+    for(bi = 0; bi < BPB && b + bi < sb.size; bi++)
+      if((bp->data[bi/8] & (1 << (bi % 8))) == 0)
+        st->bfree++;
+    brelse(bp);
+  }
+  st->ffree = 0;
+  for(inum = 1; inum < sb.ninodes; inum++){
+    bp = bread(ROOTDEV, IBLOCK(inum, sb));
+    dip = (struct dinode*)bp->data + inum%IPB;
+    if(dip->type == 0)
+      st->ffree++;
+    brelse(bp);
+  }
 }
 
 // Inodes.
@@ -328,77 +384,105 @@ iunlockput(struct inode *ip)
 // Inode content
 //
 // The first NDIRECT block numbers are in ip->addrs[]; the next
-// NINDIRECT are in the block ip->addrs[NDIRECT].
+// NINDIRECT are in the indirect block ip->addrs[NDIRECT]; the last
+// NDINDIRECT are reached through the doubly-indirect block
+// ip->addrs[NDIRECT+1], whose entry bn/NINDIRECT names the indirect
+// block holding entry bn%NINDIRECT. A 0 anywhere on the way is a hole.
 
-// The disk block holding block bn of ip, allocated if need be.
-// Returns 0 if the disk is full.
+// *ap, a block number kept in the inode; if it is 0 and alloc, a new
+// block is allocated first. Returns 0 for a hole or a full disk.
 static uint
-bmap(struct inode *ip, uint bn)
+islot(struct inode *ip, uint *ap, int alloc)
+{
+  if(*ap == 0 && alloc)
+    *ap = balloc(ip->dev);
+  return *ap;
+}
+
+// Entry i of index block ib (0: a hole, giving 0); if the entry is 0
+// and alloc, a new block is allocated first. Returns 0 for a hole or a
+// full disk.
+static uint
+ibslot(struct inode *ip, uint ib, uint i, int alloc)
 {
   uint addr, *a;
   struct buf *bp;
 
-  if(bn < NDIRECT){
-    if((addr = ip->addrs[bn]) == 0){
-      addr = balloc(ip->dev);
-      if(addr == 0)
-        return 0;
-      ip->addrs[bn] = addr;
+  if(ib == 0)
+    return 0;
+  bp = bread(ip->dev, ib);
+  a = (uint*)bp->data;
+  if((addr = a[i]) == 0 && alloc){
+    addr = balloc(ip->dev);
+    if(addr){
+      a[i] = addr;
+      log_write(bp);
     }
-    return addr;
   }
+  brelse(bp);
+  return addr;
+}
+
+// The disk block holding block bn of ip. With alloc, any block missing
+// on the way (index or data) is allocated, and 0 means the disk is
+// full; without, 0 means bn is a hole. Caller holds ip->lock, and is
+// inside a transaction if alloc.
+static uint
+bmap(struct inode *ip, uint bn, int alloc)
+{
+  uint ib;
+
+  if(bn < NDIRECT)
+    return islot(ip, &ip->addrs[bn], alloc);
   bn -= NDIRECT;
-
   if(bn < NINDIRECT){
-    if((addr = ip->addrs[NDIRECT]) == 0){
-      addr = balloc(ip->dev);
-      if(addr == 0)
-        return 0;
-      ip->addrs[NDIRECT] = addr;
-    }
-    bp = bread(ip->dev, addr);
-    a = (uint*)bp->data;
-    if((addr = a[bn]) == 0){
-      addr = balloc(ip->dev);
-      if(addr){
-        a[bn] = addr;
-        log_write(bp);
-      }
-    }
-    brelse(bp);
-    return addr;
+    ib = islot(ip, &ip->addrs[NDIRECT], alloc);
+    return ibslot(ip, ib, bn, alloc);
   }
-
+  bn -= NINDIRECT;
+  if(bn < NDINDIRECT){
+    ib = islot(ip, &ip->addrs[NDIRECT+1], alloc);
+    ib = ibslot(ip, ib, bn / NINDIRECT, alloc);
+    return ibslot(ip, ib, bn % NINDIRECT, alloc);
+  }
   panic("bmap: out of range");
 }
 
-// Free all of ip's blocks and make it empty. Caller holds ip->lock.
+// Free block b and, if it is an index block depth levels above the
+// data, every block it names.
+static void
+bfreetree(struct inode *ip, uint b, int depth)
+{
+  struct buf *bp;
+  uint *a;
+  int i;
+
+  if(depth > 0){
+    bp = bread(ip->dev, b);
+    a = (uint*)bp->data;
+    for(i = 0; i < NINDIRECT; i++)
+      if(a[i])
+        bfreetree(ip, a[i], depth - 1);
+    brelse(bp);
+  }
+  bfree(ip->dev, b);
+}
+
+// Free all of ip's blocks and make it empty. Caller holds ip->lock and
+// is inside a transaction. However large the file, the transaction
+// writes only the inode and bitmap blocks (the log absorbs repeated
+// writes of one block), which is why fsinit bounds the bitmap.
 void
 itrunc(struct inode *ip)
 {
-  int i, j;
-  struct buf *bp;
-  uint *a;
+  int i;
 
-  for(i = 0; i < NDIRECT; i++){
+  for(i = 0; i < NDIRECT+2; i++){
     if(ip->addrs[i]){
-      bfree(ip->dev, ip->addrs[i]);
+      bfreetree(ip, ip->addrs[i], i < NDIRECT ? 0 : i - NDIRECT + 1);
       ip->addrs[i] = 0;
     }
   }
-
-  if(ip->addrs[NDIRECT]){
-    bp = bread(ip->dev, ip->addrs[NDIRECT]);
-    a = (uint*)bp->data;
-    for(j = 0; j < NINDIRECT; j++){
-      if(a[j])
-        bfree(ip->dev, a[j]);
-    }
-    brelse(bp);
-    bfree(ip->dev, ip->addrs[NDIRECT]);
-    ip->addrs[NDIRECT] = 0;
-  }
-
   ip->size = 0;
   iupdate(ip);
 }
@@ -414,15 +498,19 @@ stati(struct inode *ip, struct stat *st)
   st->size = ip->size;
 }
 
+// What a hole reads as.
+static char zeroes[BSIZE];
+
 // Read n bytes at off from ip into dst, a user virtual address if
 // user_dst, else a kernel address. Caller holds ip->lock.
 // Returns bytes read (short at end of file), or -EFAULT if dst is bad
-// before any byte was copied.
+// before any byte was copied. Holes read as zeros.
 int
 readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
-  uint tot, m;
+  uint tot, m, addr;
   struct buf *bp;
+  int r;
 
   if(off > ip->size || off + n < off)
     return 0;
@@ -430,26 +518,30 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     n = ip->size - off;
 
   for(tot=0; tot<n; tot+=m, off+=m, dst+=m){
-    uint addr = bmap(ip, off/BSIZE);
-    if(addr == 0)
-      break;
-    bp = bread(ip->dev, addr);
+    addr = bmap(ip, off/BSIZE, 0);
     m = min(n - tot, BSIZE - off%BSIZE);
-    if(either_copyout(user_dst, dst, bp->data + (off % BSIZE), m) == -1){
+    if(addr == 0){
+      r = either_copyout(user_dst, dst, zeroes, m);
+    } else {
+      bp = bread(ip->dev, addr);
+      r = either_copyout(user_dst, dst, bp->data + (off % BSIZE), m);
       brelse(bp);
-      return tot > 0 ? tot : -EFAULT;
     }
-    brelse(bp);
+    if(r == -1)
+      return tot > 0 ? tot : -EFAULT;
   }
   return tot;
 }
 
 // Write n bytes from src (user virtual address if user_src) to ip at
-// off. Caller holds ip->lock and is inside a transaction.
+// off. Caller holds ip->lock and is inside a transaction, which must
+// have room for the blocks written (filewrite says how many).
 // Returns bytes written, which is less than n only on error; if
 // nothing was written, the error: -EFAULT (bad src), -ENOSPC (disk
-// full), -EFBIG (past MAXFILE), -EINVAL (off past end of file).
-// The file grows by what was written, even when short.
+// full), -EFBIG (off at or past MAXFILE blocks). A write that would
+// cross MAXFILE is cut short there. The file grows by what was
+// written, even when short; writing past the end leaves a hole between
+// the old end and off, which takes no blocks and reads as zeros.
 int
 writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
@@ -457,13 +549,13 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
   int err = 0;
   struct buf *bp;
 
-  if(off > ip->size || off + n < off)
-    return -EINVAL;
-  if(off + n > MAXFILE*BSIZE)
-    return -EFBIG;
+  if(off >= MAXFILE*BSIZE)
+    return n > 0 ? -EFBIG : 0;
+  if(n > MAXFILE*BSIZE - off)
+    n = MAXFILE*BSIZE - off;
 
   for(tot=0; tot<n; tot+=m, off+=m, src+=m){
-    uint addr = bmap(ip, off/BSIZE);
+    uint addr = bmap(ip, off/BSIZE, 1);
     if(addr == 0){
       err = -ENOSPC;
       break;
@@ -479,7 +571,9 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
     brelse(bp);
   }
 
-  if(off > ip->size)
+  // off is past what was written; a write that wrote nothing leaves
+  // the size alone, even when it started past the end.
+  if(tot > 0 && off > ip->size)
     ip->size = off;
 
   // write the inode back even if the size didn't change, since bmap()

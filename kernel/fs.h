@@ -1,7 +1,8 @@
 // On-disk file system format, shared by the kernel and mkfs.
 // Layout, in BSIZE blocks:
 //   [ boot | super | log header, log | inodes | free bitmap | data ... ]
-// mkfs computes the superblock; the kernel only reads it.
+// mkfs computes the superblock; the kernel only reads it, so one kernel
+// boots an image of any size mkfs makes.
 
 #define ROOTINO  1   // root i-number
 #define BSIZE 1024   // block size
@@ -20,9 +21,15 @@ struct superblock {
 
 #define FSMAGIC 0x10203040
 
-#define NDIRECT 12
+// A file's blocks: NDIRECT named in the inode, NINDIRECT more named by
+// the indirect block addrs[NDIRECT], and NDINDIRECT more by the
+// doubly-indirect block addrs[NDIRECT+1], which names NINDIRECT
+// indirect blocks. A block number 0 is a hole: it reads as zeros and
+// takes no disk block until written.
+#define NDIRECT 11
 #define NINDIRECT (BSIZE / sizeof(uint))
-#define MAXFILE (NDIRECT + NINDIRECT)   // 268 blocks: 268 KB
+#define NDINDIRECT (NINDIRECT * NINDIRECT)
+#define MAXFILE (NDIRECT + NINDIRECT + NDINDIRECT)  // 65803 blocks: 64.26 MiB
 
 // On-disk inode. 64 bytes, so a block holds a whole number of them.
 struct dinode {
@@ -31,7 +38,7 @@ struct dinode {
   short minor;
   short nlink;              // directory entries naming this inode
   uint size;                // size of file (bytes)
-  uint addrs[NDIRECT+1];    // data block addresses; the last is indirect
+  uint addrs[NDIRECT+2];    // direct blocks, then indirect, doubly-indirect
 };
 
 // Inodes per block.
@@ -53,4 +60,14 @@ struct dinode {
 struct dirent {
   ushort inum;
   char name[DIRSIZ];
+};
+
+// What statfs() reports (df): sizes in BSIZE blocks. Blocks in use
+// include the file system's own (log, inodes, bitmap).
+struct statfs {
+  uint bsize;    // bytes per block
+  uint blocks;   // blocks in the file system (the superblock's size)
+  uint bfree;    // blocks free
+  uint files;    // inodes (inode 0, never used, not counted)
+  uint ffree;    // inodes free
 };

@@ -19,13 +19,30 @@ struct run {
 // not wait for a 4 KiB memset under TCG (about 3 us). They count as free.
 #define NFILLED 32
 
+// Pages a network channel gave back, not wiped, each tagged with the
+// channel that had it (kfree_rx): the receive path takes them first
+// (kalloc_rx), and netchan.c wipes the part past a frame only if the
+// frame goes to another channel (pagetag). With one busy flow, pages
+// go round between the device and its process with no 4 KiB fill each
+// time, which had cost more than the rest of receiving a frame under
+// TCG. They count as free; kalloc() takes (and fills) them last.
+#define NRXPOOL 256
+
 struct {
   struct spinlock lock;
   struct run *freelist;
   int nfree;           // pages on freelist
   char *filled[NFILLED];
   int nfilled;         // pages in filled[]
+  char *rxpool[NRXPOOL];
+  int nrxpool;         // pages in rxpool[]
 } kmem;
+
+// Whose data a page may hold past what was last written into it: a
+// channel's serial (netchan.c), or PAGE_CLEAN for a page kalloc()
+// filled with junk. Meaningful only for pages from kalloc_rx() and for
+// what netchan.c sets; read without a lock by the page's one user.
+static uint32 tags[(PHYSTOP - KERNBASE) / PGSIZE];
 
 static void freepage(void *pa, int junk);
 
@@ -93,10 +110,14 @@ kalloc(void)
   r = takefree();
   if(r == 0 && kmem.nfilled > 0)
     r = (struct run*)kmem.filled[--kmem.nfilled];
+  if(r == 0 && kmem.nrxpool > 0)
+    r = (struct run*)kmem.rxpool[--kmem.nrxpool];
   release(&kmem.lock);
 
-  if(r)
+  if(r){
     memset((char*)r, KJUNK, PGSIZE); // fill with junk
+    pagetag_set(r, PAGE_CLEAN);
+  }
   return (void*)r;
 }
 
@@ -110,7 +131,54 @@ kalloc_filled(void)
   if(kmem.nfilled > 0)
     p = kmem.filled[--kmem.nfilled];
   release(&kmem.lock);
-  return p ? p : kalloc();
+  if(p == 0)
+    return kalloc();
+  pagetag_set(p, PAGE_CLEAN);
+  return p;
+}
+
+// A page for the device to receive into: one a channel gave back, not
+// wiped (its tag says whose it was), else a filled one.
+void *
+kalloc_rx(void)
+{
+  char *p = 0;
+
+  acquire(&kmem.lock);
+  if(kmem.nrxpool > 0)
+    p = kmem.rxpool[--kmem.nrxpool];
+  release(&kmem.lock);
+  return p ? p : kalloc_filled();
+}
+
+// Channel tag gives back pa, which its process may have written
+// anywhere: keep it for kalloc_rx, or free it if the pool is full.
+void
+kfree_rx(void *pa, uint32 tag)
+{
+  if(((uint64)pa % PGSIZE) != 0 || (char*)pa < end || (uint64)pa >= PHYSTOP)
+    panic("kfree_rx");
+  pagetag_set(pa, tag);
+  acquire(&kmem.lock);
+  if(kmem.nrxpool < NRXPOOL){
+    kmem.rxpool[kmem.nrxpool++] = pa;
+    pa = 0;
+  }
+  release(&kmem.lock);
+  if(pa)
+    freepage(pa, 0);
+}
+
+uint32
+pagetag(void *pa)
+{
+  return tags[((uint64)pa - KERNBASE) / PGSIZE];
+}
+
+void
+pagetag_set(void *pa, uint32 tag)
+{
+  tags[((uint64)pa - KERNBASE) / PGSIZE] = tag;
 }
 
 // Fill one page ahead for kalloc_filled(). For an idle hart, with
@@ -146,7 +214,7 @@ kfreecount(void)
   int n;
 
   acquire(&kmem.lock);
-  n = kmem.nfree + kmem.nfilled;
+  n = kmem.nfree + kmem.nfilled + kmem.nrxpool;
   release(&kmem.lock);
   return n;
 }

@@ -66,21 +66,26 @@ initlog(int dev, struct superblock *sb)
 }
 
 // Copy the logged blocks to their home locations. At boot (recovering)
-// the cached copies are not pinned; after a commit they are, and are
-// unpinned here.
+// they are read from the log; after a commit the cache still holds
+// each, pinned, and it is written from there and unpinned.
 static void
 install_trans(int recovering)
 {
   int tail;
+  struct buf *lbuf, *dbuf;
 
   for(tail = 0; tail < log.lh.n; tail++){
-    struct buf *lbuf = bread(log.dev, log.start+tail+1);
-    struct buf *dbuf = bread(log.dev, log.lh.block[tail]);
-    memmove(dbuf->data, lbuf->data, BSIZE);
+    if(recovering){
+      lbuf = bread(log.dev, log.start+tail+1);
+      dbuf = bfresh(log.dev, log.lh.block[tail]);
+      memmove(dbuf->data, lbuf->data, BSIZE);
+      brelse(lbuf);
+    } else {
+      dbuf = bread(log.dev, log.lh.block[tail]);
+    }
     bwrite(dbuf);
     if(recovering == 0)
       bunpin(dbuf);
-    brelse(lbuf);
     brelse(dbuf);
   }
 }
@@ -185,7 +190,8 @@ write_log(void)
   int tail;
 
   for(tail = 0; tail < log.lh.n; tail++){
-    struct buf *to = bread(log.dev, log.start+tail+1);
+    // the slot's old contents do not matter: don't read them.
+    struct buf *to = bfresh(log.dev, log.start+tail+1);
     struct buf *from = bread(log.dev, log.lh.block[tail]);
     memmove(to->data, from->data, BSIZE);
     bwrite(to);

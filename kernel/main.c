@@ -13,6 +13,7 @@ void
 main()
 {
   if(cpuid() == 0){
+    bootargs_init(); // the command line, before kinit frees the device tree's page
     // paging first: the kernel reaches the devices, the UART
     // included, at their KDEV aliases (memlayout.h).
     kinit();         // physical page allocator
@@ -34,6 +35,7 @@ main()
     virtio_net_init();  // emulated network card
     virtio_rng_init();  // entropy for getrandom(), if the machine has the device
     random_init();      // getrandom() and its fallback
+    profinit();         // the sampling profiler, off until prof start
     netchan_init();     // network channels and filters
     userinit();      // first user process
     __sync_synchronize();

@@ -238,6 +238,10 @@ netchan_open(void)
 
   acquire(&netlock);
   c->gen++;
+  static uint32 serials;
+  if(++serials == PAGE_CLEAN)
+    ++serials;
+  c->serial = serials;
   c->used = 1;
   release(&netlock);
   p->netchan = c;
@@ -478,9 +482,16 @@ rxdeliver(struct netchan *c)
       char *page = c->pend[c->pendr % NC_NSLOTS];
       int len = c->pendlen[c->pendr % NC_NSLOTS];
       c->pendr++;
+      // past the frame the page holds what its last owner left there
+      // (kalloc_rx): if that was another channel, wipe it first.
+      uint32 tag = pagetag(page);
+      if(tag != PAGE_CLEAN && tag != c->serial){
+        memset(page + len, KJUNK, PGSIZE - len);
+        count(c, NC_wipe_bytes, PGSIZE - len);
+      }
       char *old = mapbuf(c, s, b, page);
       if(old)
-        kfree(old);   // (none if rxfree got to it, or netchan_open gave it none)
+        kfree_rx(old, c->serial);   // (none if rxfree got to it, or netchan_open gave it none)
       c->bstate[b] = B_USER;
       sl->buf = b;
       sl->len = len;
@@ -514,7 +525,7 @@ rxfree(struct netchan *c)
       if(c->rxgen[s] >= c->proc->tlbgen)
         break;
       if(c->page[b]){
-        kfree(c->page[b]);
+        kfree_rx(c->page[b], c->serial);
         c->page[b] = 0;
       }
     }
@@ -571,6 +582,7 @@ txslot(struct netchan *c, uint32 s)
     }
     char *page = flip(c, sl.buf, fresh);
     memset(page + sl.len, KJUNK, PGSIZE - sl.len);
+    pagetag_set(page, PAGE_CLEAN);
     count(c, NC_wipe_bytes, PGSIZE - sl.len);
     count(c, NC_tx_frames, 1);
     count(c, NC_tx_bytes, sl.len);
@@ -919,33 +931,83 @@ sys_netstat(void)
   return 0;
 }
 
-// int setipaddr(uint32 ip, uint32 mask, uint32 gw), host byte order.
-// The mask must be contiguous and the gateway (if any) on the subnet.
+// Replace the interface's configuration with cfg (nc_ipcfg in netchan.h).
+// The mask must be contiguous, the address not 0.0.0.0 (the kernel
+// would then take any frame from 0.0.0.0 as the interface's own), the
+// gateway 0 or on the subnet; a static configuration has no lease.
+// Channels are told (cfggen) only if the addresses changed: a renewed
+// lease leaves every stack alone. Returns 0 or -EINVAL.
+static int
+ipset(struct nc_ipcfg *cfg)
+{
+  uint32 m = cfg->mask;
+  int changed;
+
+  if((~m & (~m + 1)) != 0)   // not of the form 1...10...0
+    return -EINVAL;
+  if(cfg->ip == 0 || (cfg->gw != 0 && (cfg->gw & m) != (cfg->ip & m)))
+    return -EINVAL;
+  if(cfg->flags != 0 || cfg->reserved[0] != 0 || cfg->reserved[1] != 0)
+    return -EINVAL;
+  if((cfg->server == 0) != (cfg->lease == 0))
+    return -EINVAL;
+  acquire(&netlock);
+  changed = netif.ip != cfg->ip || netif.mask != cfg->mask || netif.gw != cfg->gw;
+  netif.ip = cfg->ip;
+  netif.mask = cfg->mask;
+  netif.gw = cfg->gw;
+  netif.server = cfg->server;
+  if(cfg->lease == 0)
+    netif.leaseend = 0;
+  else if(cfg->lease == NC_LEASE_INF)
+    netif.leaseend = ~0ULL;
+  else
+    netif.leaseend = ticks + (uint64)cfg->lease * HZ;
+  // tell every channel: their stacks re-read the address (libnet's
+  // net_poll looks at cfggen on each turn).
+  for(struct netchan *c = chans; changed && c < &chans[NNETCHAN]; c++)
+    if(c->used)
+      ((struct nc_info*)c->info)->cfggen++;
+  release(&netlock);
+  if(changed)
+    pollwakeup();
+  return 0;
+}
+
+// The configuration now, the lease as seconds left.
+static void
+ipget(struct nc_ipcfg *cfg)
+{
+  memset(cfg, 0, sizeof(*cfg));
+  acquire(&netlock);
+  cfg->ip = netif.ip;
+  cfg->mask = netif.mask;
+  cfg->gw = netif.gw;
+  cfg->server = netif.server;
+  cfg->flags = netif.flags;
+  if(netif.leaseend == ~0ULL)
+    cfg->lease = NC_LEASE_INF;
+  else if(netif.leaseend > ticks)
+    cfg->lease = (netif.leaseend - ticks + HZ - 1) / HZ;
+  release(&netlock);
+}
+
+// int setipaddr(uint32 ip, uint32 mask, uint32 gw), host byte order:
+// a static configuration.
 uint64
 sys_setipaddr(void)
 {
+  struct nc_ipcfg cfg;
   int ip, mask, gw;
 
   argint(0, &ip);
   argint(1, &mask);
   argint(2, &gw);
-  uint32 m = mask;
-  if((~m & (~m + 1)) != 0)   // not of the form 1...10...0
-    return -EINVAL;
-  if(ip == 0 || (gw != 0 && ((uint32)gw & m) != ((uint32)ip & m)))
-    return -EINVAL;
-  acquire(&netlock);
-  netif.ip = ip;
-  netif.mask = mask;
-  netif.gw = gw;
-  // tell every channel: their stacks re-read the address (libnet's
-  // net_poll looks at cfggen on each turn).
-  for(struct netchan *c = chans; c < &chans[NNETCHAN]; c++)
-    if(c->used)
-      ((struct nc_info*)c->info)->cfggen++;
-  release(&netlock);
-  pollwakeup();
-  return 0;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.ip = ip;
+  cfg.mask = mask;
+  cfg.gw = gw;
+  return ipset(&cfg);
 }
 
 // int getipaddr(uint32 *ip, uint32 *mask, uint32 *gw): any may be 0.
@@ -953,19 +1015,46 @@ uint64
 sys_getipaddr(void)
 {
   uint64 a[3];
+  struct nc_ipcfg cfg;
   uint32 v[3];
   pagetable_t pt = myproc()->pagetable;
 
   argaddr(0, &a[0]);
   argaddr(1, &a[1]);
   argaddr(2, &a[2]);
-  acquire(&netlock);
-  v[0] = netif.ip;
-  v[1] = netif.mask;
-  v[2] = netif.gw;
-  release(&netlock);
+  ipget(&cfg);
+  v[0] = cfg.ip;
+  v[1] = cfg.mask;
+  v[2] = cfg.gw;
   for(int i = 0; i < 3; i++)
     if(a[i] && copyout(pt, a[i], (char*)&v[i], sizeof(v[i])) < 0)
       return -EFAULT;
+  return 0;
+}
+
+// int setipcfg(const struct nc_ipcfg *cfg)
+uint64
+sys_setipcfg(void)
+{
+  struct nc_ipcfg cfg;
+  uint64 a;
+
+  argaddr(0, &a);
+  if(copyin(myproc()->pagetable, (char*)&cfg, a, sizeof(cfg)) < 0)
+    return -EFAULT;
+  return ipset(&cfg);
+}
+
+// int getipcfg(struct nc_ipcfg *cfg)
+uint64
+sys_getipcfg(void)
+{
+  struct nc_ipcfg cfg;
+  uint64 a;
+
+  argaddr(0, &a);
+  ipget(&cfg);
+  if(copyout(myproc()->pagetable, a, (char*)&cfg, sizeof(cfg)) < 0)
+    return -EFAULT;
   return 0;
 }

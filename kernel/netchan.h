@@ -85,7 +85,7 @@ struct nc_info {
   uint32_t buf_off;     // (k) offset of buffer 0
   uint16_t mtu;         // (k) NC_MTU
   uint8_t  mac[6];      // (k) the interface's MAC address
-  uint32_t cfggen;      // (k) bumped by every setipaddr(): time to call getipaddr() again
+  uint32_t cfggen;      // (k) bumped when setipcfg() changes ip, mask or gw: time to call getipaddr() again
   uint32_t reserved[7]; // (k) zero
 };
 
@@ -126,6 +126,24 @@ _Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
 #define NC_EPHEMERAL_HI 65535
 #define NC_CLAIMQUOTA  1024  // claims one channel may hold at once; one more gets -EDQUOT
 
+// The interface's IPv4 configuration, with where it came from:
+// getipcfg(&cfg) reads it, setipcfg(&cfg) replaces it (any process may,
+// as ifconfig always could; setipaddr(ip, mask, gw) is setipcfg with
+// server 0). The kernel needs the address itself, to check every frame
+// sent; server and lease are only kept for ifconfig to show, since the
+// DHCP client (netd) is what renews or gives up the lease.
+struct nc_ipcfg {
+  uint32_t ip, mask, gw;  // (u,k) host order; mask contiguous, gw 0 or on the subnet
+  uint32_t server;        // (u,k) the DHCP server that leased ip; 0: configured statically
+  uint32_t lease;         // (u) lease in seconds from now; (k) seconds left.
+                          // NC_LEASE_INF: no end. Must be 0 with server 0.
+  uint32_t flags;         // (k) NCI_* below; setipcfg wants 0
+  uint32_t reserved[2];   // must be zero
+};
+#define NC_LEASE_INF 0xffffffff
+#define NCI_NODHCP 0x0001  // (k) booted with dhcp=0 on the command line (make DHCP=0)
+_Static_assert(sizeof(struct nc_ipcfg) == 32, "nc_ipcfg layout");
+
 // Counters, per interface (netstat(-1, ...)) and per channel
 // (netstat(fd, ...)). NC_STATS lists them once; the kernel, netstat
 // and the tests all expand it, so the names cannot drift apart.
@@ -159,7 +177,7 @@ _Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
   X(tx_reject_nodev,    "TX with no network device") \
   X(copy_bytes,         "bytes the CPU copied (TX headers, ARP fan-out)") \
   X(copy_payload_bytes, "payload bytes the CPU copied (zero copy: stays 0)") \
-  X(wipe_bytes,         "bytes wiped past a looped-back frame's end, so the receiver sees only the frame") \
+  X(wipe_bytes,         "bytes wiped past a frame's end, so the receiver sees only the frame: looped back, or in a page another channel had") \
   X(claim_reject_quota, "claims refused: the channel holds NC_CLAIMQUOTA already") \
   X(dev_rx_frames,      "device: frames received, before any filter (interface only)") \
   X(dev_rx_drop_runt,   "device: frames shorter than an Ethernet header (interface only)") \

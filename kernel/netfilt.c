@@ -542,10 +542,15 @@ void
 netfilt_init(void)
 {
   initlock(&netlock, "net");
-  // QEMU user networking's defaults (10.0.2.15/24 via 10.0.2.2).
+  // QEMU user networking's defaults (10.0.2.15/24 via 10.0.2.2), static
+  // until netd's DHCP client has a lease: the machine answers at once.
   netif.ip = 0x0a00020f;
   netif.mask = 0xffffff00;
   netif.gw = 0x0a000202;
+  // make DHCP=0 (the default with NET=dgram, whose tests count every
+  // frame) boots with dhcp=0: netd does not ask for a lease.
+  if(bootarg("dhcp=0"))
+    netif.flags |= NCI_NODHCP;
   for(int i = 0; i < NCLAIMHASH; i++)
     hash[i] = NIL;
   for(int i = 0; i < NCLAIM; i++)

@@ -5,7 +5,8 @@
 // device to read, so they cannot change between check and transmission. The rule: a process may send only as itself. The
 // source MAC must be the interface's; an IPv4 frame must come from the
 // interface's address and from a port (or echo identifier) the channel
-// has claimed; an ARP frame must name the interface as its sender. The
+// has claimed (or, for the holder of UDP port 68 alone, a DHCP request
+// from 0.0.0.0 to the broadcast address); an ARP frame must name the interface as its sender. The
 // default responder (netd) may also send ICMP of any kind, since it
 // answers for the host, and TCP resets and bare ACKs (no SYN, no payload) from ports nobody holds; any
 // channel may send an ICMP error about a datagram sent to its own port.
@@ -117,6 +118,26 @@ checkicmp(struct netchan *c, const uint8 *ic, int icmplen, int avail, int *hlen)
   return -1;
 }
 
+// A DHCP client without an address yet sends from 0.0.0.0 port 68 to
+// 255.255.255.255 port 67, as a link-layer broadcast (RFC 2131 4.1,
+// 4.4.1). Only the channel holding UDP port 68 may, and only that: one
+// whole datagram (a fragment's later pieces would carry no port to
+// check), to the server port, to everyone. The ports are within the
+// bytes checkipv4 copies for the device. f is the frame, ip its IPv4
+// header of hl bytes, tot long (both checked against the frame).
+static int
+dhcpclient(struct netchan *c, const uint8 *f, const uint8 *ip, int hl, int tot)
+{
+  static const uint8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+  const uint8 *u = ip + hl;
+
+  if(get32(ip + 12) != 0 || ip[9] != NC_PROTO_UDP || (get16(ip + 6) & 0x3fff) != 0)
+    return 0;
+  if(tot - hl < 8 || get32(ip + 16) != 0xffffffff || memcmp(f, bcast, 6) != 0)
+    return 0;
+  return get16(u) == 68 && get16(u + 2) == 67 && netfilt_owner(NC_PROTO_UDP, 68) == c;
+}
+
 // Check an IPv4 frame f of len bytes.
 static int
 checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
@@ -130,7 +151,7 @@ checkipv4(struct netchan *c, const uint8 *f, int len, int *hlen)
   tot = get16(ip + 2);
   if(tot < hl || ETH_HLEN + tot > len)
     return NC_tx_reject_malformed;
-  if(get32(ip + 12) != netif.ip)
+  if(get32(ip + 12) != netif.ip && !dhcpclient(c, f, ip, hl, tot))
     return NC_tx_reject_srcip;
   proto = ip[9];
   if(proto != NC_PROTO_UDP && proto != NC_PROTO_TCP && proto != NC_PROTO_ICMP)

@@ -34,6 +34,7 @@ struct netchan {
   int used;                  // slot in use
   int id;                    // index in chans[]
   uint32 gen;                // bumped at each open: stale TX cookies are ignored
+  uint32 serial;             // unique to this open, never PAGE_CLEAN: the pagetag of its pages
   struct proc *proc;         // owner; the region is mapped in its page table only
   char *info;                // kernel address of the nc_info page
   struct nc_ring *rx;        // kernel address of the RX ring page (process-writable)
@@ -87,6 +88,9 @@ struct netchan {
 struct netif {
   uint8 mac[6];
   uint32 ip, mask, gw;       // host byte order
+  uint32 server;             // the DHCP server that leased ip, or 0: static
+  uint64 leaseend;           // tick the lease ends, ~0 never; 0 with server 0
+  uint32 flags;              // NCI_* (netchan.h)
   struct nc_stats st;
 };
 

@@ -9,10 +9,11 @@
 #define NDEV         10    // maximum major device number
 #define ROOTDEV       1    // device number of file system root disk
 #define MAXARG       32    // max exec arguments
-#define MAXOPBLOCKS  10    // max # of blocks any FS op writes
+#define MAXOPBLOCKS  64    // max # of blocks any FS op writes; also bounds the
+                           // bitmap: freeing a file may touch every bitmap block
 #define LOGSIZE      (MAXOPBLOCKS*3)  // max data blocks in on-disk log
-#define NBUF         (MAXOPBLOCKS*3)  // size of disk block cache
-#define FSSIZE     8000    // size of file system in blocks
+#define NBUF         (LOGSIZE+16)     // size of disk block cache: the log pins
+                                      // up to LOGSIZE, reads need the rest
 #define MAXPATH     128    // maximum file path name
 #define USERSTACK     4    // user stack pages
 #define NPOLL        16    // most descriptors one poll() may watch

@@ -14,6 +14,7 @@ struct cpu {
   struct context context;     // swtch() here to enter scheduler()
   int noff;                   // depth of push_off() nesting
   int intena;                 // were interrupts enabled before push_off()?
+  uint64 offpc;               // who took the outermost spinlock (for prof.c)
   pagetable_t pagetable;      // the page table in satp (ptlock)
   uint64 ptgen;               // its owner's ptgen when loaded or last flushed here
   int rootdead;               // pagetable's process is gone: free its root on the next switch (ptlock)

@@ -22,6 +22,8 @@ void
 acquire(struct spinlock *lk)
 {
   push_off();
+  if(mycpu()->noff == 1)
+    mycpu()->offpc = (uint64)__builtin_return_address(0);
   if(holding(lk)){
     printf("lock %s\n", lk->name);
     panic("acquire: already held");

@@ -12,9 +12,15 @@ void main();
 // entry.S needs one stack per CPU.
 __attribute__ ((aligned (16))) char stack0[4096 * NCPU];
 
+// The device tree QEMU loaded, physical (bootargs.c reads it).
+uint64 bootdtb;
+
 void
-start()
+start(uint64 hartid, uint64 dtb)
 {
+  if(r_mhartid() == 0)
+    bootdtb = dtb;
+
   // mret will "return" to supervisor mode, at main().
   uint64 x = r_mstatus();
   x &= ~MSTATUS_MPP_MASK;

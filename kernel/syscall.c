@@ -111,6 +111,11 @@ extern uint64 sys_netsync(void);
 extern uint64 sys_netclaim(void);
 extern uint64 sys_netstat(void);
 extern uint64 sys_getrandom(void);
+extern uint64 sys_prof(void);
+extern uint64 sys_setipcfg(void);
+extern uint64 sys_getipcfg(void);
+extern uint64 sys_lseek(void);
+extern uint64 sys_statfs(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -147,6 +152,11 @@ static uint64 (*syscalls[])(void) = {
 [SYS_netclaim] sys_netclaim,
 [SYS_netstat] sys_netstat,
 [SYS_getrandom] sys_getrandom,
+[SYS_prof]    sys_prof,
+[SYS_setipcfg] sys_setipcfg,
+[SYS_getipcfg] sys_getipcfg,
+[SYS_lseek]   sys_lseek,
+[SYS_statfs]  sys_statfs,
 };
 
 void

@@ -35,3 +35,8 @@
 #define SYS_netclaim  33 // int netclaim(int fd, int proto, int port)
 #define SYS_netstat   34 // int netstat(int fd, struct nc_stats *st)
 #define SYS_getrandom 35 // int getrandom(void *buf, int n, int flags): bytes written (random.h)
+#define SYS_setipcfg  40 // int setipcfg(const struct nc_ipcfg *cfg): address and where it came from (netchan.h)
+#define SYS_getipcfg  41 // int getipcfg(struct nc_ipcfg *cfg)
+#define SYS_prof      45 // int prof(int cmd, uint64 *buf, int n): the sampling profiler (prof.c)
+#define SYS_lseek     50 // long lseek(int fd, long off, int whence): the new offset (fcntl.h SEEK_*)
+#define SYS_statfs    51 // int statfs(const char *path, struct statfs *st) (fs.h)

@@ -1,6 +1,6 @@
 // File-system system calls: argument checking, then calls into file.c
 // and fs.c. Each returns >= 0 on success or -E* (errno.h).
-// Does not do: lseek, rename, permissions.
+// Does not do: rename, permissions.
 
 #include "types.h"
 #include "riscv.h"
@@ -573,5 +573,48 @@ sys_fscrash(void)
 
   argint(0, &n);
   virtio_disk_crashafter(n);
+  return 0;
+}
+
+// lseek(fd, off, whence): move fd's offset (file.c's filelseek).
+uint64
+sys_lseek(void)
+{
+  struct file *f;
+  uint64 off;
+  int whence, err;
+
+  argaddr(1, &off);
+  argint(2, &whence);
+  if((err = argfd(0, 0, &f)) < 0)
+    return err;
+  return filelseek(f, (long)off, whence);
+}
+
+// statfs(path, st): the size and free blocks and inodes of the file
+// system holding path (there is one). Returns 0, -ENOENT (or another
+// lookup error) for path, or -EFAULT for st.
+uint64
+sys_statfs(void)
+{
+  char path[MAXPATH], name[DIRSIZ];
+  struct statfs st;
+  struct inode *ip;
+  uint64 addr;
+  int err;
+
+  argaddr(1, &addr);
+  if((err = argpath(0, path)) < 0)
+    return err;
+  begin_op();
+  ip = namelookup(path, 0, name, &err);
+  if(ip)
+    iput(ip);
+  end_op();
+  if(ip == 0)
+    return err;
+  fsstatfs(&st);
+  if(copyout(myproc()->pagetable, addr, (char*)&st, sizeof(st)) < 0)
+    return -EFAULT;
   return 0;
 }

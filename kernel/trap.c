@@ -100,6 +100,7 @@ usertrap(void)
 
     // return to the instruction after ecall.
     p->trapframe->epc += 4;
+    profcount(PROF_SYSCALL);
 
     // an interrupt will change sepc, scause and sstatus,
     // so enable only now that we are done with those registers.
@@ -196,6 +197,8 @@ clockintr()
 {
   int wake = 0;
 
+  // first: prof.c reads who took the last spinlock, and we take one below.
+  profsample(r_sepc(), (r_sstatus() & SSTATUS_SPP) == 0);
   if(cpuid() == 0){
     acquire(&tickslock);
     ticks++;
@@ -233,6 +236,7 @@ devintr()
     // a supervisor external interrupt, via the PLIC.
     int irq = plic_claim();
 
+    profcount(irq == VIRTIO1_IRQ ? PROF_NETINTR : PROF_DEVINTR);
     if(irq == UART0_IRQ){
       uartintr();
     } else if(irq == VIRTIO0_IRQ){
@@ -253,6 +257,7 @@ devintr()
     return 1;
   } else if(scause == 0x8000000000000005L){
     // the supervisor timer (Sstc).
+    profcount(PROF_TIMER);
     return clockintr() ? 2 : 1;
   } else {
     return 0;

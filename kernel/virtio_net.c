@@ -156,7 +156,10 @@ vq_kick(struct netq *q, int qid)
     return;
   }
   // 4.2.3.3 Notifying the device
+  uint64 t0 = r_time();
   *R(VIRTIO_MMIO_QUEUE_NOTIFY) = qid;
+  profcountn(PROF_KICK, 1);
+  profcountn(PROF_KICKTIME, r_time() - t0);
 }
 
 // Take the next entry off q's used ring into *id and *len. Returns 0 if
@@ -252,7 +255,7 @@ rx_refill(void)
   for(int i = 0; net.rxempty > 0 && i < net.rx.num/2; i++){
     if(net.rxstate[i] != RX_EMPTY)
       continue;
-    char *page = kalloc_filled();
+    char *page = kalloc_rx();
     if(page == 0){
       net.rx_nobuf++;
       break;
@@ -322,7 +325,7 @@ rx_harvest(void)
       }
     } else {
       // the page is netfilt's now; the slot needs a fresh one.
-      page = kalloc_filled();
+      page = kalloc_rx();
       if(page == 0){
         net.rx_nobuf++;
         net.rxpage[i] = 0;

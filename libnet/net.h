@@ -131,6 +131,7 @@
   X(tcp_drop_keepalive,"TCP connections dropped: keepalive probes unanswered") \
   X(tcp_dupack,        "TCP duplicate ACKs received") \
   X(tcp_fast_rexmt,    "TCP fast retransmits (recovery entered)") \
+  X(tcp_early_rexmt,   "TCP fast retransmits entered early: fewer than four segments out, nothing new to send (RFC 5827)") \
   X(tcp_dupack_norecover, "TCP duplicate ACKs that did not start recovery again (RFC 6582 4.1)") \
   X(tcp_partial_ack,   "TCP partial ACKs in recovery") \
   X(tcp_sack_rexmt,    "TCP segments resent from the SACK scoreboard") \
@@ -213,6 +214,7 @@ void net_setaddr(uint32_t ip, uint32_t mask, uint32_t gw);  // routes follow
 int net_become_default(void);                  // claim the default responder role (netd)
 int net_poll(int timeout_ms);                  // run the stack; wait up to timeout for input
 void net_run(void (*each)(void)) __attribute__((noreturn));  // run the stack for ever (netd); each() after every turn
+extern uint64_t net_rundeadline;  // net_run turns by then (ln_now_ms) even if nothing comes: the daemon's own timers; ~0 none
 // netd tells a local program (netstat -l) its counters: a datagram to
 // this UDP port from our own address gets a uint32 LN_NSTATS and then
 // lnstat[], host order, back. Only over loopback: nothing leaves the host.

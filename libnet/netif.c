@@ -12,6 +12,7 @@ const char *lnstat_names[LN_NSTATS] = {
 #undef LN_NAME
 };
 int64_t ln_clock_offset_ms;
+uint64_t net_rundeadline = ~0ULL;
 
 static int txpending;   // frames pushed since the last sync
 static int txdry;       // the device lent no TX buffer even after a sync, and none has run since
@@ -419,6 +420,6 @@ net_run(void (*each)(void))
     turn();
     if(each)
       each();
-    devsync(waitms(~0ULL));
+    devsync(waitms(net_rundeadline));
   }
 }

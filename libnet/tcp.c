@@ -165,12 +165,15 @@ tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
   return 0;
 }
 
+static void turnforget(struct tcpcb *tp);
+
 void
 tcp_free(struct tcpcb *tp)
 {
   struct tcpcb **pp;
 
   tcp_unhash(tp);
+  turnforget(tp);
   if(tp->flags & TF_BLOCKED)
     tcp_nblocked--;
   for(pp = &tcb_list; *pp; pp = &(*pp)->next)
@@ -562,7 +565,34 @@ net_txblocked(void)
   return tcp_nblocked > 0;
 }
 
-static int nackturn;    // control blocks with TF_ACKTURN
+// The control blocks owed something at the end of this turn of the
+// loop: an ACK (TF_ACKTURN), or output that stopped for want of a TX
+// buffer (TF_BLOCKED). tcp_turnend serves them without walking every
+// connection; past TURNQ in one turn it walks them all. tcp_free takes
+// a freed block out of both lists.
+#define TURNQ 64
+static struct tcpcb *turnq[TURNQ], *turnrun[TURNQ];
+static int nturnq, nturnrun, turnall;
+
+void
+tcp_turnq(struct tcpcb *tp)
+{
+  if(nturnq < TURNQ)
+    turnq[nturnq++] = tp;
+  else
+    turnall = 1;
+}
+
+static void
+turnforget(struct tcpcb *tp)
+{
+  for(int i = 0; i < nturnq; i++)
+    if(turnq[i] == tp)
+      turnq[i] = 0;
+  for(int i = 0; i < nturnrun; i++)
+    if(turnrun[i] == tp)
+      turnrun[i] = 0;
+}
 
 // Owe tp's peer an ACK at the end of this turn (tcp_turnend).
 void
@@ -570,29 +600,45 @@ tcp_ackturn(struct tcpcb *tp)
 {
   if(!(tp->flags & TF_ACKTURN)){
     tp->flags |= TF_ACKTURN;
-    nackturn++;
+    tcp_turnq(tp);
+  }
+}
+
+static void
+turnserve(struct tcpcb *tp)
+{
+  if(tp->flags & TF_ACKTURN){
+    tp->flags &= ~TF_ACKTURN;
+    if(tp->segs_unacked > 0)
+      tp->flags |= TF_ACKNOW;    // unless an ACK went meanwhile
+    tcp_output(tp);
+  } else if(tp->flags & TF_BLOCKED){
+    tcp_output(tp);
   }
 }
 
 // The end of a turn of the loop, every frame of the last sync taken
 // in: the ACKs owed go (one per connection however many segments came),
-// and output that stopped for want of a TX buffer goes on.
+// and output that stopped for want of a TX buffer goes on. Blocks that
+// block again queue themselves for the next turn.
 void
 tcp_turnend(void)
 {
-  if(tcp_nblocked == 0 && nackturn == 0)
+  if(nturnq == 0 && !turnall)
     return;
-  nackturn = 0;
-  for(struct tcpcb *tp = tcb_list; tp; tp = tp->next){
-    if(tp->flags & TF_ACKTURN){
-      tp->flags &= ~TF_ACKTURN;
-      if(tp->segs_unacked > 0)
-        tp->flags |= TF_ACKNOW;    // unless an ACK went meanwhile
-      tcp_output(tp);
-    } else if(tp->flags & TF_BLOCKED){
-      tcp_output(tp);
-    }
+  if(turnall){
+    turnall = nturnq = 0;
+    for(struct tcpcb *tp = tcb_list; tp; tp = tp->next)
+      turnserve(tp);
+    return;
   }
+  memmove(turnrun, turnq, nturnq * sizeof(turnq[0]));
+  nturnrun = nturnq;
+  nturnq = 0;
+  for(int i = 0; i < nturnrun; i++)
+    if(turnrun[i])
+      turnserve(turnrun[i]);
+  nturnrun = 0;
 }
 
 // ---- errors about our segments (ICMP, or ARP giving up) --------------------------

@@ -180,6 +180,7 @@ void tcp_buffree(struct tcpbuf *b);
 void tcp_setrexmt(struct tcpcb *tp);
 uint64_t tcp_now(void);
 extern int tcp_nblocked;          // control blocks with TF_BLOCKED
+void tcp_turnq(struct tcpcb *tp);
 void tcp_ackturn(struct tcpcb *tp);
 void tcp_mss_set(struct tcpcb *tp, int peer_mss);
 

@@ -338,6 +338,27 @@ enter_recovery(struct tcpcb *tp)
   tcp_setrexmt(tp);
 }
 
+// RFC 5827 early retransmit: with fewer than four segments out and
+// nothing new that may be sent, three duplicate ACKs can never come;
+// one fewer than the segments out is enough (the byte-based form).
+static int
+early_rexmt(struct tcpcb *tp)
+{
+  uint32_t out = tp->snd_max - tp->snd_una;
+  int oseg = (out + tp->mss - 1) / tp->mss;
+  int unsent = tp->sndq.len - (int)out;
+
+  if(oseg < 2 || oseg >= 4)
+    return 0;
+  if(unsent > 0 && tp->snd_wnd > out)
+    return 0;     // new data can go (limited transmit): wait for the usual three
+  if(tp->dupacks >= oseg - 1){
+    LNSTAT(tcp_early_rexmt);
+    return 1;
+  }
+  return 0;
+}
+
 // New data acknowledged (RFC 9293 3.10.7.4 fifth, "ESTABLISHED"): the
 // send queue shrinks, RTT is sampled, congestion control hears of it.
 static void
@@ -444,7 +465,8 @@ in_ack(struct tcpcb *tp, const struct seg *s)
     if(tp->flags & TF_RECOVERY){
       if(!(tp->flags & TF_SACK))
         tp->cwnd += tp->mss;   // RFC 6582 3.2 step 4: inflate
-    } else if(tp->dupacks == 3 || ((tp->flags & TF_SACK) && tcp_sacked_bytes(tp) >= 3u * tp->mss)){
+    } else if(tp->dupacks == 3 || ((tp->flags & TF_SACK) && tcp_sacked_bytes(tp) >= 3u * tp->mss) ||
+              early_rexmt(tp)){
       enter_recovery(tp);
     }
   }
@@ -703,13 +725,14 @@ in_sync(struct tcpcb *tp, const struct seg *s)
     }
     LNSTAT(tcp_drop_outwin);
     if(tp->state == TCP_TIME_WAIT){
-      // RFC 9293 3.10.7.4: a retransmitted FIN is acknowledged and restarts
-      // the 2 MSL wait; nothing else draws an answer here (two ends ACKing
-      // each other's stale segments would never stop)
-      if(t->flags & TCP_FIN){
+      // RFC 9293 3.10.7.4: an unacceptable segment is acknowledged, here
+      // as in every synchronized state; a retransmitted FIN also restarts
+      // the 2 MSL wait. Not a bare ACK: two ends answering each other's
+      // stale ACKs with ACKs would never stop.
+      if(t->flags & TCP_FIN)
         tcp_settimer(&tp->t_2msl, tcp_now() + 2 * (uint64_t)tcp_msl_ms);
+      if((t->flags & TCP_FIN) || s->dlen > 0)
         tcp_send_seg(tp, tp->snd_nxt, 0, TCP_ACK);
-      }
       return;
     }
     tcp_ack_now(tp);
@@ -749,6 +772,7 @@ in_sync(struct tcpcb *tp, const struct seg *s)
     if(s->dlen > 0 && (tp->flags & TF_ORPHAN)){
       // RFC 9293 3.10.4 / RFC 2525 2.17: no one will read it: reset
       LNSTAT(tcp_drop_afterclose);
+      LNSTAT(tcp_rst_tx);
       tcp_send_seg(tp, tp->snd_max, 0, TCP_RST | TCP_ACK);
       tcp_drop(tp, ECONNRESET);
       return;

@@ -260,6 +260,13 @@ tcp_output(struct tcpcb *tp)
     if(avail < 0)
       avail = 0;     // the FIN's place
     win = tp->snd_wnd < tp->cwnd ? tp->snd_wnd : tp->cwnd;
+    // RFC 3042 limited transmit: each of the first two duplicate ACKs
+    // lets one new segment go past cwnd, within the peer's window, so a
+    // small window still draws the three a fast retransmit needs
+    if(!(tp->flags & TF_RECOVERY) && tp->dupacks > 0 && tp->dupacks < 3 && seq == tp->snd_max){
+      uint32_t lt = tp->cwnd + (uint32_t)tp->dupacks * tp->mss;
+      win = tp->snd_wnd < lt ? tp->snd_wnd : lt;
+    }
     inflight = tp->snd_nxt - tp->snd_una;
     if((tp->flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK)){
       uint32_t pp = sack_pipe(tp);
@@ -294,7 +301,12 @@ tcp_output(struct tcpcb *tp)
       flags |= TCP_PSH;
 
     if(len == 0 && !(flags & TCP_FIN)){
-      // a window update is worth an ACK when it opens two segments or half the ring
+      // a window update is worth an ACK when it opens two segments or
+      // half the ring; not when the window only slides with arriving
+      // data and an ACK is owed at the end of this turn anyway (with a
+      // window at its 64 KiB cap, every second segment slid it two)
+      if(tp->flags & TF_ACKTURN)
+        goto justack;
       uint32_t w = advwin(tp);
       int64_t grow = (int64_t)(tp->rcv_nxt + w) - (int64_t)tp->rcv_adv;
       int cap = tp->rcvq.b ? tp->rcvq.cap : tp->rcvbufsize;
@@ -338,6 +350,7 @@ blocked:
   if(!(tp->flags & TF_BLOCKED)){
     tp->flags |= TF_BLOCKED;
     tcp_nblocked++;
+    tcp_turnq(tp);
   }
   return -ENOBUFS;
 }

@@ -1,14 +1,18 @@
 // mkfs: make a file system image for the kernel.
 //
-//   mkfs fs.img file ... [path=file ...]
+//   mkfs [-s blocks] fs.img file ... [path=file ...]
 //
-// Builds an FSSIZE-block image holding a root directory ("." and
+// Builds an image of blocks BSIZE-byte blocks (default DEFSIZE: 128
+// MiB) holding a root directory ("." and
 // "..") and a copy of each file, named by its last path component
 // without a leading '_' (build/apps/_ls becomes /ls). An argument
 // path=file puts file at path instead, making the directories on the
 // way (etc/hosts=mkfs/etc/hosts becomes /etc/hosts). Runs on the build
 // host; the layout is kernel/fs.h. Multi-byte fields are stored
-// little-endian, riscv's byte order, whatever the host's.
+// little-endian, riscv's byte order, whatever the host's. The image is
+// sparse: only blocks holding something are written, the rest are
+// holes in the host file that read as zeros, so a large image costs
+// little time and disk.
 // Does not do: device nodes (init makes /console).
 
 #include <stdio.h>
@@ -25,20 +29,28 @@
 #include "kernel/param.h"
 #undef stat
 
-#define NINODES 200
+#define DEFSIZE  131072   // blocks in the image unless -s says: 128 MiB
+#define MINSIZE  2048     // smallest image: the metadata and some room
+// Largest image: the kernel frees a file in one transaction, which may
+// write every bitmap block (kernel/fs.c: itrunc, fsinit).
+#define MAXSIZE  ((MAXOPBLOCKS - 1) * BPB)
+#define BPI      64       // blocks per inode: 2048 inodes in 128 MiB
+#define MININODES 200
+#define MAXINODES 65535   // a dirent's inum is 16 bits
 
 // Disk layout:
 // [ boot block | sb block | log | inode blocks | free bit map | data blocks ]
 
-int nbitmap = FSSIZE/BPB + 1;
-int ninodeblocks = NINODES / IPB + 1;
+uint fssize = DEFSIZE;
+uint ninodes;
+int nbitmap;
+int ninodeblocks;
 int nlog = LOGSIZE + 1;   // the header, then LOGSIZE blocks
 int nmeta;    // Number of meta blocks (boot, sb, nlog, inode, bitmap)
 int nblocks;  // Number of data blocks
 
 int fsfd;
 struct superblock sb;
-char zeroes[BSIZE];
 uint freeinode = 1;
 uint freeblock;
 
@@ -218,20 +230,49 @@ addfile(uint rootino, char *arg)
   close(fd);
 }
 
+static void
+usage(void)
+{
+  fprintf(stderr, "usage: mkfs [-s blocks] fs.img file ... [path=file ...]\n");
+  exit(1);
+}
+
+// The -s argument: a number of blocks within [MINSIZE, MAXSIZE].
+static uint
+sizearg(char *arg)
+{
+  char *end;
+  unsigned long n = strtoul(arg, &end, 10);
+
+  if(*arg == 0 || *end != 0 || n < MINSIZE || n > MAXSIZE){
+    fprintf(stderr, "mkfs: -s %s: the size must be %d to %d blocks of %d bytes\n",
+            arg, MINSIZE, (int)MAXSIZE, BSIZE);
+    exit(1);
+  }
+  return n;
+}
+
 int
 main(int argc, char *argv[])
 {
-  int i;
+  int i, opt;
   uint rootino, off;
   char buf[BSIZE];
   struct dinode din;
 
   static_assert(sizeof(int) == 4, "Integers must be 4 bytes!");
 
-  if(argc < 2){
-    fprintf(stderr, "usage: mkfs fs.img files...\n");
-    exit(1);
+  while((opt = getopt(argc, argv, "s:")) != -1){
+    if(opt == 's')
+      fssize = sizearg(optarg);
+    else
+      usage();
   }
+  // the files' loop below counts from 2, as before options existed.
+  argc -= optind - 1;
+  argv += optind - 1;
+  if(argc < 2)
+    usage();
 
   assert((BSIZE % sizeof(struct dinode)) == 0);
   assert((BSIZE % sizeof(struct dirent)) == 0);
@@ -239,26 +280,33 @@ main(int argc, char *argv[])
   fsfd = open(argv[1], O_RDWR|O_CREAT|O_TRUNC, 0666);
   if(fsfd < 0)
     die(argv[1]);
+  // every block reads as zeros until written.
+  if(ftruncate(fsfd, (off_t)fssize * BSIZE) < 0)
+    die(argv[1]);
 
+  ninodes = fssize / BPI;
+  if(ninodes < MININODES)
+    ninodes = MININODES;
+  if(ninodes > MAXINODES)
+    ninodes = MAXINODES;
+  ninodeblocks = ninodes / IPB + 1;
+  nbitmap = (fssize + BPB - 1) / BPB;
   nmeta = 2 + nlog + ninodeblocks + nbitmap;
-  nblocks = FSSIZE - nmeta;
+  nblocks = fssize - nmeta;
 
   sb.magic = xint(FSMAGIC);
-  sb.size = xint(FSSIZE);
+  sb.size = xint(fssize);
   sb.nblocks = xint(nblocks);
-  sb.ninodes = xint(NINODES);
+  sb.ninodes = xint(ninodes);
   sb.nlog = xint(nlog);
   sb.logstart = xint(2);
   sb.inodestart = xint(2+nlog);
   sb.bmapstart = xint(2+nlog+ninodeblocks);
 
-  printf("nmeta %d (boot, super, log blocks %u inode blocks %u, bitmap blocks %u) blocks %d total %d\n",
-         nmeta, nlog, ninodeblocks, nbitmap, nblocks, FSSIZE);
+  printf("nmeta %d (boot, super, log blocks %u inode blocks %u, bitmap blocks %u) blocks %d total %u, %u inodes\n",
+         nmeta, nlog, ninodeblocks, nbitmap, nblocks, fssize, ninodes);
 
   freeblock = nmeta;     // the first free block that we can allocate
-
-  for(i = 0; i < FSSIZE; i++)
-    wsect(i, zeroes);
 
   memset(buf, 0, sizeof(buf));
   memmove(buf, &sb, sizeof(sb));
@@ -353,7 +401,7 @@ ialloc(ushort type)
   uint inum = freeinode++;
   struct dinode din;
 
-  if(inum >= NINODES){
+  if(inum >= ninodes){
     fprintf(stderr, "mkfs: out of inodes\n");
     exit(1);
   }
@@ -365,22 +413,21 @@ ialloc(ushort type)
   return inum;
 }
 
-// Mark blocks 0 .. used-1 allocated in the bitmap.
+// Mark blocks 0 .. used-1 allocated in the bitmap. The bitmap blocks
+// past those bits stay all zeros: free.
 void
 balloc(int used)
 {
   uchar buf[BSIZE];
-  int i;
+  int b, i;
 
   printf("balloc: first %d blocks have been allocated\n", used);
-  // one bitmap block is enough for the blocks mkfs itself fills.
-  assert(used < BPB);
-  memset(buf, 0, BSIZE);
-  for(i = 0; i < used; i++){
-    buf[i/8] = buf[i/8] | (0x1 << (i%8));
+  for(b = 0; b < used; b += BPB){
+    memset(buf, 0, BSIZE);
+    for(i = 0; i < BPB && b + i < used; i++)
+      buf[i/8] = buf[i/8] | (0x1 << (i%8));
+    wsect(xint(sb.bmapstart) + b/BPB, buf);
   }
-  printf("balloc: write bitmap block at sector %d\n", xint(sb.bmapstart));
-  wsect(xint(sb.bmapstart), buf);
 }
 
 #define min(a, b) ((a) < (b) ? (a) : (b))
@@ -389,11 +436,52 @@ balloc(int used)
 static uint
 newblock(void)
 {
-  if(freeblock >= FSSIZE){
+  if(freeblock >= fssize){
     fprintf(stderr, "mkfs: out of blocks\n");
     exit(1);
   }
   return freeblock++;
+}
+
+// *ap, a block number in riscv order, given a new block if it is 0.
+static uint
+slot(uint *ap)
+{
+  if(xint(*ap) == 0)
+    *ap = xint(newblock());
+  return xint(*ap);
+}
+
+// Entry i of index block ib, given a new block if it is 0.
+static uint
+ibslot(uint ib, uint i)
+{
+  uint a[NINDIRECT], x;
+
+  rsect(ib, (char*)a);
+  if(xint(a[i]) == 0){
+    x = slot(&a[i]);
+    wsect(ib, (char*)a);
+    return x;
+  }
+  return xint(a[i]);
+}
+
+// The block holding file block fbn of din, allocated (with the index
+// blocks on the way) if need be; as the kernel's bmap.
+static uint
+bmap(struct dinode *din, uint fbn)
+{
+  uint ib;
+
+  if(fbn < NDIRECT)
+    return slot(&din->addrs[fbn]);
+  fbn -= NDIRECT;
+  if(fbn < NINDIRECT)
+    return ibslot(slot(&din->addrs[NDIRECT]), fbn);
+  fbn -= NINDIRECT;
+  ib = ibslot(slot(&din->addrs[NDIRECT+1]), fbn / NINDIRECT);
+  return ibslot(ib, fbn % NINDIRECT);
 }
 
 // Append n bytes at p to inode inum, allocating blocks in order.
@@ -404,7 +492,6 @@ iappend(uint inum, void *xp, int n)
   uint fbn, off, n1;
   struct dinode din;
   char buf[BSIZE];
-  uint indirect[NINDIRECT];
   uint x;
 
   rinode(inum, &din);
@@ -415,22 +502,7 @@ iappend(uint inum, void *xp, int n)
       fprintf(stderr, "mkfs: file too large\n");
       exit(1);
     }
-    if(fbn < NDIRECT){
-      if(xint(din.addrs[fbn]) == 0){
-        din.addrs[fbn] = xint(newblock());
-      }
-      x = xint(din.addrs[fbn]);
-    } else {
-      if(xint(din.addrs[NDIRECT]) == 0){
-        din.addrs[NDIRECT] = xint(newblock());
-      }
-      rsect(xint(din.addrs[NDIRECT]), (char*)indirect);
-      if(indirect[fbn - NDIRECT] == 0){
-        indirect[fbn - NDIRECT] = xint(newblock());
-        wsect(xint(din.addrs[NDIRECT]), (char*)indirect);
-      }
-      x = xint(indirect[fbn-NDIRECT]);
-    }
+    x = bmap(&din, fbn);
     n1 = min(n, (fbn + 1) * BSIZE - off);
     rsect(x, buf);
     memmove(buf + off - (fbn * BSIZE), p, n1);

@@ -40,12 +40,30 @@ def pick_port():
     return 30000 + (os.getuid() * 7919 + os.getpid() * 31 + _nport) % 20000
 
 
+def port_free(port):
+    """Is port free on 127.0.0.1 for both TCP and UDP?"""
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
 def qemu_cmdline(fsimg, cpus=2, port=None, net="user", makevars=None):
     """The QEMU argv `make qemu` would run, for this image, CPU count and
     forwarded host port (host 127.0.0.1:port -> guest port 80); makevars
     adds Makefile knobs (NET_LPORT, NET_RPORT, PCAP, ...)."""
     if port is None:
         port = pick_port()
+    # Tests boot with netd's DHCP client off unless they ask for it: a
+    # lease from slirp makes /etc/resolv.conf name 10.0.2.3, which slirp
+    # forwards to the host's real resolver, and no test may reach an
+    # outside address (test_dhcp.py turns it on where it checks it).
+    makevars = dict({"DHCP": "0"}, **(makevars or {}))
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
     out = subprocess.run(
@@ -60,13 +78,16 @@ def qemu_cmdline(fsimg, cpus=2, port=None, net="user", makevars=None):
     return shlex.split(lines[-1])
 
 
-def copy_image(dst_dir, name="fs.img"):
-    """A private copy of build/fs.img: tests write to their disk."""
-    src = os.path.join(BUILD, "fs.img")
+def copy_image(dst_dir, name="fs.img", src=None):
+    """A private copy of build/fs.img (or of src): tests write to their disk."""
+    src = src or os.path.join(BUILD, "fs.img")
     if not os.path.exists(src) or not os.path.exists(os.path.join(BUILD, "kernel", "kernel")):
         raise FileNotFoundError("build/fs.img or build/kernel/kernel missing: run make first")
     dst = os.path.join(str(dst_dir), name)
-    shutil.copyfile(src, dst)
+    # The image is sparse (mkfs writes only the blocks it fills): copy
+    # it so, or each test would write 128 MiB of zeros. cp shares the
+    # blocks outright where the file system can (reflink).
+    subprocess.run(["cp", "--sparse=always", "--reflink=auto", src, dst], check=True)
     return dst
 
 

@@ -52,7 +52,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "pcap-tests"))
 from benchlib import (PEER, PEER_BUILD, free_ports, host_line, peer_built,  # noqa: E402
                       shown, stop, write_section)
-from qemu import BUILD, Guest  # noqa: E402
+from qemu import BUILD, Guest, copy_image  # noqa: E402
 
 HEADING = "libnet round trips"
 GUEST_IP = "10.0.2.15"
@@ -304,7 +304,7 @@ class Ours:
 
     def start(self, net, makevars, logname):
         img = os.path.join(self.tmp, "boot.img")
-        shutil.copyfile(os.path.join(self.snap, "fs.img"), img)
+        copy_image(self.tmp, "boot.img", src=os.path.join(self.snap, "fs.img"))
         mv = dict(makevars, B=self.snap)
         self.g = Guest(img, cpus=1, net=net, makevars=mv,
                        log=os.path.join(BUILD, "test-logs", logname))
@@ -579,7 +579,7 @@ def main():
         os.makedirs(os.path.join(snap, "kernel"))
         shutil.copyfile(os.path.join(BUILD, "kernel", "kernel"),
                         os.path.join(snap, "kernel", "kernel"))
-        shutil.copyfile(os.path.join(BUILD, "fs.img"), os.path.join(snap, "fs.img"))
+        copy_image(snap)
     except OSError as e:
         print("bench_libnet: no build to measure (%s); run make first" % e, file=sys.stderr)
         tmp.cleanup()

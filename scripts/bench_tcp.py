@@ -50,7 +50,7 @@ sys.path.insert(0, os.path.join(ROOT, "pcap-tests"))
 from benchlib import PEER, PEER_BUILD, host_line, peer_built, shown, write_section  # noqa: E402
 from bench_libnet import Ours, Peer, Skip, usable_ports, why  # noqa: E402
 from bench_raw import thread_ticks  # noqa: E402
-from qemu import BUILD  # noqa: E402
+from qemu import BUILD, copy_image  # noqa: E402
 
 HEADING = "TCP over slirp"
 ECHO_LEN = 64
@@ -463,7 +463,7 @@ def main():
         os.makedirs(os.path.join(snap, "kernel"))
         shutil.copyfile(os.path.join(BUILD, "kernel", "kernel"),
                         os.path.join(snap, "kernel", "kernel"))
-        shutil.copyfile(os.path.join(BUILD, "fs.img"), os.path.join(snap, "fs.img"))
+        copy_image(snap)
     except OSError as e:
         print("bench_tcp: no build to measure (%s); run make first" % e, file=sys.stderr)
         tmp.cleanup()

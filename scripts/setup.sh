@@ -28,6 +28,7 @@ need python3 test -x /usr/bin/python3
 need python3-pytest pymod pytest
 need python3-pexpect pymod pexpect
 need python3-scapy pymod scapy
+need dnsmasq-base have dnsmasq
 need clang have clang
 need tcpdump have tcpdump
 need tshark have tshark
@@ -37,6 +38,8 @@ need wget have wget
 need netcat-openbsd openbsd_nc
 need apache2-utils have ab
 need wrk have wrk
+need lighttpd test -x /usr/sbin/lighttpd
+need dnsmasq-base have dnsmasq
 
 if [ -z "$missing" ]; then
 	echo "setup: all tools present"

@@ -528,6 +528,60 @@ test_passive_close_closewait_lastack_closed(void)
   CHECK(lookup(&c) == tcb(c.lfd));    // only the listener is left on the port
 }
 
+// RFC 9293 3.10.7.4: in TIME-WAIT a segment that is not acceptable (an
+// old retransmission of data) is answered with an ACK, as in any
+// synchronized state; the connection stays in TIME-WAIT.
+static void
+test_timewait_acks_an_old_segment(void)
+{
+  struct conn c;
+  struct tcp_repr t;
+
+  reset();
+  conninit(&c, 5038, 40038, 0x22000000);
+  passive(&c, 0);
+  psend(&c, TCP_ACK | TCP_PSH, "data", 4);
+  CHECKEQ(ln_shutdown(c.fd, SHUT_WR), 0);
+  while(ptake(&c, &t, 0) >= 0)
+    ;
+  c.ack = t.seq + 1;
+  psend(&c, TCP_FIN | TCP_ACK, 0, 0);
+  CHECKEQ(state(c.fd), TCP_TIME_WAIT);
+  while(ptake(&c, &t, 0) >= 0)
+    ;
+  c.seq -= 5;                         // the data and FIN again, as if our ACK was lost
+  psend(&c, TCP_ACK | TCP_PSH, "data", 4);
+  c.seq += 1;
+  CHECKEQ(ptake(&c, &t, 0), 0);
+  CHECKEQ(t.flags, TCP_ACK);
+  CHECKEQ(t.ack, c.seq);
+  CHECKEQ(state(c.fd), TCP_TIME_WAIT);
+}
+
+// RFC 9293 3.10.4 / RFC 2525 2.17: data for a connection the
+// application has closed is answered with a reset, which is counted
+// as one sent (it was not), and the connection is gone.
+static void
+test_data_after_close_gets_a_counted_reset(void)
+{
+  struct conn c;
+  struct tcp_repr t;
+
+  reset();
+  conninit(&c, 5037, 40037, 0x21000000);
+  passive(&c, 0);
+  CHECKEQ(ln_close(c.fd), 0);
+  CHECKEQ(ptake(&c, &t, 0), 0);
+  CHECKEQ(t.flags, TCP_FIN | TCP_ACK);
+  c.ack = t.seq + 1;
+  psend(&c, TCP_ACK | TCP_PSH, "late", 4);
+  CHECKEQ(ptake(&c, &t, 0), 0);
+  CHECK(t.flags & TCP_RST);
+  CHECKEQ(STAT(tcp_drop_afterclose), 1);
+  CHECKEQ(STAT(tcp_rst_tx), 1);
+  CHECK(lookup(&c) == tcb(c.lfd));
+}
+
 // RFC 9293 3.10.7.4: TIME-WAIT lasts 2 MSL, then CLOSED; a FIN again
 // within it is acknowledged and restarts the wait.
 static void
@@ -907,11 +961,12 @@ test_orphan_dropped_by_rto_is_freed(void)
   CHECKEQ(STAT(tcp_drop_timeout), 1);
 }
 
-// RFC 5681 3.2: the third duplicate ACK retransmits the first unacked
-// segment; RFC 6582 3.2: a partial ACK in recovery retransmits the next
-// hole at once, a full one ends recovery.
+// RFC 5827 early retransmit: three segments out and nothing more to
+// send, so the second duplicate ACK retransmits the first unacked
+// segment (three can never come); RFC 6582 3.2: a partial ACK in
+// recovery retransmits the next hole at once, a full one ends recovery.
 static void
-test_fast_rexmt_third_dupack_and_newreno_partial_ack(void)
+test_early_rexmt_second_dupack_and_newreno_partial_ack(void)
 {
   struct conn c;
   struct tcp_repr t;
@@ -928,14 +983,13 @@ test_fast_rexmt_third_dupack_and_newreno_partial_ack(void)
   s = c.iss + 1;
   for(int i = 0; i < 3; i++)
     CHECKEQ(ptake(&c, &t, 0), MSS);
-  // the first segment is lost; the other two draw duplicate ACKs, then one more
-  for(int i = 0; i < 2; i++){
-    psend(&c, TCP_ACK, 0, 0);
-    quiet();
-  }
+  // the first segment is lost; the other two draw duplicate ACKs
   psend(&c, TCP_ACK, 0, 0);
-  CHECKEQ(STAT(tcp_dupack), 3);
+  quiet();
+  psend(&c, TCP_ACK, 0, 0);
+  CHECKEQ(STAT(tcp_dupack), 2);
   CHECKEQ(STAT(tcp_fast_rexmt), 1);
+  CHECKEQ(STAT(tcp_early_rexmt), 1);
   CHECKEQ(ptake(&c, &t, 0), MSS);
   CHECKEQ(t.seq, s);
   CHECK(tp->flags & TF_RECOVERY);
@@ -953,6 +1007,38 @@ test_fast_rexmt_third_dupack_and_newreno_partial_ack(void)
   CHECKEQ(tp->snd_una, s + 3 * MSS);
   CHECK(tp->cwnd <= tp->ssthresh);
   quiet();
+}
+
+// RFC 3042 limited transmit: with more to send than cwnd allows, each
+// of the first two duplicate ACKs sends one new segment; the third
+// retransmits the first unacked one (RFC 5681 3.2).
+static void
+test_limited_transmit_then_third_dupack_fast_rexmt(void)
+{
+  struct conn c;
+  struct tcp_repr t;
+  uint32_t s;
+
+  reset();
+  conninit(&c, 5036, 40036, 0x20000000);
+  passive(&c, 0);
+  setnodelay(c.fd);
+  appsend(&c, 6 * MSS);
+  s = c.iss + 1;
+  for(int i = 0; i < 3; i++)
+    CHECKEQ(ptake(&c, &t, 0), MSS);
+  quiet();
+  for(int i = 0; i < 2; i++){
+    psend(&c, TCP_ACK, 0, 0);
+    CHECKEQ(ptake(&c, &t, 0), MSS);
+    CHECKEQ(t.seq, s + (3 + i) * MSS);
+    quiet();
+  }
+  psend(&c, TCP_ACK, 0, 0);
+  CHECKEQ(STAT(tcp_fast_rexmt), 1);
+  CHECKEQ(STAT(tcp_early_rexmt), 0);
+  CHECKEQ(ptake(&c, &t, 0), MSS);
+  CHECKEQ(t.seq, s);
 }
 
 // RFC 9293 3.8.6.1: a zero window is probed with one byte, the probes
@@ -1027,6 +1113,36 @@ test_delayed_ack_every_second_segment_and_within_200ms(void)
   advance(1);
   CHECKEQ(ptake(&c, &t, 0), 0);
   CHECKEQ(t.ack, c.seq);
+}
+
+// A burst handed over in one turn of the loop gets one ACK at the turn's
+// end (tcp_ackturn), as Linux acknowledges what GRO merged. With no
+// window scaling the window sits at its 65535 cap, so every second
+// segment slid its right edge two segments on: that used to count as a
+// window update worth an ACK of its own, one ACK per two segments.
+static void
+test_burst_in_one_turn_gets_one_ack(void)
+{
+  struct conn c;
+  struct tcp_repr t;
+  static uint8_t d[MSS], f[FMAX], seg[TCP_MAXHLEN + MSS];
+  struct ipv4_repr ip = { .proto = IP_PROTO_TCP, .src = PEER, .dst = ME, .id = 9 };
+
+  reset();
+  conninit(&c, 5035, 40035, 0x1f000000);
+  passive(&c, 0);
+  for(int i = 0; i < 8; i++){
+    struct tcp_repr r = mkseg(&c, TCP_ACK);
+    int hlen = tcp_hdrlen(&r);
+    memmove(seg + hlen, d, MSS);
+    tcp_emit(seg, hlen + MSS, PEER, ME, &r, MSS);
+    CHECKEQ(loop_inject(f, stack_ipframe(f, mymac, &ip, seg, hlen + MSS)), 0);
+    c.seq += MSS;
+  }
+  net_poll(0);
+  CHECKEQ(ptake(&c, &t, 0), 0);
+  CHECKEQ(t.ack, c.seq);
+  quiet();
 }
 
 // RFC 896 / RFC 1122 4.2.3.4: a small write waits while data is
@@ -1228,9 +1344,13 @@ static const struct test tests[] = {
   { test_rto_initial_1s_doubling_then_etimedout, "rto_initial_1s_doubling_then_etimedout" },
   { test_rto_data_doubling_then_etimedout, "rto_data_doubling_then_etimedout" },
   { test_orphan_dropped_by_rto_is_freed, "orphan_dropped_by_rto_is_freed" },
-  { test_fast_rexmt_third_dupack_and_newreno_partial_ack, "fast_rexmt_third_dupack_and_newreno_partial_ack" },
+  { test_early_rexmt_second_dupack_and_newreno_partial_ack, "early_rexmt_second_dupack_and_newreno_partial_ack" },
+  { test_limited_transmit_then_third_dupack_fast_rexmt, "limited_transmit_then_third_dupack_fast_rexmt" },
+  { test_data_after_close_gets_a_counted_reset, "data_after_close_gets_a_counted_reset" },
+  { test_timewait_acks_an_old_segment, "timewait_acks_an_old_segment" },
   { test_zero_window_probe_backoff_and_resume, "zero_window_probe_backoff_and_resume" },
   { test_delayed_ack_every_second_segment_and_within_200ms, "delayed_ack_every_second_segment_and_within_200ms" },
+  { test_burst_in_one_turn_gets_one_ack, "burst_in_one_turn_gets_one_ack" },
   { test_nagle_holds_small_write_nodelay_sends_it, "nagle_holds_small_write_nodelay_sends_it" },
   { test_challenge_acks, "challenge_acks" },
   { test_listen_backlog_full_drops_syn, "listen_backlog_full_drops_syn" },

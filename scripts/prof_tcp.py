@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""Where our guest spends its time in TCP over slirp: boot ours (one
+hart, NET=user, as scripts/bench_tcp.py does), and around each of a
+bulk transfer in, a bulk transfer out and a run of echoes, take the
+kernel's sampling profile (`prof start` ... `prof`, kernel/prof.c).
+Prints, per workload, the share of timer samples by function, named
+with the build's symbols (the kernel's, and each process's .debug).
+
+usage: scripts/prof_tcp.py [--mib M] [--echo-n N] [--top K]
+"""
+import argparse
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "pcap-tests"))
+from bench_libnet import usable_ports  # noqa: E402
+from bench_tcp import GUEST_ECHO, GUEST_SINK, GUEST_SRC, OursTcp, bulk_in, bulk_out, echo_rtt, mbit  # noqa: E402
+from qemu import BUILD, copy_image  # noqa: E402
+
+ADDR2LINE = "riscv64-unknown-elf-addr2line"
+LOCKED = 1 << 39
+
+
+def symbolize(elf, pcs):
+    """{pc: function} for the pcs in elf."""
+    pcs = sorted(pcs)
+    out = subprocess.run([ADDR2LINE, "-f", "-e", elf] + ["%x" % (pc & ~LOCKED) for pc in pcs],
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    return {pc: out[2 * i] for i, pc in enumerate(pcs)}
+
+
+def profile(g, snap, run, top):
+    g.run("prof start")
+    result = run()
+    text = g.run("prof -n 4000", timeout=60)
+    m = re.search(r"prof: (\d+) samples, (\d+) dropped", text)
+    rows = re.findall(r"^(\d+) (\d+) (\S+) ([0-9a-f]+)\r?$", text, re.M)
+    byprog = collections.defaultdict(dict)
+    for n, pid, name, pc in rows:
+        byprog[name][int(pc, 16)] = byprog[name].get(int(pc, 16), 0) + int(n)
+    funcs = collections.Counter()
+    for name, pcs in byprog.items():
+        elf = os.path.join(snap, "kernel", "kernel") if name == "kernel" \
+            else os.path.join(snap, "apps", name + ".debug")
+        names = symbolize(elf, pcs) if os.path.exists(elf) else {}
+        for pc, n in pcs.items():
+            locked = " (lock held)" if name == "kernel" and pc & LOCKED else ""
+            funcs["%s:%s%s" % (name, names.get(pc, "%x" % pc), locked)] += n
+    total = int(m.group(1)) if m else sum(funcs.values())
+    ev = re.search(r"prof: events([^\r\n]*)", text)
+    events = dict((k, int(v)) for k, v in re.findall(r" (\w+) (\d+)", ev.group(1))) if ev else {}
+    return result, total, funcs.most_common(top), events
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--mib", type=int, default=64)
+    ap.add_argument("--echo-n", type=int, default=3000)
+    ap.add_argument("--top", type=int, default=25)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        snap = os.path.join(tmp, "snap")
+        shutil.copytree(BUILD, snap, ignore=shutil.ignore_patterns("test-logs", "host", "*.img*"))
+        copy_image(snap)
+        src, sink, echo = usable_ports(3)
+        ours = OursTcp(snap, tmp)
+        fwd = ",".join("hostfwd=tcp:127.0.0.1:%d-:%d" % pp for pp in
+                       ((src, GUEST_SRC), (sink, GUEST_SINK), (echo, GUEST_ECHO)))
+        try:
+            ours.start("user", {"HOSTFWD": fwd}, "prof-tcp.log")
+            ours.servers(args.mib << 20)
+            work = (("host to guest", lambda: bulk_in(sink, args.mib, 30)),
+                    ("guest to host", lambda: bulk_out(src, args.mib, 30)),
+                    ("echo", lambda: echo_rtt(echo, args.echo_n, 10)))
+            for what, fn in work:
+                r, total, top, events = profile(ours.g, snap, fn, args.top)
+                head = ("%.0f Mbit/s" % mbit(*r)) if isinstance(r, tuple) else ("median %.0f us" % r["med"])
+                per = (r[0] / 1460.0) if isinstance(r, tuple) else (r["n"] + 10)
+                unit = "per 1460 bytes" if isinstance(r, tuple) else "per round trip"
+                print("\n== %s: %s, %d samples" % (what, head, total))
+                print("   events %s: %s" % (unit, ", ".join("%s %.2f" % (k, v / per) for k, v in events.items())))
+                for f, n in top:
+                    print("%6.1f%%  %s" % (100.0 * n / max(total, 1), f))
+        finally:
+            ours.close()
+
+
+if __name__ == "__main__":
+    main()
