@@ -196,10 +196,9 @@ $B/mkfs: $M/mkfs.c $K/fs.h $K/param.h
 	gcc -Werror -Wall -I. -o $@ $M/mkfs.c
 
 # httpd's demo site, /www: the pages in mkfs/www and test files of
-# deterministic bytes (SHA-256 of a counter) made here. /1m waits for
-# files over 268 KB (doubly-indirect blocks): then add $B/www/1m to WWWGEN.
+# deterministic bytes (SHA-256 of a counter) made here.
 WWW = index.html style.css img/index.html img/logo.svg img/packet.png
-WWWGEN = $B/www/1k $B/www/64k
+WWWGEN = $B/www/1k $B/www/64k $B/www/1m
 $B/www/%: scripts/mkblob.py
 	@mkdir -p $(@D)
 	$(PY) scripts/mkblob.py $* > $@

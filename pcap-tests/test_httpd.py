@@ -215,6 +215,24 @@ def test_64k_arrives_whole(web):
     assert r.stdout == mkblob.blob(1024)
 
 
+def test_1m_arrives_whole_and_in_ranges(web):
+    blob = mkblob.blob(1 << 20)
+    r = curl(web, web.url + "/1m")
+    assert r.returncode == 0, r.stderr
+    assert hashlib.sha256(r.stdout).hexdigest() == hashlib.sha256(blob).hexdigest()
+    r = curl(web, "-i", "-r", "700000-700099", web.url + "/1m")
+    status, hdrs, body, _ = parse_response(r.stdout)
+    assert (status, body) == (206, blob[700000:700100])
+
+
+def test_guest_wget_over_loopback(web):
+    # the guest's own wget and sha256sum against its own httpd, through netchan's loopback
+    out = web.console.run("wget -q -O /64k.copy http://127.0.0.1/64k")
+    assert not re.search(r"^wget: ", out, re.M), out
+    out = web.console.run("sha256sum /64k.copy")
+    assert hashlib.sha256(mkblob.blob(65536)).hexdigest() + "  /64k.copy" in out, out
+
+
 def test_head_has_no_body(web):
     out = raw(web, b"HEAD /64k HTTP/1.0\r\n\r\n")
     status, hdrs, body, rest = parse_response(out)
