@@ -50,6 +50,7 @@ KOBJS = \
   $B/$K/netchan.o \
   $B/$K/netfilt.o \
   $B/$K/netguard.o \
+  $B/$K/netcache.o \
   $B/$K/prof.o
 
 CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
