@@ -103,6 +103,7 @@ UPROGS = \
   $B/$A/_netstat \
   $B/$A/_nettests \
   $B/$A/_rawudp \
+  $B/$A/_zcsend \
   $B/$A/_blast \
   $B/$A/_sink \
   $B/$A/_netd \
