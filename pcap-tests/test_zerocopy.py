@@ -12,7 +12,6 @@ import time
 
 import pytest
 from scapy.layers.inet import IP, UDP
-from scapy.layers.l2 import Ether
 
 from conftest import _logpath
 from lan import lan_fixture
@@ -178,44 +177,73 @@ def free_pages(g):
 TXHOLD4 = ",tx=timer,x-txtimer=4000000000"   # the device holds each TX burst 4 s
 
 
+def hold_kill_and_fill(request, fsimg, wire, start, ready):
+    """Boot with the device holding TX 4 s, start the sender (start, a
+    command run with &, printing the regex ready once its frames are
+    handed over), kill it, wait out its close (1 s), then take and fill
+    600 pages. Returns (guest, lan, free pages before, frames seen)."""
+    from lan import Lan
+    g = Guest(fsimg, cpus=2, log=_logpath(request, 0), net="dgram",
+              makevars=dict(wire.makevars(), NETDEVOPTS=TXHOLD4))
+    request.addfinalizer(g.close)
+    g.boot()
+    lan = Lan(g, wire)
+    lan.drain()
+    time.sleep(1)
+    free0 = free_pages(g)
+    g.sendline(start + " &")
+    g.expect(r"\[(\d+)\]", what="the shell to start the sender")
+    pid = int(g.child.match.group(1))
+    g.expect(ready, what="the sender to hand its frames over")
+    time.sleep(0.3)          # a ring's worth handed over, the device's queue full
+    t0 = time.monotonic()
+    g.run("kill %d" % pid)
+    time.sleep(max(0, 1.5 - (time.monotonic() - t0)))   # the close is over
+    # take and fill pages: were the sender's freed early, these are they
+    out = zcsend(g, "-k 600 -f 77 -l 10 %s 9011" % HOSTIP)
+    assert "sent 1 of 1" in out, out
+    got = lan.collect(lambda p: IP in p, quiet=3, timeout=15)
+    return g, lan, free0, got
+
+
+def pages_back(g, free0):
+    deadline = time.monotonic() + 10
+    while free_pages(g) < free0 - 16 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    free1 = free_pages(g)
+    assert free1 >= free0 - 16, "pages lost: %d free before, %d after" % (free0, free1)
+
+
 def test_killed_with_split_frames_in_flight_frees_no_page_early(request, fsimg, wire):
     # The device holds the frames 4 s; the killed sender's close waits
     # 1 s and goes. Its cache and header-copy pages must stay out of the
     # free list until the device is done: a process that takes and fills
-    # as many pages as it can meanwhile must not change a byte on the
-    # wire. Then every page comes back.
-    from lan import Lan
-    from qemu import Wire  # noqa: F401 (wire is the fixture's)
-    g = Guest(fsimg, cpus=2, log=_logpath(request, 0), net="dgram",
-              makevars=dict(wire.makevars(), NETDEVOPTS=TXHOLD4))
-    try:
-        g.boot()
-        lan = Lan(g, wire)
-        lan.drain()
-        time.sleep(1)
-        free0 = free_pages(g)
-        g.sendline("zcsend -p -k 4 -o 3000 -l 1400 -n 200 %s 9010 &" % HOSTIP)
-        g.expect(r"\[(\d+)\]", what="the shell to start zcsend")
-        pid = int(g.child.match.group(1))
-        g.expect(r"zcsend: 200 handed over, pausing", what="zcsend to hand its frames over")
-        t0 = time.monotonic()
-        g.run("kill %d" % pid)
-        time.sleep(max(0, 1.5 - (time.monotonic() - t0)))   # the close is over
-        # take and fill pages: with the sender's freed early, these are they
-        out = zcsend(g, "-k 600 -f 77 -l 10 %s 9011" % HOSTIP)
-        assert "sent 1 of 1" in out, out
-        got = lan.collect(lambda p: UDP in p and p[UDP].dport == 9010, quiet=3, timeout=15)
-        want = pattern(3000, 1400)
-        assert len(got) == 200, "saw %d of 200 frames" % len(got)
-        bad = [p for p in got if bytes(p[UDP].payload) != want or not checksums_ok(p)
-               or p[IP].src != GUESTIP]
-        assert not bad, "%d of 200 frames changed in flight, e.g. %r" % (len(bad), bad[0])
-        deadline = time.monotonic() + 10
-        while free_pages(g) < free0 - 16 and time.monotonic() < deadline:
-            time.sleep(0.5)
-        free1 = free_pages(g)
-        assert free1 >= free0 - 16, "pages lost: %d free before, %d after" % (free0, free1)
-        st = netstat(g)
-        assert st["copy_payload_bytes"] == 0 and st["tx_split_frames"] == 201, st
-    finally:
-        g.close()
+    # pages meanwhile must not change a byte on the wire. Then every
+    # page comes back.
+    g, lan, free0, got = hold_kill_and_fill(
+        request, fsimg, wire, "zcsend -p -k 4 -o 3000 -l 1400 -n 200 %s 9010" % HOSTIP,
+        r"zcsend: 200 handed over, pausing")
+    mine = [p for p in got if UDP in p and p[UDP].dport == 9010]
+    want = pattern(3000, 1400)
+    assert len(mine) == 200, "saw %d of 200 frames (%d IPv4 in all)" % (len(mine), len(got))
+    bad = [p for p in mine if bytes(p[UDP].payload) != want or not checksums_ok(p)
+           or p[IP].src != GUESTIP]
+    assert not bad, "%d of 200 frames changed in flight, e.g. %r" % (len(bad), bad[0])
+    pages_back(g, free0)
+    st = netstat(g)
+    assert st["copy_payload_bytes"] == 0 and st["tx_split_frames"] == 201, st
+
+
+def test_killed_with_frames_in_flight_keeps_their_header_copies(request, fsimg, wire):
+    # Ordinary frames: the device reads their headers from the kernel's
+    # copy. The close freed the copy pages after its 1 s wait, frames in
+    # flight or not: filled by the next owner, the frames left with junk
+    # for headers. Now the copies stay until the device is done.
+    g, lan, free0, got = hold_kill_and_fill(
+        request, fsimg, wire, "blast 2000 1000 %s 9012" % HOSTIP, r"\$ ")
+    mine = [p for p in got if UDP in p and p[UDP].dport == 9012]
+    others = [p for p in got if not (UDP in p and p[UDP].dport in (9011, 9012))]
+    assert len(mine) >= 200, "saw %d frames of blast's (%d IPv4 in all)" % (len(mine), len(got))
+    assert not others, "%d frames with headers nobody sent, e.g. %r" % (len(others), others[0])
+    assert all(p[IP].src == GUESTIP and len(p) == 1000 for p in mine)
+    pages_back(g, free0)
