@@ -1008,7 +1008,8 @@ sys_netopen(void)
 
   argint(0, &flags);
   ncache = (uint32)flags >> 16;
-  if(flags != NC_OPEN_CACHE(ncache) || ncache > NC_CACHEMAX)
+  // (the bound first: a shift of a larger count back would overflow)
+  if(ncache > NC_CACHEMAX || flags != NC_OPEN_CACHE(ncache))
     return -EINVAL;
   return netchan_open(ncache);
 }
