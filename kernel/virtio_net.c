@@ -37,7 +37,7 @@
 #define ETHHDR 14     // shortest frame we pass on: an Ethernet header
 #define QMAX 256      // we use at most this many descriptors per queue
 #define TXBATCH 32    // TX completions reported per lock hold (on the kernel stack)
-#define TXSEG 3       // descriptors per TX frame at most: header, two payload pieces
+#define TXSEG 3       // descriptors per TX frame at most: header, two payload pieces (netchan_txdone's pa[][3])
 
 // The receive and transmit queues (5.1.2).
 #define RXQ 0
@@ -561,9 +561,9 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
   return virtio_net_txv(hdr, hdrlen, pa, len, cookie);
 }
 
-// Fill in the descriptors of a frame whose chain starts at table entry
-// a of t, the entries in e[]: the virtio header and hdrlen bytes at vh,
-// then the payload pieces that are not empty. Caller holds net.lock.
+// Fill in the descriptors of one frame in table t, at entries e[] in
+// chain order: the virtio header and hdrlen bytes at vh, then the
+// payload pieces that are not empty. Caller holds net.lock.
 static void
 tx_fill(struct virtq_desc *t, int *e, uint8 *vh, int hdrlen, uint64 *pa, int *len)
 {
