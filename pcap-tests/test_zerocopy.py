@@ -167,6 +167,36 @@ def test_split_frame_to_ourselves_is_copied_and_counted(lan):
     assert (split, copypay) == (0, 300), out
 
 
+def test_cache_beyond_memory_is_refused_and_leaves_nothing(lan):
+    # 8 MiB caches until memory runs out: the open that finds none says
+    # out of memory and keeps no page; the others' all come back.
+    g = lan.g
+    free0 = free_pages(g)
+    pids, refused = [], None
+    for i in range(16):
+        g.sendline("zcsend -p -k 2048 -l 100 %s 9020 &" % HOSTIP)
+        g.expect(r"\[(\d+)\]", what="the shell to start zcsend")
+        pid = int(g.child.match.group(1))
+        g.expect(r"zcsend: (1 handed over, pausing|netopen: out of memory)", timeout=30,
+                 what="zcsend %d to open or fail" % i)
+        if "out of memory" in g.child.match.group(1):
+            refused = i
+            break
+        pids.append(pid)
+    assert refused is not None and refused >= 8, \
+        "refused at %s, after %d 8 MiB caches" % (refused, len(pids))
+    g.sendline("echo synced")
+    g.expect(r"\nsynced\r?\n", what="the shell")
+    g.expect(PROMPT, what="the prompt")
+    for pid in pids:
+        g.run("kill %d" % pid)
+    deadline = time.monotonic() + 20
+    while free_pages(g) < free0 - 32 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert free_pages(g) >= free0 - 32, "pages lost: %d free before" % free0
+    assert lan.alive()
+
+
 def free_pages(g):
     out = g.run("free")
     m = re.search(r"free: (\d+) pages", out)
