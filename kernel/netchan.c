@@ -314,6 +314,10 @@ netchan_release(struct proc *p)
   }
   while(c->pendr != c->pendw)
     kfree(c->pend[c->pendr++ % NC_NSLOTS]);
+  // frames still in flight are orphans from now on: netchan_txdone
+  // frees their buffers' pages (freepages leaves them), whether or not
+  // the channel is opened again meanwhile.
+  c->gen++;
   release(&netlock);
 
   uvmunmap(p->pagetable, NC_VA, regionpages(c), 0);

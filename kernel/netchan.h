@@ -116,7 +116,7 @@ struct nc_info {
 // the pool sits at different addresses in kernel and process.
 struct nc_slot {
   uint16_t buf;    // (u,k) buffer index in the pool, < NC_NBUFS
-  uint16_t len;    // (u,k) frame length in bytes, frame at offset 0 of the buffer
+  uint16_t len;    // (u,k) frame length in bytes, frame at offset 0 of the buffer (NCS_PAYLOAD: its headers)
   uint16_t flags;  // (u,k) NCS_* below; the process must leave unknown bits zero
 };
 #define NCS_REJECTED 0x0001  // (k) TX: the kernel refused to send the frame in this buffer
