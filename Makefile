@@ -50,6 +50,7 @@ KOBJS = \
   $B/$K/netchan.o \
   $B/$K/netfilt.o \
   $B/$K/netguard.o \
+  $B/$K/netcache.o \
   $B/$K/prof.o \
   $B/$K/bootargs.o
 
@@ -104,6 +105,7 @@ UPROGS = \
   $B/$A/_netstat \
   $B/$A/_nettests \
   $B/$A/_rawudp \
+  $B/$A/_zcsend \
   $B/$A/_blast \
   $B/$A/_sink \
   $B/$A/_netd \

@@ -224,6 +224,7 @@ int             virtio_net_up(void);
 void            virtio_net_mac(uint8 mac[6]);
 void            virtio_net_intr(void);
 int             virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie);
+int             virtio_net_txv(void *hdr, int hdrlen, uint64 *pa, int *len, uint64 cookie);
 void            virtio_net_txkick(void);
 int             virtio_net_txarm(void);
 int             virtio_net_txroom(void);
@@ -260,7 +261,7 @@ void            netchan_fileclose(struct netchan*, uint gen);
 int             netchan_poll(struct netchan*, uint gen, int events);
 int             netchan_fault(uint64 va);
 void            netchan_release(struct proc*);
-void            netchan_txdone(uint64 *cookie, uint64 *paypa, int n);
+void            netchan_txdone(uint64 *cookie, uint64 (*pa)[3], int n);
 void            netchan_timeout(void);
 
 // bootargs.c

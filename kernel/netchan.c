@@ -9,7 +9,8 @@
 // slot given back since the last flush: one flush for many frames.
 // Frames to send are checked (netguard.c) on a copy of their headers,
 // which the device then reads from kernel memory, and their payload is
-// read by the device straight from the owner's buffer.
+// read by the device straight from the owner's buffer, or, for a split
+// frame, from the owner's payload cache (netcache.c).
 //
 // This file does not decide who gets a frame (netfilt.c) or whether a
 // frame may be sent (netguard.c), and implements no protocol.
@@ -29,6 +30,7 @@
 
 #define MASK (NC_NSLOTS - 1)
 #define NOBUF 0xffffffff
+#define COOKIE_SPLIT 0x8000   // in a TX cookie, above the slot: the payload is in the cache
 
 struct netchan chans[NNETCHAN];
 
@@ -38,6 +40,13 @@ static uint64
 bufva(int b)
 {
   return NC_VA + NC_BUF_OFF + (uint64)b * NC_BUFSIZE;
+}
+
+// Pages of c's region, its payload cache included.
+static uint64
+regionpages(struct netchan *c)
+{
+  return NC_SIZE / PGSIZE + c->ncache;
 }
 
 // Count one event on the channel and on the interface.
@@ -68,11 +77,17 @@ freepages(struct netchan *c)
       kfree(c->page[b]);
     c->page[b] = 0;
   }
+  // the device may still read a header copy, or the cache (frames in
+  // flight after the wait in release): those go when it is done.
   for(int i = 0; i < NELEM(c->hdrcopy); i++){
     if(c->hdrcopy[i])
-      kfree(c->hdrcopy[i]);
+      netcache_orphan(c->hdrcopy[i]);
     c->hdrcopy[i] = 0;
   }
+  netcache_free(c);
+  if(c->txpay)
+    kfree(c->txpay);
+  c->txpay = 0;
   if(c->scratch)
     kfree(c->scratch);
   c->scratch = 0;
@@ -96,7 +111,8 @@ allocpages(struct netchan *c)
   c->rx = (struct nc_ring*)kalloc();
   c->tx = (struct nc_ring*)kalloc();
   c->scratch = kalloc();
-  if(c->info == 0 || c->rx == 0 || c->tx == 0 || c->scratch == 0)
+  c->txpay = kalloc();
+  if(c->info == 0 || c->rx == 0 || c->tx == 0 || c->scratch == 0 || c->txpay == 0)
     goto bad;
   for(int i = 0; i < NELEM(c->hdrcopy); i++)
     if((c->hdrcopy[i] = kalloc()) == 0)
@@ -128,6 +144,10 @@ mapregion(struct netchan *c, pagetable_t pt)
     goto bad;
   if(mappages(pt, NC_VA + NC_TX_OFF, PGSIZE, (uint64)c->tx, PTE_R|PTE_W|PTE_U) < 0)
     goto bad;
+  if(mappages(pt, NC_VA + NC_TXPAY_OFF, PGSIZE, (uint64)c->txpay, PTE_R|PTE_W|PTE_U) < 0)
+    goto bad;
+  if(netcache_map(c, pt) < 0)
+    goto bad;
   for(int b = 0; b < NC_NBUFS; b++)
     if(c->bstate[b] == B_USER &&
        mappages(pt, bufva(b), PGSIZE, (uint64)c->page[b], PTE_R|PTE_W|PTE_U) < 0)
@@ -139,7 +159,7 @@ mapregion(struct netchan *c, pagetable_t pt)
   return 0;
 
  bad:
-  uvmunmap(pt, NC_VA, NC_SIZE / PGSIZE, 0);
+  uvmunmap(pt, NC_VA, regionpages(c), 0);
   return -ENOMEM;
 }
 
@@ -156,6 +176,7 @@ initrings(struct netchan *c)
   memset(c->info, 0, PGSIZE);
   memset(c->rx, 0, PGSIZE);
   memset(c->tx, 0, PGSIZE);
+  memset(c->txpay, 0, PGSIZE);
   ni->version = NC_VERSION;
   ni->nslots = NC_NSLOTS;
   ni->nbufs = NC_NBUFS;
@@ -165,6 +186,9 @@ initrings(struct netchan *c)
   ni->buf_off = NC_BUF_OFF;
   ni->mtu = NC_MTU;
   memmove(ni->mac, netif.mac, 6);
+  ni->txpay_off = NC_TXPAY_OFF;
+  ni->cache_off = NC_CACHE_OFF;
+  ni->cache_size = c->ncache * PGSIZE;
 
   for(int s = 0; s < NC_NSLOTS; s++){
     c->rxbuf[s] = s;
@@ -190,11 +214,12 @@ initrings(struct netchan *c)
   memset(&c->st, 0, sizeof(c->st));
 }
 
-// Open a channel for the current process and map it at NC_VA.
-// Returns a file descriptor, -EBUSY if the process has one already,
-// -ENFILE if all channels are taken, -ENOMEM, or -EMFILE.
+// Open a channel for the current process, with a payload cache of
+// ncache pages, and map it at NC_VA. Returns a file descriptor, -EBUSY
+// if the process has one already, -ENFILE if all channels are taken,
+// -ENOMEM, or -EMFILE.
 static int
-netchan_open(void)
+netchan_open(int ncache)
 {
   struct proc *p = myproc();
   struct netchan *c = 0;
@@ -214,7 +239,8 @@ netchan_open(void)
   if(c == 0)
     return -ENFILE;
 
-  if(allocpages(c) < 0){
+  if(allocpages(c) < 0 || netcache_alloc(c, ncache) < 0){
+    freepages(c);
     c->proc = 0;
     return -ENOMEM;
   }
@@ -230,7 +256,7 @@ netchan_open(void)
   if((f = filealloc()) == 0 || (fd = fdalloc(f)) < 0){
     if(f)
       fileclose(f);  // not FD_NETCHAN yet: closes nothing else
-    uvmunmap(p->pagetable, NC_VA, NC_SIZE / PGSIZE, 0);
+    uvmunmap(p->pagetable, NC_VA, regionpages(c), 0);
     freepages(c);
     c->proc = 0;
     return f ? -EMFILE : -ENFILE;
@@ -288,9 +314,13 @@ netchan_release(struct proc *p)
   }
   while(c->pendr != c->pendw)
     kfree(c->pend[c->pendr++ % NC_NSLOTS]);
+  // frames still in flight are orphans from now on: netchan_txdone
+  // frees their buffers' pages (freepages leaves them), whether or not
+  // the channel is opened again meanwhile.
+  c->gen++;
   release(&netlock);
 
-  uvmunmap(p->pagetable, NC_VA, NC_SIZE / PGSIZE, 0);
+  uvmunmap(p->pagetable, NC_VA, regionpages(c), 0);
   sfence_vma();   // p may be running on this table: drop the old translations
   ptchanged();
   freepages(c);   // pages still in flight are freed by netchan_txdone
@@ -533,6 +563,106 @@ rxfree(struct netchan *c)
   }
 }
 
+// A split frame to a local destination: the receiver gets a page of
+// its own with headers and payload copied in (the cache page cannot
+// move to it), the only CPU copy of payload there is. Returns 0.
+// netlock held.
+static int
+txsplitlocal(struct netchan *c, uint32 s, struct nc_slot sl, struct nc_txpay tp)
+{
+  char *page = kalloc_filled();
+  int len = sl.len + tp.len;
+
+  if(page == 0){
+    count(c, NC_tx_reject_nomem, 1);
+    c->txflags[s] = NCS_REJECTED;
+    return 0;
+  }
+  memmove(page, c->page[sl.buf], sl.len);
+  for(int n = 0, k; n < tp.len; n += k){
+    uint32 off = tp.off + n;
+    k = PGSIZE - off % PGSIZE;
+    if(k > tp.len - n)
+      k = tp.len - n;
+    memmove(page + sl.len + n, c->cache[off / PGSIZE] + off % PGSIZE, k);
+  }
+  count(c, NC_copy_bytes, sl.len);
+  count(c, NC_copy_payload_bytes, tp.len);
+  count(c, NC_tx_frames, 1);
+  count(c, NC_tx_bytes, len);
+  count(c, NC_tx_loopback, 1);
+  if(netfilt_deliver(page, len) == 0)
+    kfree(page);
+  return 0;
+}
+
+// Send the split frame (NCS_PAYLOAD) in TX slot s, or refuse it: its
+// headers, sl.len bytes in its buffer, are checked and copied to hdr;
+// its payload, txpay[s] in this channel's cache, the device reads in
+// place, in one or two pieces (the cache's pages are not contiguous in
+// memory). Each page the device reads is held (netcache_hold) until it
+// is done, so a close meanwhile frees none of them early. Returns as
+// txslot. netlock held.
+static int
+txsplit(struct netchan *c, uint32 s, struct nc_slot sl, uint8 *hdr)
+{
+  struct nc_txpay tp = ((struct nc_txpay*)c->txpay)[s];   // one read of untrusted memory
+  uint8 *f = (uint8*)c->page[sl.buf];
+  uint64 pa[2] = { 0, 0 }, cookie;
+  int len[2] = { 0, 0 }, why, r;
+
+  if(c->ncache == 0)
+    why = NC_tx_reject_nocache;
+  else if(tp.len == 0 || tp.reserved != 0 || (uint64)tp.off + tp.len > (uint64)c->ncache * PGSIZE)
+    why = NC_tx_reject_badpay;
+  else if(sl.len < NC_FRAMEMIN || sl.len > NC_HDRCOPY - NC_HDRROOM || sl.len + tp.len > NC_FRAMEMAX)
+    why = NC_tx_reject_splitlen;
+  else
+    why = netguard_txsplit(c, f, sl.len, tp.len);
+  if(why < 0 && netfilt_islocal(f, sl.len))
+    return txsplitlocal(c, s, sl, tp);
+  if(why < 0 && !virtio_net_up())
+    why = NC_tx_reject_nodev;
+  if(why >= 0){
+    count(c, why, 1);
+    c->txflags[s] = NCS_REJECTED;
+    return 0;
+  }
+
+  // the whole header, checked or not, goes from the copy: the device
+  // reads nothing of the buffer.
+  memmove(hdr, f, sl.len);
+  pa[0] = (uint64)c->cache[tp.off / PGSIZE] + tp.off % PGSIZE;
+  len[0] = PGSIZE - tp.off % PGSIZE;
+  if(len[0] >= tp.len){
+    len[0] = tp.len;
+  } else {
+    pa[1] = (uint64)c->cache[tp.off / PGSIZE + 1];
+    len[1] = tp.len - len[0];
+  }
+  cookie = ((uint64)c->gen << 32) | (c->id << 16) | COOKIE_SPLIT | s;
+  r = virtio_net_txv(hdr, sl.len, pa, len, cookie);
+  if(r == -ENOBUFS)
+    return r;
+  if(r < 0){
+    count(c, NC_tx_reject_nodev, 1);
+    c->txflags[s] = NCS_REJECTED;
+    return 0;
+  }
+  netcache_hold((uint64)hdr);
+  netcache_hold(pa[0]);
+  if(pa[1])
+    netcache_hold(pa[1]);
+  count(c, NC_copy_bytes, sl.len);
+  count(c, NC_tx_frames, 1);
+  count(c, NC_tx_bytes, sl.len + tp.len);
+  count(c, NC_tx_split_frames, 1);
+  c->bstate[sl.buf] = B_TXHDR;
+  c->txstate[s] = T_FLIGHT;
+  c->txinflight++;
+  return 1;
+}
+
 // Send the frame in TX slot s, or refuse it. Returns 1 if it is queued
 // for the device, 0 if the slot is dealt with otherwise (looped back or
 // rejected), -ENOBUFS if the device has no room (try again later).
@@ -553,6 +683,8 @@ txslot(struct netchan *c, uint32 s)
     why = NC_tx_reject_badbuf;
   else if(c->bstate[sl.buf] != B_USER)
     why = NC_tx_reject_notowned;
+  else if(sl.flags == NCS_PAYLOAD)
+    return txsplit(c, s, sl, hdr);
   else if(sl.flags != 0)
     why = NC_tx_reject_badflags;
   else if(sl.len < NC_FRAMEMIN || sl.len > NC_FRAMEMAX)
@@ -610,6 +742,7 @@ txslot(struct netchan *c, uint32 s)
     c->txflags[s] = NCS_REJECTED;
     return 0;
   }
+  netcache_hold((uint64)hdr);
   count(c, NC_copy_bytes, hlen);
   count(c, NC_tx_frames, 1);
   count(c, NC_tx_bytes, sl.len);
@@ -713,7 +846,7 @@ _Static_assert(NNETCHAN <= 32, "netchan_txdone keeps a bit per channel");
 // it has frames queued that found the device full: the room they free
 // is what those frames wait for (it may hold none in the device at all).
 void
-netchan_txdone(uint64 *cookie, uint64 *paypa, int n)
+netchan_txdone(uint64 *cookie, uint64 (*pa)[3], int n)
 {
   int locked = holding(&netlock);
   uint32 mine = 0;   // channels that had frames finish, a bit per id
@@ -722,11 +855,21 @@ netchan_txdone(uint64 *cookie, uint64 *paypa, int n)
     acquire(&netlock);
   for(int i = 0; i < n; i++){
     struct netchan *c = &chans[(cookie[i] >> 16) & 0xffff];
-    uint32 s = cookie[i] & 0xffff;
+    uint32 s = cookie[i] & MASK;
+    int split = (cookie[i] & COOKIE_SPLIT) != 0;
+    // pa: the header copy, then the payload's pieces
+    netcache_drop(pa[i][0]);
+    if(split){
+      netcache_drop(pa[i][1]);
+      if(pa[i][2])
+        netcache_drop(pa[i][2]);
+    }
     if(c->gen != (uint32)(cookie[i] >> 32) || c->txstate[s] != T_FLIGHT){
-      // the channel closed without waiting for this frame: its page
-      // was left for us to free.
-      kfree((void*)PGROUNDDOWN(paypa[i]));
+      // the channel closed without waiting for this frame: the page of
+      // its buffer was left for us to free (a split frame's was not:
+      // the device never read it).
+      if(!split)
+        kfree((void*)PGROUNDDOWN(pa[i][1]));
       continue;
     }
     c->txstate[s] = T_DONE;
@@ -860,16 +1003,19 @@ argchan(int fd)
   return chanof(f, f->chgen);
 }
 
-// int netopen(int flags): flags must be 0.
+// int netopen(int flags): flags are 0, or NC_OPEN_CACHE(npages) for a
+// payload cache of 1 to NC_CACHEMAX pages.
 uint64
 sys_netopen(void)
 {
-  int flags;
+  int flags, ncache;
 
   argint(0, &flags);
-  if(flags != 0)
+  ncache = (uint32)flags >> 16;
+  // (the bound first: a shift of a larger count back would overflow)
+  if(ncache > NC_CACHEMAX || flags != NC_OPEN_CACHE(ncache))
     return -EINVAL;
-  return netchan_open();
+  return netchan_open(ncache);
 }
 
 // int netsync(int fd, int timeout_ms)

@@ -10,10 +10,12 @@
 //   NC_VA + 0x0000  struct nc_info     read-only: sizes, offsets, MAC
 //   NC_VA + 0x1000  struct nc_ring     RX ring: frames the kernel delivered
 //   NC_VA + 0x2000  struct nc_ring     TX ring: frames for the kernel to send
-//   NC_VA + 0x3000  buffer 0           NC_NBUFS buffers of NC_BUFSIZE bytes,
-//   NC_VA + 0x4000  buffer 1           each a page of its own, so the kernel
+//   NC_VA + 0x3000  struct nc_txpay[]  TX payload references, one per TX slot
+//   NC_VA + 0x4000  buffer 0           NC_NBUFS buffers of NC_BUFSIZE bytes,
+//   NC_VA + 0x5000  buffer 1           each a page of its own, so the kernel
 //   ...                                can move a received page into a
 //                                      buffer's place instead of copying
+//   NC_VA + NC_SIZE payload cache      cache_size bytes, if asked for at open
 //
 // Each ring is NC_NSLOTS slots. A slot names a buffer by index and says
 // how long the frame in it is.
@@ -55,13 +57,25 @@
 // buffer, marked NCS_REJECTED (in the slot before its own, as every
 // buffer does), and the reason is counted (struct nc_stats).
 //
+// The payload cache (version 4). netopen(NC_OPEN_CACHE(npages)) also
+// maps npages pages (at most NC_CACHEMAX) right after the pool,
+// read-write. They never move and are never flipped: the process fills
+// them once (file data, split at its segment size, checksums summed
+// ahead) and sends from them as often as it likes, the same bytes in
+// many frames in flight at once. A TX slot flagged NCS_PAYLOAD holds
+// only the frame's headers (Ethernet, IPv4, TCP or UDP) in its buffer;
+// the frame goes on with txpay[slot]'s len bytes from byte off of the
+// cache. The kernel copies and checks the headers as for any frame;
+// the device reads the payload from the cache itself. A process that
+// rewrites cache bytes in flight changes only its own frames.
+//
 // Byte order: every field here is in host order; the frames in the
 // buffers are in network order, as on the wire.
 #ifndef NETCHAN_H
 #define NETCHAN_H
 #include <stdint.h>
 
-#define NC_VERSION    3                // 3: the kernel keeps buffer NC_NBUFS-1; claim quota
+#define NC_VERSION    4                // 4: payload cache and split TX slots; 3: the kernel keeps buffer NC_NBUFS-1
 #define NC_VA         0x1000000000ULL  // where the region is mapped (64 GiB)
 #define NC_NSLOTS     512              // slots per ring, a power of two
 #define NC_NBUFS      1152             // buffers in the pool: both rings full, and 128 more
@@ -69,8 +83,14 @@
 #define NC_INFO_OFF   0x0000
 #define NC_RX_OFF     0x1000
 #define NC_TX_OFF     0x2000
-#define NC_BUF_OFF    0x3000
+#define NC_TXPAY_OFF  0x3000
+#define NC_BUF_OFF    0x4000
 #define NC_SIZE       (NC_BUF_OFF + (uint64_t)NC_NBUFS * NC_BUFSIZE)
+#define NC_CACHE_OFF  NC_SIZE          // the payload cache, when there is one
+#define NC_CACHEMAX   2048             // most cache pages one channel may have (8 MiB)
+// netopen(flags): flags are 0 or NC_OPEN_CACHE(npages), 1 <= npages <=
+// NC_CACHEMAX; anything else is -EINVAL, and no memory for it -ENOMEM.
+#define NC_OPEN_CACHE(npages) ((npages) << 16)
 #define NC_FRAMEMIN   14               // an Ethernet header: the shortest frame accepted
 #define NC_FRAMEMAX   1514             // header + 1500-byte MTU, no FCS
 #define NC_MTU        1500
@@ -86,17 +106,31 @@ struct nc_info {
   uint16_t mtu;         // (k) NC_MTU
   uint8_t  mac[6];      // (k) the interface's MAC address
   uint32_t cfggen;      // (k) bumped when setipcfg() changes ip, mask or gw: time to call getipaddr() again
-  uint32_t reserved[7]; // (k) zero
+  uint32_t txpay_off;   // (k) offset of the nc_txpay array
+  uint32_t cache_off;   // (k) offset of the payload cache
+  uint32_t cache_size;  // (k) its size in bytes; 0: no cache
+  uint32_t reserved[4]; // (k) zero
 };
 
 // One ring slot. It names a buffer by index, never by address:
 // the pool sits at different addresses in kernel and process.
 struct nc_slot {
   uint16_t buf;    // (u,k) buffer index in the pool, < NC_NBUFS
-  uint16_t len;    // (u,k) frame length in bytes, frame at offset 0 of the buffer
+  uint16_t len;    // (u,k) frame length in bytes, frame at offset 0 of the buffer (NCS_PAYLOAD: its headers)
   uint16_t flags;  // (u,k) NCS_* below; the process must leave unknown bits zero
 };
 #define NCS_REJECTED 0x0001  // (k) TX: the kernel refused to send the frame in this buffer
+#define NCS_PAYLOAD  0x0002  // (u) TX: the frame goes on with the cache bytes txpay[slot] names
+
+// A TX slot's payload reference, read only if the slot is NCS_PAYLOAD.
+// The slot's buffer holds the headers (len bytes, at most 112); their
+// IPv4 total length must count this payload, and the whole frame must
+// fit NC_FRAMEMAX. The process writes the entry of a slot it owns.
+struct nc_txpay {
+  uint32_t off;       // (u) byte offset in the cache; off + len <= cache_size
+  uint16_t len;       // (u) payload bytes, 1 or more
+  uint16_t reserved;  // (u) must be zero
+};
 
 struct nc_ring {
   uint32_t head;          // (u) first slot the process owns; < NC_NSLOTS
@@ -110,6 +144,7 @@ _Static_assert(sizeof(struct nc_slot) == 6, "nc_slot is 6 bytes");
 _Static_assert(sizeof(struct nc_ring) == 64 + 6 * NC_NSLOTS, "nc_ring layout");
 _Static_assert(NC_NBUFS <= 65535, "a slot's buf names every buffer, and NC_NBUFS itself");
 _Static_assert(sizeof(struct nc_ring) <= 0x1000, "a ring fits its page");
+_Static_assert(sizeof(struct nc_txpay) * NC_NSLOTS == 0x1000, "txpay fills its page");
 
 // netclaim(fd, proto, port): claim (IPv4 protocol, local port) for this
 // channel, exclusively. Port 0 asks for a free ephemeral port. For ICMP
@@ -175,8 +210,13 @@ _Static_assert(sizeof(struct nc_ipcfg) == 32, "nc_ipcfg layout");
   X(tx_reject_fragid,   "TX first fragment reusing another channel's live IPv4 id") \
   X(tx_reject_nomem,    "TX looped back, but no page to replace the sender's") \
   X(tx_reject_nodev,    "TX with no network device") \
+  X(tx_reject_nocache,  "TX NCS_PAYLOAD on a channel with no cache") \
+  X(tx_reject_badpay,   "TX payload reference empty, past the cache's end, or reserved bits set") \
+  X(tx_reject_splitlen, "TX split frame: IPv4 length not headers plus payload, headers over 112 bytes, or frame over 1514") \
+  X(tx_reject_splithdr, "TX split frame: not UDP or TCP over IPv4, a fragment, or its checked headers past its buffer's") \
   X(copy_bytes,         "bytes the CPU copied (TX headers, ARP fan-out)") \
-  X(copy_payload_bytes, "payload bytes the CPU copied (zero copy: stays 0)") \
+  X(copy_payload_bytes, "payload bytes the CPU copied (zero copy: stays 0; only a split frame looped back is copied)") \
+  X(tx_split_frames,    "split frames sent: headers copied, payload read by the device from the cache") \
   X(wipe_bytes,         "bytes wiped past a frame's end, so the receiver sees only the frame: looped back, or in a page another channel had") \
   X(claim_reject_quota, "claims refused: the channel holds NC_CLAIMQUOTA already") \
   X(dev_rx_frames,      "device: frames received, before any filter (interface only)") \

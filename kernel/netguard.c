@@ -210,3 +210,32 @@ netguard_tx(struct netchan *c, const uint8 *f, int len, int *hlen)
     return NC_tx_reject_proto;
   }
 }
+
+// Check the headers of a split frame (netchan.h, NCS_PAYLOAD): hdrlen
+// bytes at f, followed on the wire by paylen bytes from the channel's
+// payload cache, which no check reads. The usual checks (netguard_tx)
+// apply to the headers as to any frame, on UDP and TCP over IPv4 only
+// and no fragment: an ICMP error's quoted header, or a later fragment's
+// transport header, would lie in the unchecked payload. The IPv4 total
+// length must count the payload exactly, and every byte the checks read
+// must lie in the headers. Returns -1 if the frame may go, else the
+// counter of the reason. netlock held.
+int
+netguard_txsplit(struct netchan *c, const uint8 *f, int hdrlen, int paylen)
+{
+  const uint8 *ip = f + ETH_HLEN;
+  int hl, hlen, why;
+
+  if(hdrlen < ETH_HLEN + 20 || get16(f + 12) != ETHERTYPE_IPV4 || (ip[0] >> 4) != 4)
+    return NC_tx_reject_splithdr;
+  hl = (ip[0] & 0xf) * 4;
+  if(hl < 20 || ETH_HLEN + hl > hdrlen)
+    return NC_tx_reject_splithdr;
+  if((ip[9] != NC_PROTO_UDP && ip[9] != NC_PROTO_TCP) || (get16(ip + 6) & 0x3fff) != 0)
+    return NC_tx_reject_splithdr;
+  if(get16(ip + 2) != hdrlen - ETH_HLEN + paylen)
+    return NC_tx_reject_splitlen;
+  if((why = netguard_tx(c, f, hdrlen + paylen, &hlen)) >= 0)
+    return why;
+  return hlen <= hdrlen ? -1 : NC_tx_reject_splithdr;
+}

@@ -12,7 +12,10 @@
 // Who holds each buffer of a channel's pool. The kernel's record, never
 // the process's rings, decides.
 // B_KERNEL is NC_KBUF alone: the buffer in the TX slot the kernel keeps.
-enum { B_USER, B_RXSLOT, B_TXFLIGHT, B_KERNEL };
+// B_TXHDR: in the TX slot of a split frame in flight; the device reads
+// the kernel's copy of its headers, not the buffer, which is freed with
+// the channel like any other.
+enum { B_USER, B_RXSLOT, B_TXFLIGHT, B_KERNEL, B_TXHDR };
 #define NC_KBUF (NC_NBUFS - 1)
 
 // First fragments a channel sent lately (netguard.c): it may send the
@@ -73,6 +76,11 @@ struct netchan {
   uint16 txflags[NC_NSLOTS]; // flags to hand back (NCS_REJECTED)
   int txinflight;            // frames the device still holds
   char *hdrcopy[NC_NSLOTS * NC_HDRCOPY / PGSIZE]; // pages of NC_HDRCOPY-byte header copies, one per slot
+  char *txpay;               // kernel address of the nc_txpay page (process-writable)
+
+  // The payload cache (netcache.c): never moved, never flipped.
+  int ncache;                // pages in it; 0: none
+  char *cache[NC_CACHEMAX];  // physical page behind each
 
   struct fragid fragid[NFRAGID]; // first fragments sent lately, oldest replaced
   int fragnext;              // next fragid entry to replace
@@ -128,3 +136,11 @@ int  netfilt_isdefault(struct netchan *c);
 int  netfilt_islocal(const uint8 *f, int len);
 // netguard.c
 int  netguard_tx(struct netchan *c, const uint8 *f, int len, int *hlen);
+int  netguard_txsplit(struct netchan *c, const uint8 *f, int hdrlen, int paylen);
+// netcache.c
+int  netcache_alloc(struct netchan *c, int npages);
+int  netcache_map(struct netchan *c, pagetable_t pt);
+void netcache_free(struct netchan *c);
+void netcache_hold(uint64 pa);
+void netcache_drop(uint64 pa);
+void netcache_orphan(char *page);

@@ -3,8 +3,8 @@
 // virtqueues, 4.2 mmio).
 // It moves whole Ethernet frames and nothing else: every received frame
 // goes to netfilt_rx() in a page of its own, and every frame to send
-// comes from netchan as a header piece and a payload piece, which the
-// device reads in place. No protocol is implemented here.
+// comes from netchan as a header piece and up to two payload pieces,
+// which the device reads in place. No protocol is implemented here.
 // A page that goes back to the device after a frame nobody took is
 // wiped first, as far as the frame reached: the next, shorter frame in
 // it must not carry the old one's bytes to another process.
@@ -37,6 +37,7 @@
 #define ETHHDR 14     // shortest frame we pass on: an Ethernet header
 #define QMAX 256      // we use at most this many descriptors per queue
 #define TXBATCH 32    // TX completions reported per lock hold (on the kernel stack)
+#define TXSEG 3       // descriptors per TX frame at most: header, two payload pieces (netchan_txdone's pa[][3])
 
 // The receive and transmit queues (5.1.2).
 #define RXQ 0
@@ -78,19 +79,20 @@ static struct net {
   char rxstate[QMAX/2];      // RX_* above
   int rxempty;               // slots in RX_EMPTY
 
-  // TX chains are [virtio header + caller's header][payload], 1 or 2
-  // descriptors; the virtio header goes in the caller's 12 bytes of room.
+  // TX chains are [virtio header + caller's header][payload][payload],
+  // 1 to TXSEG descriptors; the virtio header goes in the caller's 12
+  // bytes of room.
   uint16 txfree[QMAX];       // stack of free TX descriptors
   int ntxfree;               // entries in txfree
   int txbusy;                // chains the device has not given back
   struct {
     uint64 cookie;           // for netchan_txdone
-    uint64 paypa;
+    uint64 pa[TXSEG];        // the header's and the payload pieces' addresses, for netchan_txdone
     char busy;               // chain outstanding
   } txinfo[QMAX];            // per chain head
   // With INDIRECT_DESC a frame takes one queue entry, pointing at its
-  // own two-entry table here (2.7.5.3): a full queue is QMAX frames.
-  struct virtq_desc txind[QMAX][2];
+  // own table here (2.7.5.3): a full queue is QMAX frames.
+  struct virtq_desc txind[QMAX][TXSEG];
 
   // counters, reported as netstat's dev_* (virtio_net_stats)
   uint64 rx_frames;          // frames the device gave us, good or bad
@@ -341,9 +343,9 @@ rx_harvest(void)
 }
 
 // Take up to max finished TX chains off the used ring, free their
-// descriptors and return their (cookie, paypa). Caller holds net.lock.
+// descriptors and return their cookies and addresses. Caller holds net.lock.
 static int
-tx_pop(uint64 *cookie, uint64 *paypa, int max)
+tx_pop(uint64 *cookie, uint64 (*pa)[TXSEG], int max)
 {
   uint32 id, len;
   int n = 0;
@@ -352,7 +354,8 @@ tx_pop(uint64 *cookie, uint64 *paypa, int max)
     if(id >= net.tx.num || !net.txinfo[id].busy)
       panic("virtio_net: bad TX used id");
     cookie[n] = net.txinfo[id].cookie;
-    paypa[n] = net.txinfo[id].paypa;
+    for(int j = 0; j < TXSEG; j++)
+      pa[n][j] = net.txinfo[id].pa[j];
     net.txinfo[id].busy = 0;
     free_chain(id);
     net.txbusy--;
@@ -368,15 +371,15 @@ tx_pop(uint64 *cookie, uint64 *paypa, int max)
 static int
 tx_reap_some(int all)
 {
-  uint64 cookie[TXBATCH], paypa[TXBATCH];
+  uint64 cookie[TXBATCH], pa[TXBATCH][TXSEG];
   int n, total = 0;
 
   do {
     acquire(&net.lock);
-    n = tx_pop(cookie, paypa, TXBATCH);
+    n = tx_pop(cookie, pa, TXBATCH);
     release(&net.lock);
     if(n > 0)
-      netchan_txdone(cookie, paypa, n);
+      netchan_txdone(cookie, pa, n);
     total += n;
   } while(all && n == TXBATCH);
   return total;
@@ -420,7 +423,7 @@ vq_init(struct netq *q, int qid)
   if(*R(VIRTIO_MMIO_QUEUE_READY))
     return -1;
   max = *R(VIRTIO_MMIO_QUEUE_NUM_MAX);
-  // a TX chain takes one or two descriptors (one with INDIRECT_DESC);
+  // a TX chain takes one to TXSEG descriptors (one with INDIRECT_DESC);
   // split queues are powers of two (2.7).
   q->num = QMAX;
   while(q->num > max)
@@ -544,20 +547,59 @@ virtio_net_init(void)
 // Queue one frame, without telling the device (virtio_net_txkick does):
 // hdrlen bytes at hdr, then paylen bytes at physical address paypa (none
 // if paylen is 0). The 12 bytes just before hdr are ours: the virtio-net
-// header goes there. The device reads everything
-// in place; netchan_txdone() gets (cookie, paypa) when it is done.
-// Returns 0, -ENOBUFS if the TX queue is full (nothing queued), or
-// -ENETDOWN without a device. Takes net.lock; interrupts on or off.
+// header goes there. The device reads everything in place;
+// netchan_txdone() gets the cookie and the addresses (hdr, paypa, 0)
+// when it is done. Returns 0, -ENOBUFS if the TX queue is full (nothing
+// queued), or -ENETDOWN without a device. Takes net.lock; interrupts on
+// or off.
 int
 virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
 {
-  int d[2];
-  int n = paylen > 0 ? 2 : 1;
+  uint64 pa[2] = { paypa, 0 };
+  int len[2] = { paylen, 0 };
+
+  return virtio_net_txv(hdr, hdrlen, pa, len, cookie);
+}
+
+// Fill in the descriptors of one frame in table t, at entries e[] in
+// chain order: the virtio header and hdrlen bytes at vh, then the
+// payload pieces that are not empty. Caller holds net.lock.
+static void
+tx_fill(struct virtq_desc *t, int *e, uint8 *vh, int hdrlen, uint64 *pa, int *len)
+{
+  int n = 0;
+
+  t[e[0]].addr = (uint64)vh;
+  t[e[0]].len = sizeof(struct virtio_net_hdr) + hdrlen;
+  t[e[0]].flags = 0;
+  t[e[0]].next = 0;
+  for(int i = 0; i < TXSEG - 1; i++){
+    if(len[i] == 0)
+      continue;
+    t[e[n]].flags = VIRTQ_DESC_F_NEXT;
+    t[e[n]].next = e[n+1];
+    n++;
+    t[e[n]].addr = pa[i];
+    t[e[n]].len = len[i];
+    t[e[n]].flags = 0;
+    t[e[n]].next = 0;
+  }
+}
+
+// virtio_net_tx with the payload in two pieces, len[0] bytes at
+// physical address pa[0] and len[1] at pa[1] (either may be 0 bytes):
+// a payload that spans two pages not next to each other in memory.
+// netchan_txdone() gets (hdr, pa[0], pa[1]).
+int
+virtio_net_txv(void *hdr, int hdrlen, uint64 *pa, int *len, uint64 cookie)
+{
+  int d[TXSEG], e[TXSEG];
+  int n = 1 + (len[0] > 0) + (len[1] > 0);
   int ndesc = net.indirect ? 1 : n;
 
   if(!net.present)
     return -ENETDOWN;
-  if(hdrlen <= 0 || paylen < 0)
+  if(hdrlen <= 0 || len[0] < 0 || len[1] < 0)
     return -EINVAL;
 
   acquire(&net.lock);
@@ -581,23 +623,13 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
 
   // 5.1.6.2: the header the device reads first, all zero (no offloads),
   // in the caller's room just before hdr, so it and the checked headers
-  // are one buffer; the payload, if any, is a second.
+  // are one buffer; each payload piece is one more.
   uint8 *vh = (uint8 *)hdr - sizeof(struct virtio_net_hdr);
   memset(vh, 0, sizeof(struct virtio_net_hdr));
   struct virtq_desc *t = net.indirect ? net.txind[d[0]] : net.tx.desc;
-  int a = net.indirect ? 0 : d[0], b = net.indirect ? 1 : d[1];
-  t[a].addr = (uint64)vh;
-  t[a].len = sizeof(struct virtio_net_hdr) + hdrlen;
-  t[a].flags = 0;
-  t[a].next = 0;
-  if(n == 2){
-    t[a].flags = VIRTQ_DESC_F_NEXT;
-    t[a].next = b;
-    t[b].addr = paypa;
-    t[b].len = paylen;
-    t[b].flags = 0;
-    t[b].next = 0;
-  }
+  for(int i = 0; i < n; i++)
+    e[i] = net.indirect ? i : d[i];
+  tx_fill(t, e, vh, hdrlen, pa, len);
   if(net.indirect){
     net.tx.desc[d[0]].addr = (uint64)t;
     net.tx.desc[d[0]].len = n * sizeof(struct virtq_desc);
@@ -606,7 +638,9 @@ virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie)
   }
 
   net.txinfo[d[0]].cookie = cookie;
-  net.txinfo[d[0]].paypa = paypa;
+  net.txinfo[d[0]].pa[0] = (uint64)hdr;
+  net.txinfo[d[0]].pa[1] = pa[0];
+  net.txinfo[d[0]].pa[2] = pa[1];
   net.txinfo[d[0]].busy = 1;
   net.txbusy++;
 
@@ -669,7 +703,7 @@ virtio_net_txarm(void)
   return busy > 0 ? tx_reap() : 0;
 }
 
-// 1 if the TX queue has room for a frame now. Frames finished but not
+// 1 if the TX queue has room for any frame now. Frames finished but not
 // yet reported hold their descriptors: virtio_net_txarm reports them.
 int
 virtio_net_txroom(void)
@@ -679,7 +713,7 @@ virtio_net_txroom(void)
   if(!net.present)
     return 0;
   acquire(&net.lock);
-  r = net.ntxfree >= (net.indirect ? 1 : 2);
+  r = net.ntxfree >= (net.indirect ? 1 : TXSEG);
   release(&net.lock);
   return r;
 }

@@ -8,9 +8,17 @@
 int
 chan_open(struct chan *ch)
 {
-  int fd = netopen(0);
+  return chan_opencache(ch, 0);
+}
 
-  if(fd < 0)
+int
+chan_opencache(struct chan *ch, int npages)
+{
+  int fd;
+
+  if(npages < 0 || npages > NC_CACHEMAX)
+    return -EINVAL;
+  if((fd = netopen(NC_OPEN_CACHE(npages))) < 0)
     return fd;
   ch->fd = fd;
   ch->info = (struct nc_info *)(NC_VA + NC_INFO_OFF);
@@ -22,6 +30,9 @@ chan_open(struct chan *ch)
   ch->rx = (struct nc_ring *)(NC_VA + ch->info->rx_off);
   ch->tx = (struct nc_ring *)(NC_VA + ch->info->tx_off);
   ch->bufs = (uint8_t *)(NC_VA + ch->info->buf_off);
+  ch->txpay = (struct nc_txpay *)(NC_VA + ch->info->txpay_off);
+  ch->cachesize = ch->info->cache_size;
+  ch->cache = ch->cachesize ? (uint8_t *)(NC_VA + ch->info->cache_off) : 0;
   return 0;
 }
 
@@ -63,6 +74,20 @@ chan_txpush(struct chan *ch, int len)
   ch->tx->head = nc_next(ch->tx->head);
 }
 
+void
+chan_txsplit(struct chan *ch, int hdrlen, uint32_t payoff, uint16_t paylen)
+{
+  uint32_t h = ch->tx->head;
+  struct nc_slot *s = &ch->tx->slot[h];
+
+  ch->txpay[h].off = payoff;
+  ch->txpay[h].len = paylen;
+  ch->txpay[h].reserved = 0;
+  s->len = hdrlen;
+  s->flags = NCS_PAYLOAD;
+  ch->tx->head = nc_next(h);
+}
+
 int
 chan_send(struct chan *ch, const void *frame, int len)
 {
@@ -99,6 +124,7 @@ chan_rxpop(struct chan *ch)
 
 static struct chan thechan;
 static struct netdev chandev;
+static int cachewant;   // pages of payload cache to open thechan with
 
 static uint8_t *
 dtxbuf(struct netdev *d)
@@ -155,7 +181,7 @@ chan_netdev(void)
 {
   if(chandev.txbuf)
     return &chandev;
-  if(chan_open(&thechan) < 0)
+  if(chan_opencache(&thechan, cachewant) < 0)
     return 0;
   memmove(chandev.mac, thechan.info->mac, 6);
   chandev.fd = thechan.fd;
@@ -168,6 +194,18 @@ chan_netdev(void)
   chandev.cfggen = dcfggen;
   chandev.getaddr = dgetaddr;
   return &chandev;
+}
+
+void
+chan_wantcache(int npages)
+{
+  cachewant = npages;
+}
+
+struct chan *
+chan_stack(void)
+{
+  return chandev.txbuf ? &thechan : 0;
 }
 
 // The socket layer's first call brings the stack up on the channel.

@@ -12,6 +12,9 @@ struct chan {
   struct nc_ring *rx;      // frames the kernel delivered: [head, tail) are ours
   struct nc_ring *tx;      // free slots: [head, tail) are ours
   uint8_t *bufs;           // buffer 0
+  struct nc_txpay *txpay;  // the TX slots' payload references
+  uint8_t *cache;          // the payload cache, or NULL if none
+  uint32_t cachesize;      // its size in bytes
 };
 
 static inline uint32_t
@@ -34,6 +37,8 @@ chan_buf(const struct chan *ch, uint32_t b)
 }
 
 int chan_open(struct chan *ch);          // 0 or -E*
+// Open with a payload cache of npages pages (1..NC_CACHEMAX): 0, -EINVAL, -ENOMEM or -E*.
+int chan_opencache(struct chan *ch, int npages);
 int chan_claim(struct chan *ch, int proto, int port);  // the port, or -E*
 int chan_sync(struct chan *ch, int timeout_ms);        // RX frames owned, or -E*
 int chan_close(struct chan *ch);
@@ -44,9 +49,24 @@ uint8_t *chan_txbuf(struct chan *ch);
 void chan_txpush(struct chan *ch, int len);
 // Copy a frame into the next TX buffer and push it. 0 or -ENOBUFS.
 int chan_send(struct chan *ch, const void *frame, int len);
+// A split frame: write its headers (Ethernet, IPv4, UDP or TCP; at most
+// 112 bytes) into chan_txbuf()'s buffer, their IPv4 total length
+// counting the payload, then chan_txsplit() pushes it: the frame goes on
+// with paylen bytes from byte payoff of ch->cache, which the device
+// reads in place, with no copy. The cache bytes may be in any number of
+// frames at once; rewriting them while in flight changes those frames.
+// The kernel checks the reference: a bad one comes back NCS_REJECTED.
+void chan_txsplit(struct chan *ch, int hdrlen, uint32_t payoff, uint16_t paylen);
 
 // RX: the next received frame (NULL if none), then chan_rxpop() to give
 // its slot back.
 uint8_t *chan_rxframe(struct chan *ch, int *len);
 void chan_rxpop(struct chan *ch);
+
+// libnet's own channel (chan_netdev), opened at the first socket call:
+// chan_wantcache(npages) before that gives it a payload cache;
+// chan_stack() is the channel once open (NULL before), for a program
+// that sends split frames beside the stack's own.
+void chan_wantcache(int npages);
+struct chan *chan_stack(void);
 #endif
