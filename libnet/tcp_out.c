@@ -370,7 +370,12 @@ tcp_respond(uint32_t laddr, uint32_t raddr, const struct tcp_repr *t, uint32_t s
   r.ack = ack;
   r.flags = flags;
   r.wscale = -1;
-  tcp_emit(seg, sizeof(seg), laddr, raddr, &r, 0);
+  // the checksum covers the source IP will write, netif.ip, not laddr:
+  // a segment may have come to another address of ours (127/8), and a
+  // reset summed over that one would fail at the far end, or at our own
+  // parser (fuzz_stack found it)
+  (void)laddr;
+  tcp_emit(seg, sizeof(seg), netif.ip, raddr, &r, 0);
   ipv4_output(raddr, IP_PROTO_TCP, seg, TCP_HLEN);
 }
 

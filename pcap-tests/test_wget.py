@@ -468,9 +468,16 @@ def test_wget_refuses_https_bad_usage_and_unknown_hosts(g, server):
     assert rc == 2 and "invalid timeout" in out, out
     out, rc = run(g, "wget ftp://%s/x" % HOSTIP)
     assert rc == 1 and "Unsupported scheme" in out, out
-    # no resolver yet: nothing is looked up, and the name is reported
+    # the image's resolv.conf names no server: nothing is asked, and the name is reported
     out, rc = run(g, "wget -t 1 http://nosuchhost/")
     assert rc == 4 and "unable to resolve host address 'nosuchhost'" in out, out
+
+
+def test_wget_resolves_a_name_through_etc_hosts(g, server):
+    run(g, "echo %s hostbox >> /etc/hosts" % HOSTIP)
+    out, rc = run(g, "wget -O - http://hostbox:%d/vec/12" % server.port)
+    assert rc == 0 and "aaaaaaaaaaaa" in out, out
+    assert "Connecting to hostbox|%s|:%d... connected." % (HOSTIP, server.port) in out, out
 
 
 def test_wget_connection_refused_is_not_retried(g, server):

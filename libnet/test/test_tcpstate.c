@@ -558,6 +558,32 @@ test_timewait_acks_an_old_segment(void)
   CHECKEQ(state(c.fd), TCP_TIME_WAIT);
 }
 
+// RFC 9293 3.10.7.1: a segment to a closed port at another address of
+// ours (127/8) is answered with a reset whose checksum is right for the
+// source IP gives it (netif.ip); it was summed over 127.x.
+static void
+test_reset_for_a_loopback_address_has_a_valid_checksum(void)
+{
+  static uint8_t seg[TCP_HLEN], f[FMAX];
+  struct ipv4_repr ip = { .proto = IP_PROTO_TCP, .src = PEER, .dst = 0x7f000002, .id = 10 };
+  struct tcp_repr t, r;
+
+  reset();
+  netif.isdefault = 1;            // answer for every port, as netd does (reset() clears it)
+  memset(&t, 0, sizeof t);
+  t.sport = 40039;
+  t.dport = 5039;
+  t.seq = 0x23000000;
+  t.flags = TCP_SYN;
+  t.win = 65535;
+  t.wscale = -1;
+  tcp_emit(seg, TCP_HLEN, PEER, ip.dst, &t, 0);
+  stack_input(f, stack_ipframe(f, mymac, &ip, seg, TCP_HLEN));
+  CHECKEQ(take(&r, 0), 0);        // take() parses it, checksum and all
+  CHECKEQ(r.flags, TCP_RST | TCP_ACK);
+  CHECKEQ(r.ack, t.seq + 1);
+}
+
 // RFC 9293 3.10.4 / RFC 2525 2.17: data for a connection the
 // application has closed is answered with a reset, which is counted
 // as one sent (it was not), and the connection is gone.
@@ -1348,6 +1374,7 @@ static const struct test tests[] = {
   { test_limited_transmit_then_third_dupack_fast_rexmt, "limited_transmit_then_third_dupack_fast_rexmt" },
   { test_data_after_close_gets_a_counted_reset, "data_after_close_gets_a_counted_reset" },
   { test_timewait_acks_an_old_segment, "timewait_acks_an_old_segment" },
+  { test_reset_for_a_loopback_address_has_a_valid_checksum, "reset_for_a_loopback_address_has_a_valid_checksum" },
   { test_zero_window_probe_backoff_and_resume, "zero_window_probe_backoff_and_resume" },
   { test_delayed_ack_every_second_segment_and_within_200ms, "delayed_ack_every_second_segment_and_within_200ms" },
   { test_burst_in_one_turn_gets_one_ack, "burst_in_one_turn_gets_one_ack" },
