@@ -194,30 +194,6 @@ serve_udp(int us)
   }
 }
 
-// Answer each counter request on ss with this process's libnet
-// counters, as netd answers netstat -l: a uint32 LN_NSTATS, then
-// lnstat[], host order. Only a program on this host may ask.
-static void
-serve_stats(int ss)
-{
-  static uint8 out[4 + sizeof(lnstat)];
-  struct sockaddr_in from;
-  socklen_t fl;
-  uint32 n = LN_NSTATS;
-  char q[16];
-
-  for(;;){
-    fl = sizeof(from);
-    if(recvfrom(ss, q, sizeof(q), 0, (struct sockaddr *)&from, &fl) < 0)
-      return;
-    if(ntohl(from.sin_addr.s_addr) != netif.ip)
-      continue;
-    memmove(out, &n, 4);
-    memmove(out + 4, lnstat, sizeof(lnstat));
-    sendto(ss, out, sizeof(out), 0, (struct sockaddr *)&from, fl);
-  }
-}
-
 // The loop. pfd[0] is the listener (ls, -1 for none), pfd[1] the UDP
 // socket (us, -1 for none), pfd[2] the counter socket (ss, -1 for
 // none), then one per client slot in use; who[] names the slot behind
@@ -266,7 +242,7 @@ run(int ls, int us, int ss)
     if(pfd[1].revents)
       serve_udp(us);
     if(pfd[2].revents)
-      serve_stats(ss);
+      ln_serve_stats(ss);
     if(pfd[0].revents && take(ls)){
       full = 1;
       printf("echoserver: out of descriptors: not listening until a client leaves\n");

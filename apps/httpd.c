@@ -465,30 +465,6 @@ take(int ls)
   }
 }
 
-// Answer each counter request on ss with this process's libnet
-// counters, as netd answers netstat -l: a uint32 LN_NSTATS, then
-// lnstat[], host order. Only a program on this host may ask.
-static void
-serve_stats(int ss)
-{
-  static uint8 out[4 + sizeof(lnstat)];
-  struct sockaddr_in from;
-  socklen_t fl;
-  uint32 n = LN_NSTATS;
-  char q[16];
-
-  for(;;){
-    fl = sizeof(from);
-    if(recvfrom(ss, q, sizeof(q), 0, (struct sockaddr *)&from, &fl) < 0)
-      return;
-    if(ntohl(from.sin_addr.s_addr) != netif.ip)
-      continue;
-    memmove(out, &n, 4);
-    memmove(out + 4, lnstat, sizeof(lnstat));
-    sendto(ss, out, sizeof(out), 0, (struct sockaddr *)&from, fl);
-  }
-}
-
 // The loop. pfd[0] is the listener, pfd[1] the counter socket (-1 for
 // none), then one per connection in use;
 // who[] names each one's slot. A connection waits for POLLIN while it
@@ -532,7 +508,7 @@ run(int ls, int ss)
       continue;
     }
     if(pfd[1].revents)
-      serve_stats(ss);
+      ln_serve_stats(ss);
     for(i = 2; i < n; i++){
       c = who[i];
       // an error or hang-up shows at the read or write it wakes

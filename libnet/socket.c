@@ -614,3 +614,28 @@ ln_inet_ntoa(struct in_addr a)
   static char buf[16];
   return ip_ntoa(ln_htonl(a.s_addr), buf);
 }
+
+// Answer each request waiting on the UDP socket fd with this process's
+// libnet counters, as netd answers `netstat -l`: a uint32 LN_NSTATS,
+// then lnstat[], host order. Only a program on this host may ask. For
+// servers' -s statport (echoserver, httpd); fd is non-blocking.
+void
+ln_serve_stats(int fd)
+{
+  static uint8_t out[4 + sizeof(lnstat)];
+  struct sockaddr_in from;
+  socklen_t fl;
+  uint32_t n = LN_NSTATS;
+  char q[16];
+
+  for(;;){
+    fl = sizeof(from);
+    if(ln_recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl) < 0)
+      return;
+    if(ln_htonl(from.sin_addr.s_addr) != netif.ip)
+      continue;
+    memmove(out, &n, 4);
+    memmove(out + 4, lnstat, sizeof(lnstat));
+    ln_sendto(fd, out, sizeof(out), 0, (struct sockaddr *)&from, fl);
+  }
+}

@@ -137,6 +137,7 @@ in_addr_t ln_inet_addr(const char *s);
 int ln_inet_aton(const char *s, struct in_addr *a);
 char *ln_inet_ntoa(struct in_addr a);
 int ln_issock(int fd);
+void ln_serve_stats(int fd);   // answer netstat -l -p: this process's libnet counters
 
 #ifndef LIBNET_NO_MACROS
 #define htons(v) ln_htons(v)
