@@ -223,6 +223,7 @@ void            virtio_net_init(void);
 int             virtio_net_up(void);
 void            virtio_net_mac(uint8 mac[6]);
 void            virtio_net_intr(void);
+void            virtio_net_tick(void);
 int             virtio_net_tx(void *hdr, int hdrlen, uint64 paypa, int paylen, uint64 cookie);
 int             virtio_net_txv(void *hdr, int hdrlen, uint64 *pa, int *len, uint64 cookie);
 void            virtio_net_txkick(void);

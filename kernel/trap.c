@@ -212,6 +212,7 @@ clockintr()
       pollwakeup();
       netchan_timeout();
     }
+    virtio_net_tick();   // received frames no interrupt announced
   }
 
   // Sstc: writing stimecmp also clears the pending interrupt.
