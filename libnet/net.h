@@ -213,6 +213,7 @@ int net_init(struct netdev *dev);              // 0 or -E*; reads the address fr
 void net_setaddr(uint32_t ip, uint32_t mask, uint32_t gw);  // routes follow
 int net_become_default(void);                  // claim the default responder role (netd)
 int net_poll(int timeout_ms);                  // run the stack; wait up to timeout for input
+int net_poll_ring(void);                       // run the stack on what the ring holds, no new sync
 void net_run(void (*each)(void)) __attribute__((noreturn));  // run the stack for ever (netd); each() after every turn
 extern uint64_t net_rundeadline;  // net_run turns by then (ln_now_ms) even if nothing comes: the daemon's own timers; ~0 none
 // netd tells a local program (netstat -l) its counters: a datagram to

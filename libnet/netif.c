@@ -394,7 +394,11 @@ net_poll(int timeout_ms)
   uint64_t deadline = timeout_ms < 0 ? ~0ULL : ln_now_ms() + timeout_ms;
   int n;
 
-  if((n = turn()) == 0){
+  // with nothing in the ring, a caller that may wait asks the kernel
+  // once, in the waiting sync below (it returns at once if frames
+  // came): a sync to look and then one to wait cost two system calls
+  // where one does, and under TCG each takes QEMU's lock
+  if((n = turn()) == 0 && timeout_ms == 0){
     devsync(0);
     n = turn();
   }
@@ -408,6 +412,19 @@ net_poll(int timeout_ms)
     devsync(waitms(deadline));
     n = turn();
   }
+}
+
+// One turn over what the last sync left in the ring, without asking the
+// kernel for more; what the turn queued goes out. For a caller that
+// waits in a sync next if nothing is ready (ln_poll). Returns frames.
+int
+net_poll_ring(void)
+{
+  int n = turn();
+
+  if(txpending)
+    devsync(0);
+  return n;
 }
 
 // Run the stack for ever, as a daemon does: what a turn sends leaves

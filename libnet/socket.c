@@ -489,11 +489,25 @@ ln_poll(struct pollfd *fds, int nfds, int timeout_ms)
   int map[NKPOLL + 1], nk, n, r, wantout;
   uint64_t deadline = timeout_ms < 0 ? ~0ULL : ln_now_ms() + timeout_ms;
 
+  int kfds = 0, waited = 0;
+
   if(nfds < 0)
     return fail(EINVAL);
+  for(int i = 0; i < nfds; i++)
+    if(fds[i].fd >= 0 && fds[i].fd < SOCK_FDBASE && !getsock(fds[i].fd))
+      kfds = 1;
   for(;;){
-    if(netif.dev)
-      net_poll(0);
+    // Sockets only, and allowed to wait: look at the ring as the last
+    // sync left it, and if nothing is ready, wait below in one sync
+    // that also takes in what came (one system call per wake, not
+    // three). Otherwise ask the kernel now.
+    if(netif.dev && !waited){
+      if(timeout_ms != 0 && !kfds)
+        net_poll_ring();
+      else
+        net_poll(0);
+    }
+    waited = 0;
     n = nk = wantout = 0;
     for(int i = 0; i < nfds; i++){
       struct sock *s = getsock(fds[i].fd);
@@ -531,6 +545,12 @@ ln_poll(struct pollfd *fds, int nfds, int timeout_ms)
     uint64_t until = netif.dev ? net_nexttimer() : ~0ULL;
     if(deadline < until)
       until = deadline;
+    if(netif.dev && nk == 0 && !wantout && !net_txblocked()){
+      // sockets only, waiting for input (or a timer): the sync waits
+      net_poll(until == ~0ULL ? -1 : (int)(until > now ? until - now : 0));
+      waited = 1;
+      continue;
+    }
     if(netif.dev && netif.dev->fd >= 0){
       // TX completions wake us too when output waits for a buffer
       k[nk].fd = netif.dev->fd;
