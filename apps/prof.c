@@ -8,13 +8,11 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/procinfo.h"
+#include "kernel/prof.h"
 #include "apps/user.h"
 
-#define NSAMPLE 32768    // kernel/prof.c's NPROFSAMPLE
-
-enum { PROF_START = 1, PROF_STOP, PROF_READ, PROF_COUNTS };
-static const char *countnames[] = { "syscalls", "devintrs", "netintrs", "timerintrs", "netkicks", "kick100ns" };
-#define NCOUNT 6   // kernel/defs.h's PROF_NCOUNT
+#define NSAMPLE PROF_NSAMPLE
+static const char *countnames[PROF_NCOUNT] = PROF_COUNTNAMES;
 
 static uint64 s[NSAMPLE];
 static struct procinfo procs[NPROC];
@@ -83,10 +81,10 @@ main(int argc, char *argv[])
     s[i] = (uint64)hot[i].n << 32 | i;
   sort64(s, nhot);
   printf("prof: %d samples, %d dropped, %d in the kernel\n", n, total - n, kernel);
-  uint64 c[NCOUNT];
-  if(prof(PROF_COUNTS, c, NCOUNT) == NCOUNT){
+  uint64 c[PROF_NCOUNT];
+  if(prof(PROF_COUNTS, c, PROF_NCOUNT) == PROF_NCOUNT){
     printf("prof: events");
-    for(int i = 0; i < NCOUNT; i++)
+    for(int i = 0; i < PROF_NCOUNT; i++)
       printf(" %s %lu", countnames[i], (unsigned long)c[i]);
     printf("\n");
   }

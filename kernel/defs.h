@@ -246,8 +246,6 @@ void            profinit(void);
 void            profsample(uint64, int);
 void            profcount(int);
 void            profcountn(int, uint64);
-// events prof counts; KICKTIME is in ticks of the time CSR (100 ns)
-enum profcount { PROF_SYSCALL, PROF_DEVINTR, PROF_NETINTR, PROF_TIMER, PROF_KICK, PROF_KICKTIME, PROF_NCOUNT };
 int             random_read(uint8 *dst, int n, int flags);
 
 // power.c (the virt machine's sifive_test device)

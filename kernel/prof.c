@@ -17,16 +17,16 @@
 #include "proc.h"
 #include "errno.h"
 #include "defs.h"
+#include "prof.h"
 
-#define NPROFSAMPLE 32768  // 32 s of one hart
 #define POPOFF_SIZE 0x60   // bytes of pop_off's code, near enough (kernel.asm)
 
 static struct spinlock proflock;
-static uint64 samples[NPROFSAMPLE];  // pid << 40 | pc; pc < 2^39 (Sv39, and the kernel at 0x80000000)
+static uint64 samples[PROF_NSAMPLE];  // pid << 40 | pc; pc < 2^39 (Sv39, and the kernel at 0x80000000)
 static int nsamples;
 static int dropped;       // samples after the buffer filled
 static volatile int on;
-static uint64 counts[PROF_NCOUNT];  // events while on, by enum profcount (defs.h)
+static uint64 counts[PROF_NCOUNT];  // events while on, by enum profcount (prof.h)
 
 // Count one event (a system call, an interrupt, a device notify): the
 // transitions that cost most under TCG, where each takes QEMU's big lock.
@@ -61,9 +61,9 @@ profsample(uint64 pc, int user)
   if(user && (p = myproc()) != 0)
     pid = p->pid;
   if(!user && pc - (uint64)pop_off < POPOFF_SIZE)
-    pc = mycpu()->offpc | 1ULL << 39;
+    pc = mycpu()->offpc | PROF_LOCKED;
   acquire(&proflock);
-  if(nsamples < NPROFSAMPLE)
+  if(nsamples < PROF_NSAMPLE)
     samples[nsamples++] = pid << 40 | (pc & ((1ULL << 40) - 1));
   else
     dropped++;
@@ -74,7 +74,7 @@ profsample(uint64 pc, int user)
 //   PROF_START: forget the samples so far and start taking them.
 //   PROF_STOP:  stop.
 //   PROF_READ:  copy up to n samples to buf; returns the number of
-//               ticks sampled, past NPROFSAMPLE if some found the
+//               ticks sampled, past PROF_NSAMPLE if some found the
 //               buffer full and were dropped.
 //   PROF_COUNTS: copy the PROF_NCOUNT event counters to buf.
 uint64
@@ -87,17 +87,17 @@ sys_prof(void)
   argaddr(1, &buf);
   argint(2, &n);
   switch(cmd){
-  case 1:
+  case PROF_START:
     acquire(&proflock);
     nsamples = dropped = 0;
     memset(counts, 0, sizeof(counts));
     on = 1;
     release(&proflock);
     return 0;
-  case 2:
+  case PROF_STOP:
     on = 0;
     return 0;
-  case 3:
+  case PROF_READ:
     acquire(&proflock);
     k = nsamples;
     release(&proflock);
@@ -108,7 +108,7 @@ sys_prof(void)
     if(copyout(myproc()->pagetable, buf, (char *)samples, (uint64)n * sizeof(uint64)) < 0)
       return -EFAULT;
     return k + dropped;
-  case 4:
+  case PROF_COUNTS:
     if(n < PROF_NCOUNT)
       return -EINVAL;
     if(copyout(myproc()->pagetable, buf, (char *)counts, sizeof(counts)) < 0)

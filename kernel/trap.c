@@ -7,6 +7,7 @@
 #include "spinlock.h"
 #include "proc.h"
 #include "defs.h"
+#include "prof.h"
 
 struct spinlock tickslock;
 volatile uint64 ticks;          // timer ticks since boot, HZ per second

@@ -20,6 +20,7 @@
 #include "errno.h"
 #include "virtio.h"
 #include "defs.h"
+#include "prof.h"
 #include "netchan.h"
 
 // the address of virtio mmio register r.

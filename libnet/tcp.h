@@ -190,7 +190,7 @@ int tcp_challenge_ok(void);
 // tcp_out.c
 int tcp_output(struct tcpcb *tp);               // 0, or -ENOBUFS if it stopped for a TX buffer
 int tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags);
-void tcp_respond(uint32_t laddr, uint32_t raddr, const struct tcp_repr *t, uint32_t seq, uint32_t ack, int flags);
+void tcp_respond(uint32_t raddr, const struct tcp_repr *t, uint32_t seq, uint32_t ack, int flags);
 void tcp_reset_for(const struct ipv4_repr *ip, const struct tcp_repr *t, int seglen);
 void tcp_ack_now(struct tcpcb *tp);
 int tcp_sack_holes(struct tcpcb *tp, uint32_t *seq, int *len);

@@ -79,7 +79,7 @@ in_listen(struct tcpcb *l, const struct seg *s)
   }
   if(t->flags & TCP_ACK){
     LNSTAT(tcp_rst_tx);
-    tcp_respond(s->ip->dst, s->ip->src, t, t->ack, 0, TCP_RST);
+    tcp_respond(s->ip->src, t, t->ack, 0, TCP_RST);
     return;
   }
   if(!(t->flags & TCP_SYN)){
@@ -141,7 +141,7 @@ in_synsent(struct tcpcb *tp, const struct seg *s)
     if(SEQ_LEQ(t->ack, tp->iss) || SEQ_GT(t->ack, tp->snd_max)){
       if(!(t->flags & TCP_RST)){
         LNSTAT(tcp_rst_tx);
-        tcp_respond(s->ip->dst, s->ip->src, t, t->ack, 0, TCP_RST);
+        tcp_respond(s->ip->src, t, t->ack, 0, TCP_RST);
       }
       LNSTAT(tcp_drop_badack);
       return;
@@ -435,7 +435,7 @@ in_ack(struct tcpcb *tp, const struct seg *s)
   if(tp->state == TCP_SYN_RECEIVED){
     if(SEQ_LEQ(ack, tp->snd_una)){
       LNSTAT(tcp_rst_tx);
-      tcp_respond(s->ip->dst, s->ip->src, t, ack, 0, TCP_RST);
+      tcp_respond(s->ip->src, t, ack, 0, TCP_RST);
       return 0;
     }
     tp->snd_wnd = win;

@@ -356,9 +356,9 @@ blocked:
 }
 
 // A reset or ACK with no connection behind it: answer t, which came
-// from raddr to laddr, with seq and ack.
+// from raddr, with seq and ack.
 void
-tcp_respond(uint32_t laddr, uint32_t raddr, const struct tcp_repr *t, uint32_t seq, uint32_t ack, int flags)
+tcp_respond(uint32_t raddr, const struct tcp_repr *t, uint32_t seq, uint32_t ack, int flags)
 {
   struct tcp_repr r;
   uint8_t seg[TCP_HLEN];
@@ -370,11 +370,9 @@ tcp_respond(uint32_t laddr, uint32_t raddr, const struct tcp_repr *t, uint32_t s
   r.ack = ack;
   r.flags = flags;
   r.wscale = -1;
-  // the checksum covers the source IP will write, netif.ip, not laddr:
-  // a segment may have come to another address of ours (127/8), and a
-  // reset summed over that one would fail at the far end, or at our own
-  // parser (fuzz_stack found it)
-  (void)laddr;
+  // the checksum covers the source IP will write, netif.ip, whatever
+  // address of ours (127/8 too) t came to: a reset summed over that one
+  // would fail at the far end, or at our own parser (fuzz_stack found it)
   tcp_emit(seg, sizeof(seg), netif.ip, raddr, &r, 0);
   ipv4_output(raddr, IP_PROTO_TCP, seg, TCP_HLEN);
 }
@@ -384,10 +382,10 @@ void
 tcp_reset_for(const struct ipv4_repr *ip, const struct tcp_repr *t, int dlen)
 {
   if(t->flags & TCP_ACK){
-    tcp_respond(ip->dst, ip->src, t, t->ack, 0, TCP_RST);
+    tcp_respond(ip->src, t, t->ack, 0, TCP_RST);
   } else {
     int seglen = dlen + ((t->flags & TCP_SYN) != 0) + ((t->flags & TCP_FIN) != 0);
-    tcp_respond(ip->dst, ip->src, t, 0, t->seq + seglen, TCP_RST | TCP_ACK);
+    tcp_respond(ip->src, t, 0, t->seq + seglen, TCP_RST | TCP_ACK);
   }
   LNSTAT(tcp_rst_tx);
 }

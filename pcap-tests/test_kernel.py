@@ -242,3 +242,20 @@ def test_getrandom_without_the_device_falls_back_and_says_so(request, fsimg):
         assert final == "ALL TESTS PASSED", text
     finally:
         g.close()
+
+
+def test_prof_samples_ticks_and_counts_events(guest):
+    # kernel/prof.c: a second of samples from both harts, charged to the
+    # processes they interrupted, and the events counted meanwhile.
+    assert guest.run("prof start").strip() == ""
+    guest.run("sleep 1")            # ticks: HZ 1000, 1 s on each hart
+    out = guest.run("prof -n 10")
+    m = re.search(r"prof: (\d+) samples, (\d+) dropped, (\d+) in the kernel", out)
+    assert m, out
+    samples, dropped, kernel = map(int, m.groups())
+    assert samples >= 1000 and dropped == 0 and kernel <= samples, out
+    ev = dict((k, int(v)) for k, v in re.findall(r" (\w+) (\d+)", re.search(r"prof: events([^\r\n]*)", out).group(1)))
+    assert ev["timerintrs"] >= samples and ev["syscalls"] > 0, ev
+    rows = re.findall(r"^(\d+) (\d+) (\S+) ([0-9a-f]+)\r?$", out, re.M)
+    assert 0 < len(rows) <= 10 and sum(int(r[0]) for r in rows) <= samples, rows
+    assert [int(r[0]) for r in rows] == sorted((int(r[0]) for r in rows), reverse=True), rows

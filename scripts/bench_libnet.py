@@ -292,6 +292,21 @@ def burst(s, total, pad):
 
 # --- the two systems ----------------------------------------------------------
 
+def snapshot(tmp, symbols=False):
+    """A copy of what a run boots, in tmp/snap, so that a rebuild during
+    the run changes nothing: the kernel and the disk image (sparse); with
+    symbols, also the kernel's and programs' .debug files, by which
+    scripts/prof_tcp.py names addresses. Raises OSError without a build."""
+    snap = os.path.join(tmp, "snap")
+    os.makedirs(os.path.join(snap, "kernel"), exist_ok=True)
+    shutil.copyfile(os.path.join(BUILD, "kernel", "kernel"), os.path.join(snap, "kernel", "kernel"))
+    copy_image(snap)
+    if symbols:
+        shutil.copytree(os.path.join(BUILD, "apps"), os.path.join(snap, "apps"),
+                        ignore=shutil.ignore_patterns("*.o", "*.d", "_*"))
+    return snap
+
+
 class Ours:
     """Our kernel from a snapshot of build/, one hart, console on a pty."""
     name = "ours"
@@ -574,12 +589,8 @@ def main():
         use_peer = False
 
     tmp = tempfile.TemporaryDirectory(prefix="bench-libnet-")
-    snap = os.path.join(tmp.name, "snap")
     try:
-        os.makedirs(os.path.join(snap, "kernel"))
-        shutil.copyfile(os.path.join(BUILD, "kernel", "kernel"),
-                        os.path.join(snap, "kernel", "kernel"))
-        copy_image(snap)
+        snap = snapshot(tmp.name)
     except OSError as e:
         print("bench_libnet: no build to measure (%s); run make first" % e, file=sys.stderr)
         tmp.cleanup()

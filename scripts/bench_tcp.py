@@ -36,7 +36,6 @@ import argparse
 import os
 import re
 import shlex
-import shutil
 import socket
 import statistics
 import sys
@@ -48,9 +47,8 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "pcap-tests"))
 from benchlib import PEER, PEER_BUILD, host_line, peer_built, shown, write_section  # noqa: E402
-from bench_libnet import Ours, Peer, Skip, usable_ports, why  # noqa: E402
+from bench_libnet import Ours, Peer, Skip, snapshot, usable_ports, why  # noqa: E402
 from bench_raw import thread_ticks  # noqa: E402
-from qemu import BUILD, copy_image  # noqa: E402
 
 HEADING = "TCP over slirp"
 ECHO_LEN = 64
@@ -458,12 +456,8 @@ def main():
         use_peer = False
 
     tmp = tempfile.TemporaryDirectory(prefix="bench-tcp-")
-    snap = os.path.join(tmp.name, "snap")
     try:
-        os.makedirs(os.path.join(snap, "kernel"))
-        shutil.copyfile(os.path.join(BUILD, "kernel", "kernel"),
-                        os.path.join(snap, "kernel", "kernel"))
-        copy_image(snap)
+        snap = snapshot(tmp.name)
     except OSError as e:
         print("bench_tcp: no build to measure (%s); run make first" % e, file=sys.stderr)
         tmp.cleanup()

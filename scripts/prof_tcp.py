@@ -12,7 +12,6 @@ import argparse
 import collections
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,12 +19,11 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "pcap-tests"))
-from bench_libnet import usable_ports  # noqa: E402
+from bench_libnet import snapshot, usable_ports  # noqa: E402
 from bench_tcp import GUEST_ECHO, GUEST_SINK, GUEST_SRC, OursTcp, bulk_in, bulk_out, echo_rtt, mbit  # noqa: E402
-from qemu import BUILD, copy_image  # noqa: E402
 
 ADDR2LINE = "riscv64-unknown-elf-addr2line"
-LOCKED = 1 << 39
+LOCKED = 1 << 39        # kernel/prof.h PROF_LOCKED: a tick while a spinlock was held
 
 
 def symbolize(elf, pcs):
@@ -66,9 +64,7 @@ def main():
     ap.add_argument("--top", type=int, default=25)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        snap = os.path.join(tmp, "snap")
-        shutil.copytree(BUILD, snap, ignore=shutil.ignore_patterns("test-logs", "host", "*.img*"))
-        copy_image(snap)
+        snap = snapshot(tmp, symbols=True)
         src, sink, echo = usable_ports(3)
         ours = OursTcp(snap, tmp)
         fwd = ",".join("hostfwd=tcp:127.0.0.1:%d-:%d" % pp for pp in

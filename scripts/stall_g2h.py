@@ -22,9 +22,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "pcap-tests"))
-from bench_libnet import usable_ports  # noqa: E402
+from bench_libnet import snapshot, usable_ports  # noqa: E402
 from bench_tcp import GUEST_ECHO, GUEST_SINK, GUEST_SRC, OursTcp, kernel_stats  # noqa: E402
-from qemu import BUILD, copy_image  # noqa: E402
 
 MIB = 32
 
@@ -67,9 +66,7 @@ def stalled(g, got):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 40
     tmp = tempfile.mkdtemp(prefix="stall-g2h-")
-    snap = os.path.join(tmp, "snap")
-    shutil.copytree(BUILD, snap, ignore=shutil.ignore_patterns("test-logs", "host", "*.img*"))
-    copy_image(snap)
+    snap = snapshot(tmp)
     src, sink, echo = usable_ports(3)
     mv = {"HOSTFWD": ",".join("hostfwd=tcp:127.0.0.1:%d-:%d" % pp for pp in
                               ((src, GUEST_SRC), (sink, GUEST_SINK), (echo, GUEST_ECHO)))}
