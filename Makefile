@@ -72,6 +72,7 @@ LOBJS = \
   $B/$L/tcp.o \
   $B/$L/tcp_in.o \
   $B/$L/tcp_out.o \
+  $B/$L/tcp_sndq.o \
   $B/$L/tcp_cc.o \
   $B/$L/tcp_orphan.o \
   $B/$L/socket.o \
@@ -338,7 +339,7 @@ HLOBJS = $(patsubst $B/%,$H/%,$(LWIRE))
 
 # The stateful layers on loop.c's in-memory device, for the stack's tests
 # and fuzzer. chan.c stays out: it needs the kernel's channel.
-LSTACK = netif arp ipv4 icmp udp tcp tcp_in tcp_out tcp_cc tcp_orphan socket dgram stream loop
+LSTACK = netif arp ipv4 icmp udp tcp tcp_in tcp_out tcp_sndq tcp_cc tcp_orphan socket dgram stream loop
 HSOBJS = $(patsubst %,$H/$L/%.o,$(LSTACK))
 FSOBJS = $(patsubst %,$H/fuzz/obj/%.o,$(LSTACK))
 

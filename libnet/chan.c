@@ -138,6 +138,12 @@ dtxpush(struct netdev *d, int len)
   chan_txpush(&thechan, len);
 }
 
+static void
+dtxsplit(struct netdev *d, int hdrlen, uint32_t payoff, int paylen)
+{
+  chan_txsplit(&thechan, hdrlen, payoff, paylen);
+}
+
 static uint8_t *
 drxframe(struct netdev *d, int *len)
 {
@@ -193,6 +199,11 @@ chan_netdev(void)
   chandev.claim = dclaim;
   chandev.cfggen = dcfggen;
   chandev.getaddr = dgetaddr;
+  if(thechan.cache){
+    chandev.cache = thechan.cache;
+    chandev.cachesize = thechan.cachesize;
+    chandev.txsplit = dtxsplit;
+  }
   return &chandev;
 }
 

@@ -604,17 +604,36 @@ ipv4_txbegin(uint32_t dst, int proto, int len, void **cookie)
 }
 
 // Put the header in front of the payload written since ipv4_txbegin and
-// send the frame. Returns 0, or -EINVAL for a cookie not ours.
-int
-ipv4_txfinish(void *cookie)
+// send the frame: all of it from the buffer (hdrlen < 0), or hdrlen
+// bytes from it and the rest from the payload cache. Returns 0, or
+// -EINVAL for a cookie not ours.
+static int
+finish(void *cookie, int hdrlen, uint32_t payoff, int paylen)
 {
   if(cookie != &txc || txc.frame == 0)
     return -EINVAL;
   // The id is taken now, not at txbegin, so an abandoned begin costs none.
   txc.ip.id = ipv4_nextid();
   ipv4_emit(txc.frame + ETH_HLEN, IPV4_HLEN, &txc.ip);
-  eth_txfinish(txc.frame, txc.mac, txc.ip.totlen);
+  if(hdrlen < 0)
+    eth_txfinish(txc.frame, txc.mac, txc.ip.totlen);
+  else
+    eth_txsplit(txc.frame, txc.mac, IPV4_HLEN + hdrlen, payoff, paylen);
   txc.frame = 0;
   LNSTAT(ip_tx);
   return 0;
+}
+
+int
+ipv4_txfinish(void *cookie)
+{
+  return finish(cookie, -1, 0, 0);
+}
+
+int
+ipv4_txsplit(void *cookie, int hdrlen, uint32_t payoff, int paylen)
+{
+  if(IPV4_HLEN + hdrlen + paylen != txc.ip.totlen)
+    return -EINVAL;
+  return finish(cookie, hdrlen, payoff, paylen);
 }

@@ -4,11 +4,14 @@
 // Claims are recorded as the kernel would: exclusive, port 0 = ephemeral.
 // A test may make TX buffers scarce (loop_txlimit), as a ring whose
 // slots the kernel has not finished with, and read back how long each
-// sync was allowed to wait (loop_synclog).
+// sync was allowed to wait (loop_synclog). It may give the device a
+// payload cache (loop_setcache): a split frame is then put together here,
+// as the device would read it, and counted (loop_splits).
 #include "net.h"
 #include "kernel/netchan.h"
 
 #define LOOPQ 256
+#define LOOP_CACHEMAX (2 << 20)
 
 static struct {
   uint8_t f[LOOPQ][NET_FRAMEMAX];
@@ -60,6 +63,17 @@ lrxpop(struct netdev *d)
 
 // Tests drive time themselves: never wait, only log how long we might
 // have. Like a real ring, a sync gives back the TX buffers it sent.
+static uint8_t loopcache[LOOP_CACHEMAX];
+static int nsplit;            // split frames since loop_reset
+
+static void
+ltxsplit(struct netdev *d, int hdrlen, uint32_t payoff, int paylen)
+{
+  memmove(txframe + hdrlen, loopcache + payoff, paylen);
+  ltxpush(d, hdrlen + paylen);
+  nsplit++;
+}
+
 static int
 lsync(struct netdev *d, int timeout_ms)
 {
@@ -165,9 +179,31 @@ loop_synclog(int *t, int max)
   return n;
 }
 
+// Give the device a payload cache of size bytes (0: none), zeroed.
+void
+loop_setcache(uint32_t size)
+{
+  if(size > LOOP_CACHEMAX)
+    size = LOOP_CACHEMAX;
+  memset(loopcache, 0, sizeof loopcache);
+  loopdev.cache = size ? loopcache : 0;
+  loopdev.cachesize = size;
+  loopdev.txsplit = size ? ltxsplit : 0;
+}
+
+int
+loop_splits(void)
+{
+  return nsplit;
+}
+
 void
 loop_reset(void)
 {
+  nsplit = 0;
+  loopdev.cache = 0;
+  loopdev.cachesize = 0;
+  loopdev.txsplit = 0;
   rxq.r = rxq.w = txq.r = txq.w = 0;
   memset(claims, 0, sizeof(claims));
   nextport = 49152;

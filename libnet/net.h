@@ -20,6 +20,7 @@
 #define LIBNET_NET_H
 #include "sys.h"
 #include "wire.h"
+#include "netref.h"
 
 // ---- counters ------------------------------------------------------------
 // One list, expanded for the struct and for the name table netstat-like
@@ -124,6 +125,9 @@
   X(tcp_tx_bytes,      "TCP payload bytes sent for the first time") \
   X(tcp_tx_rexmt,      "TCP segments with data sent again") \
   X(tcp_tx_rexmt_bytes,"TCP payload bytes sent again") \
+  X(tcp_tx_copy_bytes, "TCP payload bytes copied from the send ring into frames") \
+  X(tcp_tx_ref_bytes,  "TCP payload bytes sent by reference: the device reads them from the payload cache (zero copy)") \
+  X(tcp_tx_refcopy_bytes, "TCP payload bytes of references copied into frames (no split frame possible: ARP wait, a device without it)") \
   X(tcp_tx_nobuf,      "TCP segments not sent now: no TX buffer (sent on a later turn)") \
   X(tcp_rexmt_timeout, "TCP retransmission timeouts") \
   X(tcp_drop_timeout,  "TCP connections dropped: too many retransmissions") \
@@ -177,6 +181,12 @@ struct netdev {
   // without a kernel behind them.
   uint32_t (*cfggen)(struct netdev *d);
   int (*getaddr)(struct netdev *d, uint32_t *ip, uint32_t *mask, uint32_t *gw);
+  // The payload cache (netref.h), 0 if none; and, on a device that reads
+  // it in place, a frame whose first hdrlen bytes are in the TX buffer
+  // and whose paylen bytes after them are the cache's from payoff.
+  uint8_t *cache;
+  uint32_t cachesize;
+  void (*txsplit)(struct netdev *d, int hdrlen, uint32_t payoff, int paylen);
   void *priv;
 };
 #define NET_MTU 1500
@@ -188,6 +198,8 @@ int loop_inject(const uint8_t *f, int len);
 int loop_take(uint8_t *buf, int max);
 void loop_reset(void);
 void loop_txlimit(int n);           // lend at most n TX buffers between syncs; -1: no limit
+void loop_setcache(uint32_t size);  // a payload cache of size bytes (at most 2 MiB), split frames; 0: none
+int loop_splits(void);              // split frames sent since loop_reset
 int loop_synclog(int *t, int max);  // syncs since last asked, their timeouts in t[0..max)
 int net_autoinit(void);             // bring the stack up on the default device
 
@@ -237,6 +249,7 @@ int net_isvalidsrc(uint32_t src);              // 0 for 0/8, 127/8, class D/E an
 // frame over with its length (padded to 60 bytes here).
 uint8_t *net_txbuf(void);
 void net_txpush(uint8_t *frame, int len);
+void net_txsplit(uint8_t *frame, int hdrlen, uint32_t payoff, int paylen);
 
 // Send the IPv4 packet pkt (header included, len bytes) to nexthop: resolve
 // its MAC (queueing the packet if ARP must ask), wrap it in Ethernet and
@@ -250,6 +263,7 @@ int eth_output_ip(uint32_t nexthop, const uint8_t *pkt, int len);
 // packet goes at the returned pointer + ETH_HLEN.
 uint8_t *eth_txbegin(uint32_t nexthop, const uint8_t **mac);
 void eth_txfinish(uint8_t *frame, const uint8_t *mac, int iplen);
+void eth_txsplit(uint8_t *frame, const uint8_t *mac, int iphdr, uint32_t payoff, int paylen);
 
 // timers: each layer's periodic work, run by net_poll().
 uint64_t net_nexttimer(void);   // absolute ms of the earliest timer, or ~0
@@ -283,6 +297,10 @@ int ipv4_output(uint32_t dst, int proto, const uint8_t *payload, int len);
 // next hop is resolved: returns where to write len bytes of payload, or 0.
 uint8_t *ipv4_txbegin(uint32_t dst, int proto, int len, void **cookie);
 int ipv4_txfinish(void *cookie);
+// As ipv4_txfinish, but only hdrlen bytes of the payload were written:
+// the rest, up to the length given to ipv4_txbegin, are paylen bytes of
+// the device's payload cache from payoff (netdev.txsplit).
+int ipv4_txsplit(void *cookie, int hdrlen, uint32_t payoff, int paylen);
 void ipv4_timer(uint64_t now);
 uint64_t ipv4_nexttimer(void);
 
@@ -367,6 +385,8 @@ struct sockops {
   int (*accept)(struct sock *s, struct sock *ns);               // fills ns
   // dst 0: the connected peer. Returns bytes taken, or -EAGAIN if none fit now.
   int (*send)(struct sock *s, const uint8_t *buf, int len, int flags, const uint32_t *dst, uint16_t dport);
+  // Streams only (0 elsewhere): queue bytes of a cache range (netref.h). len or -E*.
+  int (*sendref)(struct sock *s, struct netref *r, uint32_t off, uint32_t len);
   // Returns bytes, 0 at end of stream, or -EAGAIN.
   int (*recv)(struct sock *s, uint8_t *buf, int len, int flags, uint32_t *src, uint16_t *sport);
   int (*shutdown)(struct sock *s, int how);

@@ -237,6 +237,14 @@ net_txpush(uint8_t *f, int len)
   LNSTAT(eth_tx);
 }
 
+void
+net_txsplit(uint8_t *f, int hdrlen, uint32_t payoff, int paylen)
+{
+  netif.dev->txsplit(netif.dev, hdrlen, payoff, paylen);
+  txpending = 1;
+  LNSTAT(eth_tx);
+}
+
 static void
 ethhdr(uint8_t *f, const uint8_t *dst, int type)
 {
@@ -267,6 +275,15 @@ eth_txfinish(uint8_t *f, const uint8_t *mac, int iplen)
 {
   ethhdr(f, mac, ETH_TYPE_IPV4);
   net_txpush(f, ETH_HLEN + iplen);
+}
+
+// A frame whose IPv4 packet is iphdr bytes in f and paylen bytes of the
+// payload cache from payoff. Never short: headers and payload both.
+void
+eth_txsplit(uint8_t *f, const uint8_t *mac, int iphdr, uint32_t payoff, int paylen)
+{
+  ethhdr(f, mac, ETH_TYPE_IPV4);
+  net_txsplit(f, ETH_HLEN + iphdr, payoff, paylen);
 }
 
 int

@@ -275,6 +275,48 @@ ln_send(int fd, const void *buf, size_t len, int flags)
   return ln_sendto(fd, buf, len, flags, 0, 0);
 }
 
+// The payload cache, for the application to fill (netref.h). The stack
+// comes up here if it is not yet: chan_wantcache() must come first.
+uint8_t *
+ln_cache(uint32_t *size)
+{
+  if(net_autoinit() < 0 || netif.dev->cache == 0){
+    *size = 0;
+    return 0;
+  }
+  *size = netif.dev->cachesize;
+  return netif.dev->cache;
+}
+
+uint32_t
+ln_cksum(const void *p, uint32_t len)
+{
+  return cksum_add(0, p, len);
+}
+
+// Queue a reference to bytes of the payload cache, as send() queues a
+// copy: all of them, waiting as a blocking send would for room.
+long
+ln_sendref(int fd, struct netref *r, uint32_t off, uint32_t len)
+{
+  struct sock *s = getsock(fd);
+  uint64_t until;
+  int n;
+
+  if(s == 0)
+    return fail(ENOTSOCK);
+  if(s->ops->sendref == 0)
+    return fail(EOPNOTSUPP);
+  until = deadline(s->sndtimeo_ms);
+  while((n = s->ops->sendref(s, r, off, len)) == -EAGAIN)
+    if(s->nonblock || sockwait(s, POLLOUT, until) < 0)
+      break;
+  if(n < 0)
+    return fail(-n);
+  netif.dev->sync(netif.dev, 0);   // as ln_sendto: what was queued goes now
+  return n;
+}
+
 // Receive: a datagram, or what a stream has (with MSG_WAITALL, len
 // bytes unless the stream ends or fails first).
 ssize_t

@@ -138,6 +138,7 @@ int ln_inet_aton(const char *s, struct in_addr *a);
 char *ln_inet_ntoa(struct in_addr a);
 int ln_issock(int fd);
 void ln_serve_stats(int fd);   // answer netstat -l -p: this process's libnet counters
+#include "netref.h"             // zero copy: ln_cache, ln_sendref
 
 #ifndef LIBNET_NO_MACROS
 #define htons(v) ln_htons(v)

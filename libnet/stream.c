@@ -155,12 +155,11 @@ s_accept(struct sock *s, struct sock *ns)
   return 0;
 }
 
-// SEND (RFC 9293 3.10.2): as much as the send ring takes.
+// May the application add to the stream now? 0, or the send's -E*.
 static int
-s_send(struct sock *s, const uint8_t *buf, int len, int flags, const uint32_t *dst, uint16_t dport)
+sendable(struct tcpcb *tp, const uint32_t *dst)
 {
-  struct tcpcb *tp = s->tp;
-  int n, r;
+  int r;
 
   if(tp && tp->error){
     r = tp->error;
@@ -177,15 +176,41 @@ s_send(struct sock *s, const uint8_t *buf, int len, int flags, const uint32_t *d
     return -EPIPE;
   if(tcp_bufinit(&tp->sndq, tp->sndbufsize) < 0)
     return -ENOMEM;
-  n = tp->sndq.cap - tp->sndq.len;
-  if(n == 0)
+  return 0;
+}
+
+// SEND (RFC 9293 3.10.2): what fits in the send ring, copied in.
+static int
+s_send(struct sock *s, const uint8_t *buf, int len, int flags, const uint32_t *dst, uint16_t dport)
+{
+  struct tcpcb *tp = s->tp;
+  int n;
+
+  if((n = sendable(tp, dst)) < 0)
+    return n;
+  if((n = tcp_sndput(tp, buf, len)) == 0)
     return -EAGAIN;
-  if(n > len)
-    n = len;
-  tcpbuf_put(&tp->sndq, tp->sndq.len, buf, n);
-  tp->sndq.len += n;
   tcp_output(tp);
   return n;
+}
+
+// SEND of bytes the application keeps in the payload cache (netref.h):
+// the queue takes a reference to them, all or none.
+static int
+s_sendref(struct sock *s, struct netref *r, uint32_t off, uint32_t len)
+{
+  struct tcpcb *tp = s->tp;
+  int n;
+
+  if(netif.dev->cache == 0 || off > r->len || len > r->len - off ||
+     r->off > netif.dev->cachesize || r->len > netif.dev->cachesize - r->off)
+    return -EINVAL;
+  if((n = sendable(tp, 0)) < 0)
+    return n;
+  if(tcp_sndref(tp, r, off, len) < 0)
+    return -EAGAIN;
+  tcp_output(tp);
+  return len;
 }
 
 // RECEIVE (RFC 9293 3.10.3): what is in order; 0 once the FIN is in.
@@ -286,7 +311,7 @@ s_ready(struct sock *s)
   }
   if((tp->state == TCP_ESTABLISHED || tp->state == TCP_CLOSE_WAIT) && !(tp->flags & TF_FINQUEUED)){
     int cap = tp->sndq.b ? tp->sndq.cap : tp->sndbufsize;
-    if(cap - tp->sndq.len >= cap / 4)
+    if(cap - tp->sndq.len >= cap / 4 && tp->nsx <= TCP_NSX - 2)
       r |= POLLOUT;
   } else if(tp->flags & TF_FINQUEUED){
     r |= POLLOUT;      // EPIPE waits for no one
@@ -460,6 +485,7 @@ const struct sockops stream_ops = {
   .listen = s_listen,
   .accept = s_accept,
   .send = s_send,
+  .sendref = s_sendref,
   .recv = s_recv,
   .shutdown = s_shutdown,
   .ready = s_ready,

@@ -183,7 +183,7 @@ tcp_free(struct tcpcb *tp)
     }
   if(tp->lport)
     tcp_port_drop(tp->lport);
-  tcp_buffree(&tp->sndq);
+  tcp_sndfree(tp);
   tcp_buffree(&tp->rcvq);
   free(tp);
 }
@@ -244,7 +244,7 @@ tcp_timewait(struct tcpcb *tp)
   if(tp->t_2msl < nexttimer)
     nexttimer = tp->t_2msl;
   if(tp->flags & TF_ORPHAN){
-    tcp_buffree(&tp->sndq);
+    tcp_sndfree(tp);
     tcp_buffree(&tp->rcvq);
   }
 }
@@ -471,10 +471,10 @@ rexmt_fire(struct tcpcb *tp)
   if(tp->flags & TF_PERSIST){
     // Probe the zero window with one byte (or a bare ACK when nothing
     // is queued); the connection never gives up while the peer answers.
-    int n = tp->sndq.len > 0 ? 1 : 0;
+    int n = tcp_sndlen(tp) > 0 ? 1 : 0;
     LNSTAT(tcp_persist_probe);
     tp->persist_shift++;
-    if(tcp_send_seg(tp, tp->snd_una, n, TCP_ACK) == 0 && n && SEQ_LT(tp->snd_max, tp->snd_una + 1))
+    if(tcp_send_seg(tp, tp->snd_una, n, TCP_ACK) > 0 && SEQ_LT(tp->snd_max, tp->snd_una + 1))
       tp->snd_max = tp->snd_nxt = tp->snd_una + 1;   // the probe's byte may be accepted
     tcp_settimer(&tp->t_rexmt, tcp_now() + backoff(tp->rto_ms < TCP_PERSIST_MIN_MS ? TCP_PERSIST_MIN_MS : tp->rto_ms,
                                                    tp->persist_shift));

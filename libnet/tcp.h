@@ -16,6 +16,7 @@
 #define LIBNET_TCP_H
 #include "net.h"
 #include "tcp_seq.h"
+#include "netref.h"
 
 // RFC 9293 3.3.2. Must correspond to tcp_statenames[] in tcp.c.
 enum {
@@ -47,6 +48,7 @@ enum {
   TCP_SYNQ_MAX = 128,             // half-open connections per listener
   TCP_CHALLENGE_PER_S = 100,      // RFC 5961 7: challenge ACKs a second, plus a random part
   TCP_EXIT_LINGER_MS = 5000,      // how long exit() waits for data and FIN to be acknowledged
+  TCP_NSX = 32,                   // extents in a send queue holding references (ln_sendref)
 };
 extern int tcp_msl_ms;            // RFC 9293 3.4.2: 2 minutes; 30 s here (Linux's TIME-WAIT is 60 s)
 
@@ -79,6 +81,14 @@ struct tcpbuf {
   int cap, off, len;       // bytes [off, off+len) modulo cap
 };
 
+// One extent of a send stream that holds references: len bytes of the
+// send ring (ref 0; the ring's bytes are the ring extents' in order),
+// or of ref's range from off.
+struct tcpsx {
+  struct netref *ref;
+  uint32_t off, len;
+};
+
 struct tcp_ccops;
 
 struct tcpcb {
@@ -102,6 +112,11 @@ struct tcpcb {
   int mss;                 // what we put in a segment (peer's MSS, our MTU)
   uint8_t snd_scale, rcv_scale;
   struct tcpbuf sndq;      // unacknowledged and unsent data, from snd_una
+  // While the stream holds references (tcp_sndref), it is the nsx
+  // extents from sx[sxhead]; else (nsx 0) sndq alone. tcp_sndq.c.
+  struct tcpsx sx[TCP_NSX];
+  int sxhead, nsx;
+  uint32_t sxbytes;        // stream bytes held as references
 
   // receive sequence space
   uint32_t irs, rcv_nxt, rcv_adv;            // rcv_adv: right edge we advertised
@@ -187,9 +202,19 @@ void tcp_mss_set(struct tcpcb *tp, int peer_mss);
 // tcp_in.c
 int tcp_challenge_ok(void);
 
+// tcp_sndq.c: the send stream, ring bytes and references
+static inline int tcp_sndlen(struct tcpcb *tp) { return tp->sndq.len + (int)tp->sxbytes; }
+int tcp_sndput(struct tcpcb *tp, const uint8_t *buf, int len);      // bytes taken
+int tcp_sndref(struct tcpcb *tp, struct netref *r, uint32_t off, uint32_t len);  // 0 or -EAGAIN
+void tcp_snddrop(struct tcpcb *tp, int n);                           // acknowledged: off the front
+void tcp_sndfree(struct tcpcb *tp);
+int tcp_sndclip(struct tcpcb *tp, uint32_t data, int len, struct netref **rp, uint32_t *at);
+
 // tcp_out.c
 int tcp_output(struct tcpcb *tp);               // 0, or -ENOBUFS if it stopped for a TX buffer
-int tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags);
+int tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags);   // data bytes sent, or -E*
+int tcp_segsize(struct tcpcb *tp);              // most data a segment carries (MSS less options)
+int tcp_rexmtlen(struct tcpcb *tp);             // what a retransmission from snd_una carries
 void tcp_respond(uint32_t raddr, const struct tcp_repr *t, uint32_t seq, uint32_t ack, int flags);
 void tcp_reset_for(const struct ipv4_repr *ip, const struct tcp_repr *t, int seglen);
 void tcp_ack_now(struct tcpcb *tp);

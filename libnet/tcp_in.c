@@ -330,9 +330,8 @@ enter_recovery(struct tcpcb *tp)
   tp->cc->recovery(tp);
   tp->flags |= TF_RECOVERY;
   tp->flags &= ~TF_RTTING;
-  tp->snd_high_rxt = tp->snd_una;
-  tcp_send_seg(tp, tp->snd_una, tp->sndq.len < tp->mss ? tp->sndq.len : tp->mss, TCP_ACK);
-  tp->snd_high_rxt = tp->snd_una + (tp->sndq.len < tp->mss ? tp->sndq.len : tp->mss);
+  tp->snd_high_rxt = tp->snd_una + tcp_rexmtlen(tp);
+  tcp_send_seg(tp, tp->snd_una, tcp_rexmtlen(tp), TCP_ACK);
   if(!(tp->flags & TF_SACK))
     tp->cwnd = tp->ssthresh + 3 * tp->mss;
   tcp_setrexmt(tp);
@@ -346,7 +345,7 @@ early_rexmt(struct tcpcb *tp)
 {
   uint32_t out = tp->snd_max - tp->snd_una;
   int oseg = (out + tp->mss - 1) / tp->mss;
-  int unsent = tp->sndq.len - (int)out;
+  int unsent = tcp_sndlen(tp) - (int)out;
 
   if(oseg < 2 || oseg >= 4)
     return 0;
@@ -368,10 +367,10 @@ newack(struct tcpcb *tp, const struct seg *s)
   int fin = (tp->flags & TF_SENTFIN) && ack == tp->snd_max;
   int bytes = acked - fin;
 
-  if(bytes > tp->sndq.len)
-    bytes = tp->sndq.len;
+  if(bytes > tcp_sndlen(tp))
+    bytes = tcp_sndlen(tp);
   if(bytes > 0)
-    tcpbuf_consume(&tp->sndq, bytes);
+    tcp_snddrop(tp, bytes);
   // RFC 6298 with Karn's rule: time one segment a round trip, never a retransmitted one
   if((tp->flags & TF_RTTING) && SEQ_GT(ack, tp->rtt_seq)){
     tcp_rtt_sample(tp, ln_now_us() - tp->rtt_start_us);
@@ -389,7 +388,7 @@ newack(struct tcpcb *tp, const struct seg *s)
       tp->snd_una = ack;
       sack_trim(tp);
       if(!(tp->flags & TF_SACK)){
-        tcp_send_seg(tp, ack, tp->sndq.len < tp->mss ? tp->sndq.len : tp->mss, TCP_ACK);
+        tcp_send_seg(tp, ack, tcp_rexmtlen(tp), TCP_ACK);
         tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked : 0;
         if(acked >= (uint32_t)tp->mss)
           tp->cwnd += tp->mss;

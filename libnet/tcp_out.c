@@ -39,7 +39,7 @@ tcp_sack_holes(struct tcpcb *tp, uint32_t *seq, int *len)
     if(SEQ_LT(at, tp->sacked[i][0])){
       uint32_t n = tp->sacked[i][0] - at;
       *seq = at;
-      *len = n < (uint32_t)tp->mss ? (int)n : tp->mss;
+      *len = n < (uint32_t)tcp_segsize(tp) ? (int)n : tcp_segsize(tp);
       return 1;
     }
     at = tp->sacked[i][1];
@@ -92,14 +92,49 @@ advwin(struct tcpcb *tp)
   return win;
 }
 
-// Build and send one segment: len bytes of the send ring from seq (the
-// SYN and FIN flags take their places in sequence space around them).
-// Returns 0, or -E* (-ENOBUFS: no TX buffer now).
+int
+tcp_segsize(struct tcpcb *tp)
+{
+  return tp->mss - optlen(tp);
+}
+
+// A retransmission from snd_una: a segment's worth of what is queued,
+// as tcp_send_seg will cut it.
+int
+tcp_rexmtlen(struct tcpcb *tp)
+{
+  struct netref *ref;
+  uint32_t at;
+  int n = tcp_sndlen(tp);
+
+  if(n > tcp_segsize(tp))
+    n = tcp_segsize(tp);
+  return tcp_sndclip(tp, 0, n, &ref, &at);
+}
+
+// The partial sum of bytes [at, at+len) of r's range: stored when they
+// are one whole chunk, else read from the cache (reading, not copying).
+static uint32_t
+refsum(struct netref *r, uint32_t at, int len)
+{
+  if(r->sums && r->chunk > 0 && at % r->chunk == 0 && ((uint32_t)len == r->chunk || at + len == r->len))
+    return r->sums[at / r->chunk];
+  return cksum_add(0, netif.dev->cache + r->off + at, len);
+}
+
+// Build and send one segment: up to len bytes of the send stream from
+// seq (the SYN and FIN flags take their places in sequence space around
+// them), fewer if the bytes at seq end sooner in the ring or their
+// reference (tcp_sndclip). Bytes of the ring are copied into the frame;
+// bytes of a reference the device reads from the payload cache, and only
+// the header is built. Returns the data bytes sent, or -E* (-ENOBUFS:
+// no TX buffer now).
 int
 tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags)
 {
   struct tcp_repr t;
-  uint32_t win = advwin(tp);
+  uint32_t win = advwin(tp), at = 0, src = tp->laddr ? tp->laddr : netif.ip;
+  struct netref *ref = 0;
   void *cookie = 0;
   uint8_t *p;
   int hlen, r, data = seq - tp->snd_una;
@@ -141,16 +176,30 @@ tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags)
   }
   if(flags & TCP_RST)
     t.tsok = t.tsok && (flags & TCP_ACK);
+  if(len > 0)
+    len = tcp_sndclip(tp, data, len, &ref, &at);
   hlen = tcp_hdrlen(&t);
   if((p = ipv4_txbegin(tp->raddr, IP_PROTO_TCP, hlen + len, &cookie)) == 0)
     p = scratch;
-  if(len > 0)
-    tcpbuf_get(&tp->sndq, data, p + hlen, len);
-  tcp_emit(p, hlen + len, tp->laddr ? tp->laddr : netif.ip, tp->raddr, &t, len);
-  if(p == scratch)
-    r = ipv4_output(tp->raddr, IP_PROTO_TCP, p, hlen + len);
-  else
-    r = ipv4_txfinish(cookie);
+  if(ref && p != scratch && netif.dev->txsplit){
+    tcp_emit_sum(p, hlen, src, tp->raddr, &t, len, refsum(ref, at, len));
+    r = ipv4_txsplit(cookie, hlen, ref->off + at, len);
+    if(r == 0)
+      lnstat[LN_tcp_tx_ref_bytes] += len;
+  } else {
+    if(ref){
+      memmove(p + hlen, netif.dev->cache + ref->off + at, len);
+      lnstat[LN_tcp_tx_refcopy_bytes] += len;
+    } else if(len > 0){
+      tcpbuf_get(&tp->sndq, at, p + hlen, len);
+      lnstat[LN_tcp_tx_copy_bytes] += len;
+    }
+    tcp_emit(p, hlen + len, src, tp->raddr, &t, len);
+    if(p == scratch)
+      r = ipv4_output(tp->raddr, IP_PROTO_TCP, p, hlen + len);
+    else
+      r = ipv4_txfinish(cookie);
+  }
   if(r < 0){
     LNSTAT(tcp_tx_nobuf);
     return r;
@@ -172,7 +221,7 @@ tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags)
     tp->segs_unacked = 0;
     tp->t_delack = 0;
   }
-  return 0;
+  return len;
 }
 
 void
@@ -205,14 +254,14 @@ worth(struct tcpcb *tp, int len, int avail, int segsize)
 int
 tcp_output(struct tcpcb *tp)
 {
-  int segsize = tp->mss - optlen(tp);
+  int segsize = tcp_segsize(tp);
 
   if(tp->flags & TF_BLOCKED){
     tp->flags &= ~TF_BLOCKED;
     tcp_nblocked--;
   }
   for(;;){
-    int flags = TCP_ACK, len = 0, avail, r;
+    int flags = TCP_ACK, len = 0, avail, r, cut = 0;
     uint32_t seq = tp->snd_nxt, win, inflight;
 
     if(tp->state == TCP_CLOSED || tp->state == TCP_LISTEN)
@@ -250,13 +299,13 @@ tcp_output(struct tcpcb *tp)
       if(tcp_sack_holes(tp, &hseq, &hlen)){
         if((r = tcp_send_seg(tp, hseq, hlen, TCP_ACK)) < 0)
           goto blocked;
-        tp->snd_high_rxt = hseq + hlen;
+        tp->snd_high_rxt = hseq + r;
         LNSTAT(tcp_sack_rexmt);
         continue;
       }
     }
 
-    avail = tp->sndq.len - (int)(tp->snd_nxt - tp->snd_una);
+    avail = tcp_sndlen(tp) - (int)(tp->snd_nxt - tp->snd_una);
     if(avail < 0)
       avail = 0;     // the FIN's place
     win = tp->snd_wnd < tp->cwnd ? tp->snd_wnd : tp->cwnd;
@@ -291,13 +340,24 @@ tcp_output(struct tcpcb *tp)
       tcp_settimer(&tp->t_rexmt, tcp_now() + (tp->rto_ms > TCP_PERSIST_MIN_MS ? tp->rto_ms : TCP_PERSIST_MIN_MS));
     }
 
-    if(len > 0 && !worth(tp, len, avail, segsize))
-      len = 0;
-    if((tp->flags & TF_FINQUEUED) && len == avail &&
+    if(len > 0){
+      // a segment ends where its bytes' extent or chunk does; one cut
+      // short so, with more behind it, is as good as a full one
+      struct netref *ref;
+      uint32_t at;
+      int n = tcp_sndclip(tp, seq - tp->snd_una, len, &ref, &at);
+      if(n < len){
+        len = n;
+        cut = 1;
+      } else if(!worth(tp, len, avail, segsize)){
+        len = 0;
+      }
+    }
+    if((tp->flags & TF_FINQUEUED) && len == avail && !cut &&
        (!(tp->flags & TF_SENTFIN) || SEQ_LT(tp->snd_nxt, tp->snd_max)) &&
        tp->state != TCP_SYN_SENT && tp->state != TCP_SYN_RECEIVED)
       flags |= TCP_FIN;
-    if(len > 0 && len == avail)
+    if(len > 0 && len == avail && !cut)
       flags |= TCP_PSH;
 
     if(len == 0 && !(flags & TCP_FIN)){

@@ -191,6 +191,9 @@ int tcp_hdrlen(const struct tcp_repr *r);
 // Writes header and options; the checksum covers them and the datalen
 // bytes already at p + tcp_hdrlen(r). Returns tcp_hdrlen(r) or WIRE_ESHORT.
 int tcp_emit(uint8_t *p, size_t len, uint32_t src, uint32_t dst, const struct tcp_repr *r, size_t datalen);
+// The header only, its datalen bytes of data elsewhere with partial sum datasum.
+int tcp_emit_sum(uint8_t *p, size_t len, uint32_t src, uint32_t dst, const struct tcp_repr *r,
+                 size_t datalen, uint32_t datasum);
 
 // Dotted quads, for tests, apps and netstat.
 char *ip_ntoa(uint32_t ip, char *buf);     // "a.b.c.d"; buf holds >= 16 bytes; returns buf

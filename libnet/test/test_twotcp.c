@@ -618,6 +618,155 @@ sequential_connections_return_their_memory(void)
   CHECKEQ(inuse[1], inuse[0]);
 }
 
+
+// ---- sending from the payload cache (netref.h) --------------------------------
+
+enum { ZCOFF = 4096, ZCLEN = NBIG, ZCCHUNK = 1448 };
+static uint32_t zcsums[ZCLEN / 1000 + 1];
+static uint8_t zcdst[ZCLEN + 8192];
+
+// A's payload cache holds src1 at ZCOFF, described by *r in chunks of
+// chunk bytes with their sums. 0, or -1 (the test failed).
+static int
+zc_setup(struct netref *r, uint32_t chunk)
+{
+  uint32_t size;
+  uint8_t *cache;
+
+  A->loop_setcache(2 << 20);
+  if((cache = A->ln_cache(&size)) == 0 || size < ZCOFF + ZCLEN){
+    CHECK(!"A has a payload cache");
+    return -1;
+  }
+  fill(src1, NBIG, 7);
+  memmove(cache + ZCOFF, src1, ZCLEN);
+  memset(r, 0, sizeof(*r));
+  r->off = ZCOFF;
+  r->len = ZCLEN;
+  r->chunk = chunk;
+  r->sums = zcsums;
+  for(uint32_t i = 0; i * chunk < ZCLEN; i++)
+    zcsums[i] = cksum_add(0, cache + ZCOFF + i * chunk, ZCLEN - i * chunk < chunk ? ZCLEN - i * chunk : chunk);
+  return 0;
+}
+
+// Receive exactly n bytes on fd of s into buf within ms; bytes received.
+static int
+recv_all(struct stack *s, int fd, uint8_t *buf, int n, int ms)
+{
+  int got = 0, k;
+
+  pump_until((k = s->ln_recv(fd, buf + got, n - got, MSG_DONTWAIT)) > 0 ?
+             (got += k) == n : (k == 0 || errno != EAGAIN), ms);
+  return got;
+}
+
+// A response as httpd sends one: a head copied in, a body by reference
+// (the whole megabyte, then an unaligned part of it), through loss,
+// reordering, duplication and delay. Every byte arrives, every checksum
+// holds (B drops a bad one, and the transfer would stall), no byte of a
+// reference is copied by libnet, and the references are let go of.
+static void
+cache_bytes_go_by_reference_through_a_bad_link(void)
+{
+  static const char head[] = "HTTP/1.1 200 OK\r\n\r\n", mid[] = "--";
+  enum { POFF = 1001, PLEN = 5003 };
+  struct netref r;
+  int ca, cb, hl = sizeof head - 1, ml = sizeof mid - 1;
+  int total = hl + ZCLEN + ml + PLEN;
+
+  if(setup() < 0 || zc_setup(&r, ZCCHUNK) < 0 || connpair(&ca, &cb) < 0)
+    return;
+  AB->loss = 10;
+  AB->reorder = 25;
+  AB->dup = 5;
+  AB->delay_ms = 20;
+  BA->delay_ms = 20;
+  CHECKEQ(A->ln_send(ca, head, hl, MSG_DONTWAIT), hl);
+  CHECKEQ(A->ln_sendref(ca, &r, 0, ZCLEN), ZCLEN);
+  CHECKEQ(A->ln_send(ca, mid, ml, MSG_DONTWAIT), ml);
+  CHECKEQ(A->ln_sendref(ca, &r, POFF, PLEN), PLEN);
+  CHECKEQ(r.refs, 2);
+  CHECKEQ(recv_all(B, cb, zcdst, total, 600000), total);
+  CHECKMEM(zcdst, head, hl);
+  CHECKMEM(zcdst + hl, src1, ZCLEN);
+  CHECKMEM(zcdst + hl + ZCLEN, mid, ml);
+  CHECKMEM(zcdst + hl + ZCLEN + ml, src1 + POFF, PLEN);
+  CHECK(pump_until(r.refs == 0, 60000));
+  CHECKEQ(TWOSTAT(B, tcp_drop_bad), 0);
+  CHECKEQ(TWOSTAT(A, tcp_tx_refcopy_bytes), 0);
+  CHECK(TWOSTAT(A, tcp_tx_ref_bytes) >= ZCLEN + PLEN);
+  CHECK(TWOSTAT(A, tcp_tx_rexmt_bytes) > 0);
+  // the ring's bytes only: head and mid, each sent a few times at most
+  CHECK(TWOSTAT(A, tcp_tx_copy_bytes) >= hl + ml);
+  CHECK(TWOSTAT(A, tcp_tx_copy_bytes) <= 8 * (hl + ml));
+  CHECK(A->loop_splits() >= ZCLEN / ZCCHUNK);
+  printf("%s: %lld by reference, %lld again, %lld copied, %d split frames\n", test_name,
+         TWOSTAT(A, tcp_tx_ref_bytes), TWOSTAT(A, tcp_tx_rexmt_bytes),
+         TWOSTAT(A, tcp_tx_copy_bytes), A->loop_splits());
+}
+
+// A data segment of a reference never crosses one of its chunks, so a
+// whole chunk goes with its stored sum; chunks smaller than a segment
+// are sent whole, each one segment, without waiting (no Nagle on a cut).
+static void
+segments_end_where_chunks_do(void)
+{
+  struct netref r;
+  int ca, cb, n = 0, bad = 0;
+
+  if(setup() < 0 || zc_setup(&r, 1000) < 0 || connpair(&ca, &cb) < 0)
+    return;
+  trace(AB, &trab);
+  CHECKEQ(A->ln_sendref(ca, &r, 0, 20500), 20500);
+  CHECKEQ(recv_all(B, cb, dst1, 20500, 5000), 20500);
+  CHECKMEM(dst1, src1, 20500);
+  for(long i = 0; i < trab.nseg && i < TRACEMAX; i++)
+    if(trab.s[i].len > 0){
+      n++;
+      if(trab.s[i].len != 1000 && trab.s[i].len != 500)
+        bad++;
+    }
+  CHECKEQ(n, 21);
+  CHECKEQ(bad, 0);
+  CHECKEQ(TWOSTAT(A, tcp_tx_refcopy_bytes), 0);
+}
+
+// Without a payload cache there is nothing to refer to.
+static void
+sendref_without_a_cache_is_refused(void)
+{
+  struct netref r = { .off = 0, .len = 100 };
+  int ca, cb;
+
+  if(setup() < 0 || connpair(&ca, &cb) < 0)
+    return;
+  CHECKEQ(A->ln_sendref(ca, &r, 0, 100), -1);
+  CHECKEQ(errno, EINVAL);
+  CHECKEQ(r.refs, 0);
+}
+
+// With timestamps a segment carries 12 bytes less than the MSS; a
+// retransmission (fast, or of a SACK hole) was cut at the MSS and went
+// in two IPv4 fragments.
+static void
+retransmission_fits_the_mtu_with_timestamps(void)
+{
+  int ca, cb, nth = 5;
+  struct xfer x;
+
+  if(setup() < 0 || connpair(&ca, &cb) < 0)
+    return;
+  AB->hook = hook_dropnthdata;
+  AB->arg = &nth;
+  fill(src1, 100000, 3);
+  xfer_init(&x, A, ca, B, cb, src1, dst1, 100000);
+  CHECK(pump_until(xfer_run(&x), 10000));
+  xfer_check(&x);
+  CHECK(TWOSTAT(A, tcp_tx_rexmt) > 0);
+  CHECKEQ(TWOSTAT(A, ip_frag_out), 0);
+}
+
 static const struct test tests[] = {
   { handshake_connects_and_accepts, "handshake_connects_and_accepts" },
   { megabyte_each_way_on_clean_link, "megabyte_each_way_on_clean_link" },
@@ -633,6 +782,10 @@ static const struct test tests[] = {
   { time_wait_holds_port_for_two_msl, "time_wait_holds_port_for_two_msl" },
   { data_flows_after_a_lost_syn, "data_flows_after_a_lost_syn" },
   { sequential_connections_return_their_memory, "sequential_connections_return_their_memory" },
+  { cache_bytes_go_by_reference_through_a_bad_link, "cache_bytes_go_by_reference_through_a_bad_link" },
+  { segments_end_where_chunks_do, "segments_end_where_chunks_do" },
+  { sendref_without_a_cache_is_refused, "sendref_without_a_cache_is_refused" },
+  { retransmission_fits_the_mtu_with_timestamps, "retransmission_fits_the_mtu_with_timestamps" },
 };
 
 int

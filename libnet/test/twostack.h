@@ -88,7 +88,11 @@ enum {
   X(struct netdev *, loop_netdev, (void)) \
   X(int, loop_inject, (const uint8_t *f, int len)) \
   X(int, loop_take, (uint8_t *buf, int max)) \
-  X(void, loop_reset, (void))
+  X(void, loop_reset, (void)) \
+  X(void, loop_setcache, (uint32_t size)) \
+  X(int, loop_splits, (void)) \
+  X(uint8_t *, ln_cache, (uint32_t *size)) \
+  X(long, ln_sendref, (int fd, struct netref *r, uint32_t off, uint32_t len))
 
 struct stack {
   const char *name;         // "A" or "B", for failure lines

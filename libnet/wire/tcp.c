@@ -191,6 +191,21 @@ tcp_emit(uint8_t *p, size_t len, uint32_t src, uint32_t dst, const struct tcp_re
 
   if(len < hlen || datalen > len - hlen)
     return WIRE_ESHORT;
+  return tcp_emit_sum(p, len, src, dst, r, datalen, cksum_add(0, p + hlen, datalen));
+}
+
+// As tcp_emit, but the datalen bytes of data are elsewhere (the device
+// reads them from a cache) and datasum is their partial sum
+// (cksum_add(0, data, datalen)): only the header is written and summed.
+int
+tcp_emit_sum(uint8_t *p, size_t len, uint32_t src, uint32_t dst, const struct tcp_repr *r,
+             size_t datalen, uint32_t datasum)
+{
+  size_t hlen = tcp_hdrlen(r);
+  uint32_t sum;
+
+  if(len < hlen)
+    return WIRE_ESHORT;
   if(hlen > TCP_MAXHLEN || datalen > 0xffff - hlen)
     return WIRE_ELEN;
   put16(p + TCP_SPORT, r->sport);
@@ -203,7 +218,10 @@ tcp_emit(uint8_t *p, size_t len, uint32_t src, uint32_t dst, const struct tcp_re
   put16(p + TCP_SUM, 0);
   put16(p + TCP_URP, r->urg);
   tcp_putoptions(p + TCP_HLEN, r);
-  put16(p + TCP_SUM, cksum_fold(cksum_add(cksum_pseudo(src, dst, IP_PROTO_TCP, hlen + datalen),
-                                          p, hlen + datalen)));
+  // the header's length is a multiple of 4, so the data's words line up
+  sum = cksum_add(cksum_pseudo(src, dst, IP_PROTO_TCP, hlen + datalen), p, hlen);
+  sum += datasum;
+  sum += sum < datasum;       // end-around carry
+  put16(p + TCP_SUM, cksum_fold(sum));
   return hlen;
 }
