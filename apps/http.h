@@ -64,10 +64,13 @@ int http_logsafe(char *out, int size, const char *s, int n);
 #ifndef LIBNET_HOST
 // The file-serving path (httpfile.c). A response body is an open hfile:
 // open it by its path in the file system, send it piece by piece as the
-// socket takes it, close it. Files are read whole into memory once and
-// shared while they stay unchanged, so no kernel descriptor stays open
-// per connection (there are NOFILE of them per process).
+// socket takes it, close it. Files are read whole once, into the payload
+// cache (sent by reference, zero copy) or else into memory, and shared
+// while they stay unchanged, so no kernel descriptor stays open per
+// connection (there are NOFILE of them per process).
 struct hfile;
+
+void hfile_init(void);   // before the first socket call: asks for the payload cache
 
 // Open the regular file path. Returns 0 with *fp set, -ENOENT, -EISDIR,
 // -EACCES (neither file nor directory), -ENOMEM or -EBUSY (no memory to

@@ -664,6 +664,7 @@ main(int argc, char *argv[])
   }
   for(n = 0; n < NCONN; n++)
     conns[n].fd = -1;
+  hfile_init();
   if((ls = listenon(port)) < 0)
     exit(1);
   if(statport && (ss = statsock(statport)) < 0)

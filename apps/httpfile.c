@@ -1,76 +1,120 @@
-// httpfile.c: httpd's file-serving path, behind hfile_open, hfile_send
-// and hfile_close (apps/http.h). A file is read whole into memory at
-// its first request and the copy is shared by every connection sending
-// it, so a connection holds no kernel descriptor (a process has NOFILE,
-// 16) and the disk is read once per file, not once per request.
+// httpfile.c: httpd's file-serving path, behind hfile_init, hfile_open,
+// hfile_send and hfile_close (apps/http.h). Cheetah's design: a file is
+// read once, at its first request, into the channel's payload cache,
+// which the network device reads in place, with the one's-complement sum
+// of each segment-sized chunk computed as it loads. A response's body is
+// then queued on the connection as a reference to those bytes
+// (ln_sendref, libnet/netref.h): TCP builds only headers, each segment's
+// checksum is its header's sum plus the chunk's stored one, and no byte
+// of the body is copied by the CPU, on the first transmission or any
+// retransmission, however many connections send the file at once.
 //
-// The copies live in a small cache. Our stat has no modification time,
-// so a copy is trusted while the file's inode and size are unchanged,
-// and for at most HF_TTL_MS: a file rewritten in place with the same
-// size is served stale for up to that long.
+// The cache holds up to HF_NFILES files in HF_CACHEPAGES pages; the
+// least recently used file nobody is sending leaves when one more does
+// not fit. A file's range stays put while any connection's send queue
+// still names it (netref.refs), so a range is reused only after the last
+// acknowledgment. A file too big for the cache, or met when every cached
+// file is busy, is read into memory instead and sent with write(), which
+// copies (counted: libnet's tcp_tx_copy_bytes).
 //
-// This is the seam for zero copy: a cache of ready-made packets with
-// their checksums (Cheetah's) replaces the copies here, and
-// hfile_send hands those packets to TCP instead of write()'s copy.
+// A cached file is trusted while stat() gives the same device, inode,
+// size and generation (kernel/stat.h: the generation changes with every
+// write), so a file rewritten on disk is read again at its next request.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "apps/user.h"
 #include "libnet/socket.h"
+#include "libnet/chan.h"
 #include "apps/http.h"
 
-#define HF_NCACHE   64                  // files kept after their last send
-#define HF_CACHEMAX (4 * 1024 * 1024)   // bytes of copies kept, in use or not
-#define HF_HOLDMAX  (16 * 1024 * 1024)  // bytes held at once, kept or not: beyond, -EBUSY
-#define HF_TTL_MS   2000                // how long a copy is trusted (above)
-#define HF_SENDMAX  (64 * 1024)         // bytes offered to one write
+#define HF_NFILES     128                 // files held at once: cached, or still being sent
+#define HF_CACHEPAGES 1024                // the payload cache: 4 MiB
+#define HF_CHUNK      1448                // one segment's payload: MSS 1460 less timestamps
+#define HF_ALIGN      64                  // where a file's range may start in the cache
+#define HF_MEMMAX     (4 * 1024 * 1024)   // bytes of in-memory copies kept
+#define HF_HOLDMAX    (16 * 1024 * 1024)  // bytes of in-memory copies at once: beyond, -EBUSY
+#define HF_SENDMAX    (64 * 1024)         // bytes offered to one write
 
 struct hfile {
   char path[MAXPATH];
   int dev;
   uint ino;
+  uint64 gen;
   uint64 size;
-  char *data;             // the file's bytes (size of them)
+  struct netref ref;      // in the payload cache: its range and chunk sums (ref.len 0: not)
+  char *data;             // else the bytes in memory
   int refs;               // connections sending it
-  int cached;             // in cache[]: kept after refs falls to 0
-  uint64 loaded;          // ms, when read from the disk
+  int cached;             // found by later requests; else freed once nothing uses it
   uint64 used;            // ms, last opened (the least recently used goes first)
 };
 
-static struct hfile *cache[HF_NCACHE];
-static uint64 cached;     // bytes of the copies in cache[]
-static uint64 held;       // bytes of every copy, in cache[] or not
+// Every file held: cached ones, and those dropped from the cache (stale,
+// evicted) that a connection or a TCP send queue still uses.
+static struct hfile *files[HF_NFILES];
+static uint8 *pc;          // the payload cache, 0 if there is none
+static uint32 pcsize;
+static uint64 kept;        // bytes of cached in-memory copies
+static uint64 held;        // bytes of every in-memory copy
+
+// Ask for the payload cache. Before the first socket call.
+void
+hfile_init(void)
+{
+  chan_wantcache(HF_CACHEPAGES);
+}
+
+static int
+busy(struct hfile *f)
+{
+  return f->refs > 0 || f->ref.refs > 0;
+}
 
 static void
-release(struct hfile *f)
+release(int i)
 {
-  held -= f->size;
+  struct hfile *f = files[i];
+
+  files[i] = 0;
+  if(f->data)
+    held -= f->size;
   free(f->data);
+  free((void *)f->ref.sums);
   free(f);
 }
 
-// Take cache[i] out of the cache; it is freed now if nobody sends it,
-// else by its last hfile_close.
+// Stop finding f for new requests; it goes when nothing uses it.
 static void
 uncache(int i)
 {
-  struct hfile *f = cache[i];
+  struct hfile *f = files[i];
 
-  cache[i] = 0;
   f->cached = 0;
-  cached -= f->size;
-  if(f->refs == 0)
-    release(f);
+  if(f->data)
+    kept -= f->size;
+  if(!busy(f))
+    release(i);
 }
 
-// Free the least recently used copy that nobody is sending. Returns 0,
-// or -1 if every kept copy is in use.
+// Free what is out of the cache and used no more: TCP lets go of a
+// range only as the peer acknowledges its last byte.
+static void
+reap(void)
+{
+  for(int i = 0; i < HF_NFILES; i++)
+    if(files[i] && !files[i]->cached && !busy(files[i]))
+      release(i);
+}
+
+// Drop the least recently used cached file nobody is sending. mem: only
+// one held in memory. Returns 0, or -1 if there is none.
 static int
-evict(void)
+evict(int mem)
 {
   int i, lru = -1;
 
-  for(i = 0; i < HF_NCACHE; i++)
-    if(cache[i] && cache[i]->refs == 0 && (lru < 0 || cache[i]->used < cache[lru]->used))
+  for(i = 0; i < HF_NFILES; i++)
+    if(files[i] && files[i]->cached && !busy(files[i]) && (!mem || files[i]->data) &&
+       (lru < 0 || files[i]->used < files[lru]->used))
       lru = i;
   if(lru < 0)
     return -1;
@@ -78,83 +122,165 @@ evict(void)
   return 0;
 }
 
-// The kept copy of path if it still matches st; a stale one is dropped.
+// The cached copy of path if it still matches st; a stale one is dropped.
 static struct hfile *
-lookup(const char *path, struct stat *st, uint64 now)
+lookup(const char *path, struct stat *st)
 {
   struct hfile *f;
 
-  for(int i = 0; i < HF_NCACHE; i++){
-    if((f = cache[i]) == 0 || strcmp(f->path, path) != 0)
+  for(int i = 0; i < HF_NFILES; i++){
+    if((f = files[i]) == 0 || !f->cached || strcmp(f->path, path) != 0)
       continue;
-    if(f->dev == st->dev && f->ino == st->ino && f->size == st->size &&
-       now - f->loaded < HF_TTL_MS)
+    if(f->dev == st->dev && f->ino == st->ino && f->size == st->size && f->gen == st->gen)
       return f;
     uncache(i);
   }
   return 0;
 }
 
-// Read the file at path, st->size bytes, into a new copy. Returns 0
-// with *fp, or a negative errno.
+// Does [off, off+len) of the payload cache overlap a range held?
 static int
-load(const char *path, struct stat *st, struct hfile **fp)
+overlaps(uint32 off, uint32 len)
+{
+  for(int i = 0; i < HF_NFILES; i++){
+    struct hfile *f = files[i];
+    if(f && f->ref.len && off < f->ref.off + f->ref.len && f->ref.off < off + len)
+      return 1;
+  }
+  return 0;
+}
+
+// A free range of len bytes of the payload cache, first fit, making room
+// by evicting files nobody sends. Returns its offset, or -1.
+static int
+cachespace(uint32 len)
+{
+  if(pc == 0 || len == 0 || len > pcsize / 2)
+    return -1;
+  for(;;){
+    // the candidates: the start, and the end of each range held
+    for(int i = -1; i < HF_NFILES; i++){
+      uint32 off = 0;
+      if(i >= 0){
+        if(files[i] == 0 || files[i]->ref.len == 0)
+          continue;
+        off = (files[i]->ref.off + files[i]->ref.len + HF_ALIGN - 1) / HF_ALIGN * HF_ALIGN;
+      }
+      if(off + len <= pcsize && !overlaps(off, len))
+        return off;
+    }
+    if(evict(0) < 0)
+      return -1;
+  }
+}
+
+// Read fd's st->size bytes into dst; a file that shrank since stat is
+// served as long as it is now. Returns the bytes read.
+static uint64
+readall(int fd, char *dst, uint64 size)
+{
+  uint64 got = 0;
+  int n;
+
+  while(got < size && (n = read(fd, dst + got, size - got)) > 0)
+    got += n;
+  return got;
+}
+
+// Load into the payload cache at off: the bytes, then each chunk's sum.
+static int
+loadcache(struct hfile *f, int fd, uint32 off, uint64 size)
+{
+  uint32 n = (size + HF_CHUNK - 1) / HF_CHUNK, *sums;
+
+  if((sums = malloc((n ? n : 1) * sizeof(uint32))) == 0)
+    return -ENOMEM;
+  size = readall(fd, (char *)pc + off, size);
+  for(uint32 i = 0; i * HF_CHUNK < size; i++)
+    sums[i] = ln_cksum(pc + off + i * HF_CHUNK, size - i * HF_CHUNK < HF_CHUNK ? size - i * HF_CHUNK : HF_CHUNK);
+  f->ref.off = off;
+  f->ref.len = size;
+  f->ref.chunk = HF_CHUNK;
+  f->ref.sums = sums;
+  f->size = size;
+  return 0;
+}
+
+static int
+loadmem(struct hfile *f, int fd, uint64 size)
+{
+  while(held + size > HF_HOLDMAX)
+    if(evict(1) < 0)
+      return -EBUSY;
+  if((f->data = malloc(size ? size : 1)) == 0)
+    return -ENOMEM;
+  f->size = readall(fd, f->data, size);
+  held += f->size;
+  return 0;
+}
+
+// Read the file at path into a new hfile, held in files[slot]: into
+// the payload cache if it has room, else into memory. Returns 0 with
+// *fp, or a negative errno.
+static int
+load(const char *path, struct stat *st, int slot, struct hfile **fp)
 {
   struct hfile *f;
-  int fd, n;
-  uint64 got = 0;
+  int fd, off, r;
 
-  while(held + st->size > HF_HOLDMAX)
-    if(evict() < 0)
-      return -EBUSY;
   if((f = malloc(sizeof(*f))) == 0)
     return -ENOMEM;
   memset(f, 0, sizeof(*f));
-  if((f->data = malloc(st->size ? st->size : 1)) == 0){
-    free(f);
-    return -ENOMEM;
-  }
   if((fd = open(path, O_RDONLY)) < 0){
-    free(f->data);
     free(f);
     return fd;
   }
-  // a file that shrank since stat is served as long as it is now
-  while(got < st->size && (n = read(fd, f->data + got, st->size - got)) > 0)
-    got += n;
+  if(st->size > 0 && (off = cachespace(st->size)) >= 0)
+    r = loadcache(f, fd, off, st->size);
+  else
+    r = loadmem(f, fd, st->size);
   close(fd);
+  if(r < 0){
+    free(f);
+    return r;
+  }
   snprintf(f->path, sizeof(f->path), "%s", path);
   f->dev = st->dev;
   f->ino = st->ino;
-  f->size = got;
-  held += got;
+  f->gen = st->gen;
+  files[slot] = f;
   *fp = f;
   return 0;
 }
 
-// Keep f in the cache if it fits beside the others, making room by
-// evicting copies nobody sends.
+// Keep f for later requests if an in-memory copy has room beside the
+// others, made by evicting copies nobody sends.
 static void
 keep(struct hfile *f)
 {
-  int i;
-
-  if(f->size > HF_CACHEMAX / 2)
-    return;
-  while(cached + f->size > HF_CACHEMAX)
-    if(evict() < 0)
+  if(f->data){
+    if(f->size > HF_MEMMAX / 2)
       return;
-  for(i = 0; i < HF_NCACHE && cache[i]; i++)
-    ;
-  if(i == HF_NCACHE){
-    if(evict() < 0)
-      return;
-    for(i = 0; cache[i]; i++)
-      ;
+    while(kept + f->size > HF_MEMMAX)
+      if(evict(1) < 0)
+        return;
+    kept += f->size;
   }
-  cache[i] = f;
   f->cached = 1;
-  cached += f->size;
+}
+
+// A free slot of files[], evicting if all are taken; -1 if every file
+// held is in use.
+static int
+freeslot(void)
+{
+  for(;;){
+    for(int i = 0; i < HF_NFILES; i++)
+      if(files[i] == 0)
+        return i;
+    if(evict(0) < 0)
+      return -1;
+  }
 }
 
 int
@@ -162,9 +288,11 @@ hfile_open(const char *path, struct hfile **fp)
 {
   struct stat st;
   struct hfile *f;
-  uint64 now = nowms();
-  int r;
+  int r, slot;
 
+  if(pc == 0)
+    pc = ln_cache(&pcsize);
+  reap();
   if(strlen(path) >= MAXPATH)
     return -ENAMETOOLONG;
   if((r = stat(path, &st)) < 0)
@@ -173,13 +301,14 @@ hfile_open(const char *path, struct hfile **fp)
     return -EISDIR;
   if(st.type != T_FILE)
     return -EACCES;
-  if((f = lookup(path, &st, now)) == 0){
-    if((r = load(path, &st, &f)) < 0)
+  if((f = lookup(path, &st)) == 0){
+    if((slot = freeslot()) < 0)
+      return -EBUSY;
+    if((r = load(path, &st, slot, &f)) < 0)
       return r;
-    f->loaded = now;
     keep(f);
   }
-  f->used = now;
+  f->used = nowms();
   f->refs++;
   *fp = f;
   return 0;
@@ -200,6 +329,11 @@ hfile_send(struct hfile *f, int fd, uint64 off, uint64 n)
     return 0;
   if(n > f->size - off)
     n = f->size - off;
+  if(f->ref.len){
+    if(ln_sendref(fd, &f->ref, off, n) < 0)
+      return errno == EAGAIN ? 0 : -1;
+    return n;
+  }
   if(n > HF_SENDMAX)
     n = HF_SENDMAX;
   if((w = write(fd, f->data + off, n)) < 0)
@@ -210,6 +344,5 @@ hfile_send(struct hfile *f, int fd, uint64 off, uint64 n)
 void
 hfile_close(struct hfile *f)
 {
-  if(--f->refs == 0 && !f->cached)
-    release(f);
+  f->refs--;     // reap frees it if it is out of the cache and TCP is done with it too
 }

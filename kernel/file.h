@@ -31,6 +31,7 @@ struct inode {
   int ref;            // reference count (itable.lock)
   struct sleeplock lock; // protects everything below here
   int valid;          // inode has been read from disk?
+  uint64 gen;         // generation: new at each write, truncation or read from disk
 
   short type;         // copy of disk inode
   short major;

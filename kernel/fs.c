@@ -215,6 +215,7 @@ iinit()
 }
 
 static struct inode* iget(uint dev, uint inum);
+static uint64 igen;       // the last generation given (newgen)
 
 // Allocate an inode on device dev, marked with type. Returns it
 // unlocked but referenced, or 0 if there are no free inodes.
@@ -265,20 +266,35 @@ iupdate(struct inode *ip)
 static struct inode*
 iget(uint dev, uint inum)
 {
-  struct inode *ip, *empty;
+  static int hand;    // where the search for a slot to reuse starts
+  struct inode *ip, *empty, *old;
+  int i;
 
   acquire(&itable.lock);
 
-  empty = 0;
+  // An inode nobody holds stays in its slot, still valid, until the slot
+  // is needed: stat-ing a file again (httpd asks before every response)
+  // reads no disk and sees the same generation.
+  empty = old = 0;
   for(ip = &itable.inode[0]; ip < &itable.inode[NINODE]; ip++){
-    if(ip->ref > 0 && ip->dev == dev && ip->inum == inum){
+    if(ip->dev == dev && ip->inum == inum && (ip->ref > 0 || ip->valid)){
       ip->ref++;
       release(&itable.lock);
       return ip;
     }
-    if(empty == 0 && ip->ref == 0)    // Remember empty slot.
+    if(empty == 0 && ip->ref == 0 && !ip->valid)    // Remember empty slot.
       empty = ip;
   }
+  // else the next unheld valid one round from the hand, forgotten
+  for(i = 0; empty == 0 && old == 0 && i < NINODE; i++){
+    ip = &itable.inode[(hand + i) % NINODE];
+    if(ip->ref == 0){
+      old = ip;
+      hand = (hand + i + 1) % NINODE;
+    }
+  }
+  if(empty == 0)
+    empty = old;
 
   // the table holds the inodes of every open file, cwd and lookup in
   // progress; running out means NINODE is too small.
@@ -293,6 +309,14 @@ iget(uint dev, uint inum)
   release(&itable.lock);
 
   return ip;
+}
+
+// A new generation: the file's bytes may differ from what a reader saw
+// under any earlier one (stat's gen).
+static void
+newgen(struct inode *ip)
+{
+  ip->gen = __atomic_add_fetch(&igen, 1, __ATOMIC_RELAXED);
 }
 
 // Take another reference to ip; returns ip so one can write
@@ -319,6 +343,7 @@ ilock(struct inode *ip)
   acquiresleep(&ip->lock);
 
   if(ip->valid == 0){
+    newgen(ip);    // what happened to it while out of the table is not known
     bp = bread(ip->dev, IBLOCK(ip->inum, sb));
     dip = (struct dinode*)bp->data + ip->inum%IPB;
     ip->type = dip->type;
@@ -485,6 +510,7 @@ itrunc(struct inode *ip)
   }
   ip->size = 0;
   iupdate(ip);
+  newgen(ip);
 }
 
 // Copy stat information from inode. Caller holds ip->lock.
@@ -496,6 +522,7 @@ stati(struct inode *ip, struct stat *st)
   st->type = ip->type;
   st->nlink = ip->nlink;
   st->size = ip->size;
+  st->gen = ip->gen;
 }
 
 // What a hole reads as.
@@ -576,6 +603,8 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
   if(tot > 0 && off > ip->size)
     ip->size = off;
 
+  if(tot > 0)
+    newgen(ip);
   // write the inode back even if the size didn't change, since bmap()
   // may have added a block to ip->addrs[].
   iupdate(ip);

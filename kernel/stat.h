@@ -11,5 +11,7 @@ struct stat {
   short type;  // T_DIR, T_FILE or T_DEVICE
   short nlink; // number of links to file
   uint64 size; // size of file in bytes
+  uint64 gen;  // changes whenever the bytes may have (a write, a truncation,
+               // the inode read from disk again): what a cache of them checks
 };
 #endif
