@@ -16,7 +16,11 @@ to build/test-logs/test_browser.png.
 
 Chromium must reach nothing but 127.0.0.1: it runs with a fresh profile
 in a temporary directory, its background services off, no proxy, and a
-host resolver that answers no name at all.
+host resolver that answers no name at all. Under strace it connects
+TCP to the guest's forward alone; its only other connect()s are on UDP
+sockets, to 127.0.0.1:443 and [2001:4860:4860::8888]:443, which is how
+its resolver asks the kernel for a route and source address: a UDP
+connect() sends no packet.
 """
 import base64
 import collections
