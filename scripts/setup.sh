@@ -39,6 +39,7 @@ need netcat-openbsd openbsd_nc
 need apache2-utils have ab
 need wrk have wrk
 need lighttpd test -x /usr/sbin/lighttpd
+need chromium have chromium
 need dnsmasq-base have dnsmasq
 
 if [ -z "$missing" ]; then
