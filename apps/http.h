@@ -82,6 +82,12 @@ uint64 hfile_size(struct hfile *f);
 // with errno set.
 int hfile_send(struct hfile *f, int fd, uint64 off, uint64 n);
 void hfile_close(struct hfile *f);
+// Send head and all of f as one reference to a copy of both laid out in
+// the payload cache (made at the first such call with these head bytes;
+// a file keeps two), so a small response goes in as few segments as its
+// bytes need. Returns 1 if queued, 0 if it cannot be done this way (send
+// head and body apart), -1 with errno (EAGAIN: the socket is full).
+int hfile_sendwhole(struct hfile *f, int fd, const char *head, int headlen);
 
 uint64 nowms(void);   // milliseconds since boot (httpd.c)
 #endif

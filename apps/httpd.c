@@ -47,6 +47,7 @@ struct conn {
   struct hfile *body;    // 0: no body beyond head
   uint64 boff, bleft;    // what is left of the body to send
   int close;             // close once this response is sent
+  int whole;             // a 200 for all of body: head and body may go as one (hfile_sendwhole)
   // for the access log
   char line[256];        // the request line, made safe
   int status;
@@ -71,7 +72,7 @@ nowms(void)
 static void
 usage(void)
 {
-  fprintf(2, "usage: httpd [-p port] [-r root] [-l logfile] [-s statport]\n");
+  fprintf(2, "usage: httpd [-p port] [-r root] [-l logfile] [-s statport] [-w fd]\n");
   exit(1);
 }
 
@@ -125,6 +126,7 @@ freeconn(struct conn *c)
   free(c->in);
   c->in = 0;
   c->body = 0;
+  c->whole = 0;
   c->fd = -1;
   c->state = C_FREE;
   nconn--;
@@ -277,6 +279,7 @@ respond(struct conn *c, struct http_req *r)
     hfile_close(f);
   c->boff = off;
   c->bleft = head ? 0 : len;
+  c->whole = st == 200 && !head;
   c->sent = 0;
   c->state = C_WRITE;
   c->deadline = nowms() + SEND_MS;
@@ -325,6 +328,7 @@ done(struct conn *c)
     hfile_close(c->body);
     c->body = 0;
   }
+  c->whole = 0;
   if(c->close){
     linger(c);
     return;
@@ -349,6 +353,20 @@ sendsome(struct conn *c)
 {
   int n;
 
+  if(c->whole && c->headoff == 0){
+    if((n = hfile_sendwhole(c->body, c->fd, c->head, c->headlen)) < 0){
+      if(errno != EAGAIN)
+        abortconn(c);
+      return;
+    }
+    if(n > 0){
+      c->headoff = c->headlen;
+      c->sent = c->bleft;
+      c->boff += c->bleft;
+      c->bleft = 0;
+    }
+    c->whole = 0;
+  }
   while(c->headoff < c->headlen){
     if((n = write(c->fd, c->head + c->headoff, c->headlen - c->headoff)) < 0){
       if(errno != EAGAIN)
@@ -607,12 +625,13 @@ statsock(int port)
 }
 
 // httpd: serve the files under root over HTTP
-// usage: httpd [-p port] [-r root] [-l logfile] [-s statport]
+// usage: httpd [-p port] [-r root] [-l logfile] [-s statport] [-w fd]
 //   -p  the TCP port (default 80)
 //   -r  the directory served (default /www); a directory's page is its index.html
 //   -l  append the access log to logfile instead of the console
 //   -s  tell local programs this process's libnet counters on UDP
 //       statport (netstat -l -p statport), as netd tells its own
+//   -w  write one byte to descriptor fd once listening (init waits for it)
 // Exit status 1 on a usage error, a root that is not a directory, or a
 // port that cannot be had; otherwise it runs until killed.
 int
@@ -620,9 +639,9 @@ main(int argc, char *argv[])
 {
   struct stat st;
   char *logpath = 0;
-  int ch, ls, ss = -1, n;
+  int ch, ls, ss = -1, n, readyfd = -1;
 
-  while((ch = getopt(argc, argv, "p:r:l:s:")) != -1){
+  while((ch = getopt(argc, argv, "p:r:l:s:w:")) != -1){
     switch(ch){
     case 'p':
       if((port = parseport(optarg)) < 0){
@@ -641,6 +660,9 @@ main(int argc, char *argv[])
         fprintf(2, "httpd: bad port %s (1 to 65535)\n", optarg);
         usage();
       }
+      break;
+    case 'w':
+      readyfd = atoi(optarg);
       break;
     default:
       usage();
@@ -669,6 +691,10 @@ main(int argc, char *argv[])
     exit(1);
   if(statport && (ss = statsock(statport)) < 0)
     exit(1);
+  if(readyfd >= 0){
+    write(readyfd, "", 1);
+    close(readyfd);
+  }
   run(ls, ss);
   return 0;
 }

@@ -34,6 +34,8 @@
 #define HF_MEMMAX     (4 * 1024 * 1024)   // bytes of in-memory copies kept
 #define HF_HOLDMAX    (16 * 1024 * 1024)  // bytes of in-memory copies at once: beyond, -EBUSY
 #define HF_SENDMAX    (64 * 1024)         // bytes offered to one write
+#define HF_WHOLEMAX   (64 * 1024)         // files whose whole responses are laid out too
+#define HF_NREF       3                   // ranges a file may hold: its bytes, two whole responses
 
 struct hfile {
   char path[MAXPATH];
@@ -41,8 +43,11 @@ struct hfile {
   uint ino;
   uint64 gen;
   uint64 size;
-  struct netref ref;      // in the payload cache: its range and chunk sums (ref.len 0: not)
-  char *data;             // else the bytes in memory
+  // its ranges of the payload cache, with their chunk sums (len 0: none):
+  // r[0] the file's bytes; r[1], r[2] whole 200 responses, head and body
+  // (one keep-alive, one close, say: hfile_sendwhole)
+  struct netref r[HF_NREF];
+  char *data;             // the bytes in memory, when not in r[0]
   int refs;               // connections sending it
   int cached;             // found by later requests; else freed once nothing uses it
   uint64 used;            // ms, last opened (the least recently used goes first)
@@ -66,7 +71,10 @@ hfile_init(void)
 static int
 busy(struct hfile *f)
 {
-  return f->refs > 0 || f->ref.refs > 0;
+  for(int k = 0; k < HF_NREF; k++)
+    if(f->r[k].refs > 0)
+      return 1;
+  return f->refs > 0;
 }
 
 static void
@@ -78,7 +86,8 @@ release(int i)
   if(f->data)
     held -= f->size;
   free(f->data);
-  free((void *)f->ref.sums);
+  for(int k = 0; k < HF_NREF; k++)
+    free((void *)f->r[k].sums);
   free(f);
 }
 
@@ -142,11 +151,12 @@ lookup(const char *path, struct stat *st)
 static int
 overlaps(uint32 off, uint32 len)
 {
-  for(int i = 0; i < HF_NFILES; i++){
-    struct hfile *f = files[i];
-    if(f && f->ref.len && off < f->ref.off + f->ref.len && f->ref.off < off + len)
-      return 1;
-  }
+  for(int i = 0; i < HF_NFILES; i++)
+    for(int k = 0; files[i] && k < HF_NREF; k++){
+      struct netref *r = &files[i]->r[k];
+      if(r->len && off < r->off + r->len && r->off < off + len)
+        return 1;
+    }
   return 0;
 }
 
@@ -159,19 +169,36 @@ cachespace(uint32 len)
     return -1;
   for(;;){
     // the candidates: the start, and the end of each range held
-    for(int i = -1; i < HF_NFILES; i++){
-      uint32 off = 0;
-      if(i >= 0){
-        if(files[i] == 0 || files[i]->ref.len == 0)
-          continue;
-        off = (files[i]->ref.off + files[i]->ref.len + HF_ALIGN - 1) / HF_ALIGN * HF_ALIGN;
+    if(!overlaps(0, len))
+      return 0;
+    for(int i = 0; i < HF_NFILES; i++)
+      for(int k = 0; files[i] && k < HF_NREF; k++){
+        struct netref *r = &files[i]->r[k];
+        uint32 off = (r->off + r->len + HF_ALIGN - 1) / HF_ALIGN * HF_ALIGN;
+        if(r->len && off + len <= pcsize && !overlaps(off, len))
+          return off;
       }
-      if(off + len <= pcsize && !overlaps(off, len))
-        return off;
-    }
     if(evict(0) < 0)
       return -1;
   }
+}
+
+// Describe [off, off+len) of the payload cache, already filled, as r:
+// each chunk's sum computed now, once. 0 or -ENOMEM.
+static int
+describe(struct netref *r, uint32 off, uint32 len)
+{
+  uint32 n = (len + HF_CHUNK - 1) / HF_CHUNK, *sums;
+
+  if((sums = malloc((n ? n : 1) * sizeof(uint32))) == 0)
+    return -ENOMEM;
+  for(uint32 i = 0; i * HF_CHUNK < len; i++)
+    sums[i] = ln_cksum(pc + off + i * HF_CHUNK, len - i * HF_CHUNK < HF_CHUNK ? len - i * HF_CHUNK : HF_CHUNK);
+  r->off = off;
+  r->len = len;
+  r->chunk = HF_CHUNK;
+  r->sums = sums;
+  return 0;
 }
 
 // Read fd's st->size bytes into dst; a file that shrank since stat is
@@ -191,19 +218,9 @@ readall(int fd, char *dst, uint64 size)
 static int
 loadcache(struct hfile *f, int fd, uint32 off, uint64 size)
 {
-  uint32 n = (size + HF_CHUNK - 1) / HF_CHUNK, *sums;
-
-  if((sums = malloc((n ? n : 1) * sizeof(uint32))) == 0)
-    return -ENOMEM;
   size = readall(fd, (char *)pc + off, size);
-  for(uint32 i = 0; i * HF_CHUNK < size; i++)
-    sums[i] = ln_cksum(pc + off + i * HF_CHUNK, size - i * HF_CHUNK < HF_CHUNK ? size - i * HF_CHUNK : HF_CHUNK);
-  f->ref.off = off;
-  f->ref.len = size;
-  f->ref.chunk = HF_CHUNK;
-  f->ref.sums = sums;
   f->size = size;
-  return 0;
+  return size ? describe(&f->r[0], off, size) : 0;
 }
 
 static int
@@ -329,8 +346,8 @@ hfile_send(struct hfile *f, int fd, uint64 off, uint64 n)
     return 0;
   if(n > f->size - off)
     n = f->size - off;
-  if(f->ref.len){
-    if(ln_sendref(fd, &f->ref, off, n) < 0)
+  if(f->r[0].len){
+    if(ln_sendref(fd, &f->r[0], off, n) < 0)
       return errno == EAGAIN ? 0 : -1;
     return n;
   }
@@ -341,8 +358,47 @@ hfile_send(struct hfile *f, int fd, uint64 off, uint64 n)
   return w;
 }
 
+// The whole response head + f's bytes, in the payload cache: found, or
+// laid out now in a free slot of r[1..]. 0 if it cannot be.
+static struct netref *
+whole(struct hfile *f, const char *head, int headlen)
+{
+  struct netref *r;
+  int k, off;
+
+  for(k = 1; k < HF_NREF; k++){
+    r = &f->r[k];
+    if(r->len == headlen + f->size && memcmp(pc + r->off, head, headlen) == 0)
+      return r;
+  }
+  if(pc == 0 || f->size > HF_WHOLEMAX)
+    return 0;
+  for(k = 1; k < HF_NREF && f->r[k].len; k++)
+    ;
+  if(k == HF_NREF || (off = cachespace(headlen + f->size)) < 0)
+    return 0;
+  memmove(pc + off, head, headlen);
+  memmove(pc + off + headlen, f->data ? f->data : (char *)pc + f->r[0].off, f->size);
+  if(describe(&f->r[k], off, headlen + f->size) < 0)
+    return 0;
+  return &f->r[k];
+}
+
+int
+hfile_sendwhole(struct hfile *f, int fd, const char *head, int headlen)
+{
+  struct netref *r;
+
+  reap();
+  if((r = whole(f, head, headlen)) == 0)
+    return 0;
+  if(ln_sendref(fd, r, 0, r->len) < 0)
+    return -1;
+  return 1;
+}
+
 void
 hfile_close(struct hfile *f)
 {
-  f->refs--;     // reap frees it if it is out of the cache and TCP is done with it too
+  f->refs--;     // reap frees it once it is out of the cache and TCP is done with it too
 }

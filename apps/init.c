@@ -26,16 +26,17 @@ spawn(char **argv)
   return pid;
 }
 
-// Start netd and wait (up to 2 s) until it says it is answering, so the
-// shell starts on a settled machine: tests that count free pages, or
-// ping us, at once, see netd's channel already there.
+// Start a daemon and wait (up to 2 s) until it says it is answering, by
+// a byte on the pipe whose end it is given after flag, so the shell starts
+// on a settled machine: tests that count free pages, or ping us, at once,
+// see netd's and httpd's channels (httpd's payload cache too) already there.
 static int
-startnetd(void)
+startready(char *prog, char *flag)
 {
   int p[2], pid;
   char fdarg[8], c;
   struct pollfd pf;
-  char *argv[] = { "netd", "-r", fdarg, 0 };
+  char *argv[] = { prog, flag, fdarg, 0 };
 
   if(pipe(p) < 0)
     return -1;
@@ -48,6 +49,12 @@ startnetd(void)
     read(p[0], &c, 1);
   close(p[0]);
   return pid;
+}
+
+static int
+startnetd(void)
+{
+  return startready("netd", "-r");
 }
 
 // Opens /console as fd 0, making the device node first on a fresh disk.
@@ -75,7 +82,7 @@ main(void)
 
   console_open();
   netd = startnetd();
-  spawn((char *[]){ "httpd", 0 });   // the web server (port 80, /www), in the background
+  startready("httpd", "-w");   // the web server (port 80, /www), in the background
   for(;;){
     printf(started ? "init: restarting sh\n" : "init: starting sh\n");
     started = 1;

@@ -346,6 +346,17 @@ def test_random_junk_never_stops_the_server(web):
     assert r.stdout == mkblob.blob(1024)
 
 
+def test_a_file_rewritten_in_place_is_served_anew(web):
+    """Same size, same inode, new bytes, within a second: the cache sees
+    the file's new generation (stat's gen) and reads it again. The old
+    cache trusted a copy for 2 s and served the old bytes here."""
+    for text in ("aaaa", "bbbb", "cccc"):
+        with web.console:
+            web.run("echo %s > /www/gen.txt" % text)
+        r = curl(web, web.url + "/gen.txt")
+        assert r.stdout == (text + "\n").encode(), r.stdout
+
+
 def test_wget(web, tmp_path):
     dst = str(tmp_path / "64k")
     r = subprocess.run(["wget", "-q", "-O", dst, "--timeout=%d" % IO_TIMEOUT, "--tries=1",
