@@ -463,6 +463,14 @@ s_close(struct sock *s)
     abort_conn(tp);
     return;
   }
+  if(tp->state == TCP_FIN_WAIT_2 || tp->state == TCP_TIME_WAIT){
+    // all we sent is acknowledged, and nobody will read: the rings go
+    // now, not at the end of TIME-WAIT (a server that closes first
+    // holds thousands of connections there)
+    tcp_sndfree(tp);
+    tcp_buffree(&tp->rcvq);
+    return;
+  }
   usrclosed(tp);
 }
 
