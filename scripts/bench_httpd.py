@@ -580,12 +580,17 @@ def story(C, res, wls):
                           "; the peer's guest as a whole %.0f µs" % g[1] if g[1] else ""))
     # memory: a connection's buffers held after its close show as growth per connection
     for w in wls:
-        rs = [r for r in res["ours"][w.key] if r.get("size") and r.get("libnet", {}).get("tcp_accepts")]
+        # connections: libnet's count, or (a netstat that could not
+        # fork prints none) one per request without keep-alive
+        def conns(r):
+            return r.get("libnet", {}).get("tcp_accepts") or \
+                (r.get("requests") if "-k" not in w.argv and w.tool() == "ab" else None)
+        rs = [r for r in res["ours"][w.key] if r.get("size") and conns(r)]
         if not rs:
             continue
-        per = med([dict(r, g=r["size"] / r["libnet"]["tcp_accepts"]) for r in rs], "g")
+        per = med([dict(r, g=r["size"] / conns(r)) for r in rs], "g")
         bad = any(r.get("stopped") or r.get("failed") for r in res["ours"][w.key])
-        if per and per > 16384 and max(r["libnet"]["tcp_accepts"] for r in rs) > 100:
+        if per and per > 16384 and max(conns(r) for r in rs) > 100:
             out.append("httpd's heap grew by %.0f KB per connection accepted in `%s` (%.0f MB at "
                        "its end)%s. A connection httpd closes after the client's FIN is already in "
                        "TIME-WAIT, and libnet frees a TIME-WAIT connection's send and receive "
