@@ -284,6 +284,7 @@ bench: setup
 	$(PY) scripts/bench_raw.py
 	$(PY) scripts/bench_libnet.py
 	$(PY) scripts/bench_tcp.py
+	$(PY) scripts/bench_httpd.py
 
 # One million hostile frames under CPUS=4, beside a process scribbling its
 # rings; about 3 minutes, so not part of test. Writes docs/performance.md.
