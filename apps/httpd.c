@@ -58,7 +58,9 @@ static struct conn conns[NCONN];
 static int nconn;
 static int nclosed;        // connections ended so far
 static char *root = "/www";
-static int logfd = 1;
+static int logfd = 1;       // -1: no log (-q)
+static char logbuf[4096];   // lines not yet written: one write a turn of the loop
+static int loglen;
 static int port = 80;
 static int statport;       // -s: serve our libnet counters on this UDP port
 
@@ -72,7 +74,7 @@ nowms(void)
 static void
 usage(void)
 {
-  fprintf(2, "usage: httpd [-p port] [-r root] [-l logfile] [-s statport] [-w fd]\n");
+  fprintf(2, "usage: httpd [-p port] [-r root] [-l logfile | -q] [-s statport] [-w fd]\n");
   exit(1);
 }
 
@@ -103,10 +105,21 @@ clfdate(char *buf, int size, uint64 s)
 // One access-log line in Common Log Format. There is no wall clock, so
 // the time is the time since boot, counted from the Unix epoch.
 static void
+logflush(void)
+{
+  if(loglen > 0)
+    write(logfd, logbuf, loglen);
+  loglen = 0;
+}
+
+static void
 logreq(struct conn *c)
 {
   char buf[400], bytes[24], date[32];
+  int n;
 
+  if(logfd < 0)
+    return;
   if(c->sent)
     snprintf(bytes, sizeof(bytes), "%lu", (unsigned long)c->sent);
   else
@@ -114,7 +127,11 @@ logreq(struct conn *c)
   clfdate(date, sizeof(date), nowms() / 1000);
   snprintf(buf, sizeof(buf), "%s - - [%s +0000] \"%s\" %d %s\n",
            inet_ntoa(c->peer.sin_addr), date, c->line, c->status, bytes);
-  write(logfd, buf, strlen(buf));
+  n = strlen(buf);
+  if(loglen + n > (int)sizeof(logbuf))
+    logflush();
+  memmove(logbuf + loglen, buf, n);
+  loglen += n;
 }
 
 static void
@@ -520,6 +537,7 @@ run(int ls, int ss)
       who[n++] = c;
     }
     timeout = next == 0 ? -1 : next > now ? (int)(next - now) : 0;
+    logflush();
     if(poll(pfd, n, timeout) < 0){
       fprintf(2, "httpd: poll: %s\n", strerror(errno));
       sleep(100);
@@ -625,10 +643,11 @@ statsock(int port)
 }
 
 // httpd: serve the files under root over HTTP
-// usage: httpd [-p port] [-r root] [-l logfile] [-s statport] [-w fd]
+// usage: httpd [-p port] [-r root] [-l logfile | -q] [-s statport] [-w fd]
 //   -p  the TCP port (default 80)
 //   -r  the directory served (default /www); a directory's page is its index.html
 //   -l  append the access log to logfile instead of the console
+//   -q  no access log
 //   -s  tell local programs this process's libnet counters on UDP
 //       statport (netstat -l -p statport), as netd tells its own
 //   -w  write one byte to descriptor fd once listening (init waits for it)
@@ -641,7 +660,7 @@ main(int argc, char *argv[])
   char *logpath = 0;
   int ch, ls, ss = -1, n, readyfd = -1;
 
-  while((ch = getopt(argc, argv, "p:r:l:s:w:")) != -1){
+  while((ch = getopt(argc, argv, "p:r:l:qs:w:")) != -1){
     switch(ch){
     case 'p':
       if((port = parseport(optarg)) < 0){
@@ -654,6 +673,9 @@ main(int argc, char *argv[])
       break;
     case 'l':
       logpath = optarg;
+      break;
+    case 'q':
+      logfd = -1;
       break;
     case 's':
       if((statport = parseport(optarg)) < 0){

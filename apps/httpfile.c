@@ -20,6 +20,8 @@
 // A cached file is trusted while stat() gives the same device, inode,
 // size and generation (kernel/stat.h: the generation changes with every
 // write), so a file rewritten on disk is read again at its next request.
+// While the file system's generation (fsgen()) has not moved since the
+// file was last found so, nothing anywhere changed: no stat is needed.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "apps/user.h"
@@ -43,6 +45,7 @@ struct hfile {
   uint ino;
   uint64 gen;
   uint64 size;
+  uint64 fsgen;           // the file system's generation when last found unchanged
   // its ranges of the payload cache, with their chunk sums (len 0: none):
   // r[0] the file's bytes; r[1], r[2] whole 200 responses, head and body
   // (one keep-alive, one close, say: hfile_sendwhole)
@@ -144,6 +147,17 @@ lookup(const char *path, struct stat *st)
       return f;
     uncache(i);
   }
+  return 0;
+}
+
+// The cached copy of path if nothing in the file system has changed
+// since it was last found current.
+static struct hfile *
+fresh(const char *path, uint64 gen)
+{
+  for(int i = 0; i < HF_NFILES; i++)
+    if(files[i] && files[i]->cached && files[i]->fsgen == gen && strcmp(files[i]->path, path) == 0)
+      return files[i];
   return 0;
 }
 
@@ -305,6 +319,7 @@ hfile_open(const char *path, struct hfile **fp)
 {
   struct stat st;
   struct hfile *f;
+  uint64 now;
   int r, slot;
 
   if(pc == 0)
@@ -312,6 +327,12 @@ hfile_open(const char *path, struct hfile **fp)
   reap();
   if(strlen(path) >= MAXPATH)
     return -ENAMETOOLONG;
+  // nothing in the file system changed since f was found current: it
+  // still is, without a stat (the path's lookup costs more than the rest
+  // of a small response)
+  now = fsgen();
+  if((f = fresh(path, now)) != 0)
+    goto found;
   if((r = stat(path, &st)) < 0)
     return -ENOENT;
   if(st.type == T_DIR)
@@ -325,6 +346,8 @@ hfile_open(const char *path, struct hfile **fp)
       return r;
     keep(f);
   }
+  f->fsgen = now;    // taken before the stat: a change after it makes f look stale, not fresh
+found:
   f->used = nowms();
   f->refs++;
   *fp = f;

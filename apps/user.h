@@ -61,6 +61,7 @@ int getrandom(void *buf, int n, int flags);  // bytes written, at most GETRANDOM
 long lseek(int fd, long off, int whence); // the new offset; whence SEEK_* (kernel/fcntl.h)
 struct statfs;
 int statfs(const char *path, struct statfs *st);  // kernel/fs.h
+uint64 fsgen(void);   // the last generation any file was given (stat's gen): unchanged, nothing changed
 
 // ulib.c
 extern int errno;                         // set by the libc-style helpers

@@ -1697,6 +1697,43 @@ statfstest(char *s)
   want(s, "statfs(bad path address)", statfs((char*)0, &st), -EFAULT);
 }
 
+// Generations (stat's gen, fsgen): the same while nothing changes, a
+// stat included; new after a write of the same size in place, and after
+// a truncation; fsgen moves with any of them.
+void
+gentest(char *s)
+{
+  struct stat a, b;
+  uint64 g0, g1;
+  int fd;
+
+  unlink("genfile");
+  fd = wantok(s, "open(genfile)", open("genfile", O_CREATE|O_RDWR));
+  want(s, "write", write(fd, "aaaa", 4), 4);
+  close(fd);
+  want(s, "stat", stat("genfile", &a), 0);
+  g0 = fsgen();
+  want(s, "stat again", stat("genfile", &b), 0);
+  want(s, "gen after a stat", b.gen, a.gen);
+  want(s, "fsgen after a stat", fsgen(), g0);
+  fd = wantok(s, "open(genfile)", open("genfile", O_RDWR));
+  want(s, "write in place", write(fd, "bbbb", 4), 4);
+  close(fd);
+  want(s, "stat", stat("genfile", &b), 0);
+  want(s, "size", b.size, 4);
+  if(b.gen == a.gen)
+    fail(s, "a write in place left the generation as it was");
+  g1 = fsgen();
+  if(g1 == g0)
+    fail(s, "a write left fsgen as it was");
+  fd = wantok(s, "open(genfile, O_TRUNC)", open("genfile", O_RDWR|O_TRUNC));
+  close(fd);
+  want(s, "stat", stat("genfile", &a), 0);
+  if(a.gen == b.gen || fsgen() == g1)
+    fail(s, "a truncation left the generation as it was");
+  want(s, "unlink(genfile)", unlink("genfile"), 0);
+}
+
 // Fill the disk: ENOSPC, then everything comes back on unlink. Slow.
 void
 diskfull(char *s)
@@ -2386,6 +2423,7 @@ struct test tests[] = {
   {hugetrunc, "hugetrunc", BYNAME},
   {lseektest, "lseek", QUICK},
   {statfstest, "statfs", QUICK},
+  {gentest, "gen", QUICK},
   {manyfiles, "manyfiles", QUICK},
   {dirs, "dirs", QUICK},
   {dotdot, "dotdot", QUICK},

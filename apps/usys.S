@@ -47,6 +47,7 @@ SYSCALL(getrandom)
 SYSCALL(prof)
 SYSCALL(lseek)
 SYSCALL(statfs)
+SYSCALL(fsgen)
 
 # The raw exit: no atexit handlers (ulib.c's exit runs them, then this).
 .global _exit

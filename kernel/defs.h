@@ -63,6 +63,7 @@ void            stati(struct inode*, struct stat*);
 int             writei(struct inode*, int, uint64, uint, uint);
 void            itrunc(struct inode*);
 void            fsstatfs(struct statfs*);
+uint64          fsgen(void);
 
 // kalloc.c
 #define KJUNK 5   // what kalloc() fills a page with: no trace of its last owner

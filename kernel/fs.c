@@ -311,6 +311,15 @@ iget(uint dev, uint inum)
   return ip;
 }
 
+// The file system's generation: the last one any inode was given. While
+// it stays the same, no file changed (nor was any inode read in again),
+// so a program caching files may skip asking after each one.
+uint64
+fsgen(void)
+{
+  return __atomic_load_n(&igen, __ATOMIC_RELAXED);
+}
+
 // A new generation: the file's bytes may differ from what a reader saw
 // under any earlier one (stat's gen).
 static void

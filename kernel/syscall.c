@@ -116,6 +116,7 @@ extern uint64 sys_setipcfg(void);
 extern uint64 sys_getipcfg(void);
 extern uint64 sys_lseek(void);
 extern uint64 sys_statfs(void);
+extern uint64 sys_fsgen(void);
 
 static uint64 (*syscalls[])(void) = {
 [SYS_fork]    sys_fork,
@@ -157,6 +158,7 @@ static uint64 (*syscalls[])(void) = {
 [SYS_getipcfg] sys_getipcfg,
 [SYS_lseek]   sys_lseek,
 [SYS_statfs]  sys_statfs,
+[SYS_fsgen]   sys_fsgen,
 };
 
 void

@@ -40,3 +40,4 @@
 #define SYS_prof      45 // int prof(int cmd, uint64 *buf, int n): the sampling profiler (prof.c)
 #define SYS_lseek     50 // long lseek(int fd, long off, int whence): the new offset (fcntl.h SEEK_*)
 #define SYS_statfs    51 // int statfs(const char *path, struct statfs *st) (fs.h)
+#define SYS_fsgen     52 // uint64 fsgen(void): the file system's generation (fs.c)

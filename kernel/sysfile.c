@@ -591,6 +591,13 @@ sys_lseek(void)
   return filelseek(f, (long)off, whence);
 }
 
+// fsgen(): fs.c's fsgen. It cannot fail.
+uint64
+sys_fsgen(void)
+{
+  return fsgen();
+}
+
 // statfs(path, st): the size and free blocks and inodes of the file
 // system holding path (there is one). Returns 0, -ENOENT (or another
 // lookup error) for path, or -EFAULT for st.

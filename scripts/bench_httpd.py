@@ -19,11 +19,12 @@ stopped after so many requests. Failed requests, non-2xx answers and
 wrk's socket errors are recorded for each run; they should be 0.
 
 Ours: before each workload the script kills the running httpd (`kill PID`
-from ps) and starts `httpd -s 2997 &`, so each workload starts from a
-fresh process, whose libnet counters netstat -l -p 2997 reads. httpd
-logs each request on the console, which a thread reads all along (an
-unread console blocks the guest's UART); once per boot a probe compares
-that with `-l /httpd.log` (a file on the disk). Around each workload:
+from ps) and starts `httpd -q -s 2997 &`, so each workload starts from a
+fresh process, whose libnet counters netstat -l -p 2997 reads. -q: no
+access log, as the peer keeps none; once per boot a probe compares that
+with a log on the console (which a thread reads all along: an unread
+console blocks the guest's UART) and with `-l /httpd.log` (a file on the
+disk). Around each workload:
 the kernel's netstat, httpd's libnet counters, ps (httpd's and netd's
 CPU time and httpd's size), free. The peer: its init's HTTP server; its
 control port's `stat` (eth0's frames, CPU busy) around each workload.
@@ -252,8 +253,9 @@ class OursHttp(Ours):
         return r
 
     def restart(self, log):
-        """Kill the running httpd and start `httpd -s STATPORT` (with -l
-        log if given); it serves once its counters answer."""
+        """Kill the running httpd and start `httpd -s STATPORT`: with no
+        log (-q) if log is None, its log on the console if "console", else
+        with -l log; it serves once its counters answer."""
         p = self.ps().get("httpd")
         if p:
             self.cmd("kill %d" % p[0])
@@ -263,7 +265,8 @@ class OursHttp(Ours):
                 time.sleep(0.1)
             else:
                 raise Skip("httpd (pid %d) outlived `kill %d` by 5 s" % (p[0], p[0]))
-        line = "httpd -s %d%s &" % (STATPORT, " -l " + log if log else "")
+        flag = " -q" if log is None else "" if log == "console" else " -l " + log
+        line = "httpd%s -s %d &" % (flag, STATPORT)
         self.g.sendline(line)
         for _ in range(20):
             if self.libnet():
@@ -410,8 +413,8 @@ def section(res, notes, args, cmds, load, elapsed, wls):
              "each boot the workloads below run in order. Each cell is the median over the "
              "boots; the per-boot figures follow it (x: that boot gave no number, see the "
              "errors). Ours is apps/httpd.c, restarted before each workload as "
-             "`httpd -s %d &` (a fresh process, whose libnet counters `netstat -l -p %d` reads), "
-             "logging each request on the console, which this script reads all along; the peer "
+             "`httpd -q -s %d &` (a fresh process, whose libnet counters `netstat -l -p %d` reads), "
+             "keeping no access log (-q), as the peer keeps none (what a log costs is below); the peer "
              "is its init's epoll HTTP server (Linux 6.1). Both serve /1k and /1m (1024 and "
              "1048576 bytes). A workload after which our guest can run no command (out of "
              "memory) ends that boot: its rate stands, its counters are lost, and the next "
@@ -508,15 +511,16 @@ def section(res, notes, args, cmds, load, elapsed, wls):
     L.append("### The console log's cost")
     L.append("")
     lc = res["logcost"]
-    L.append("Once per boot of ours, before the workloads: `%s` against `httpd -s %d &` (log on "
-             "the console, read by this script) and against `httpd -s %d -l %s &` (appended to "
-             "a file on the virtio disk), each freshly started. The workloads above use the "
-             "cheaper, the console."
-             % (res["probe"].shown(), STATPORT, STATPORT, LOGFILE))
+    L.append("Once per boot of ours, before the workloads: `%s` against `httpd -q -s %d &` (no "
+             "log, as in the workloads above), `httpd -s %d &` (a line per request on the "
+             "console, read by this script) and `httpd -s %d -l %s &` (appended to a file on the "
+             "virtio disk: every append also makes httpd stat the file it serves again, as the "
+             "file system's generation moved), each freshly started."
+             % (res["probe"].shown(), STATPORT, STATPORT, STATPORT, LOGFILE))
     L.append("")
     L.append("| httpd's log | req/s | per boot | errors |")
     L.append("|---|---|---|---|")
-    for k, name in (("console", "console"), ("file", "`-l %s`" % LOGFILE)):
+    for k, name in (("none", "none (-q)"), ("console", "console"), ("file", "`-l %s`" % LOGFILE)):
         L.append("| %s | %s | %s | %s |" % (name, cell(med(lc[k], "rate")), runs(lc[k], "rate"),
                                             " / ".join(errors(r) for r in lc[k]) or "-"))
     L.append("")
@@ -533,7 +537,7 @@ def section(res, notes, args, cmds, load, elapsed, wls):
         if k in cmds:
             L.append("- %s: `%s`" % (k, cmds[k]))
     L.append("- ours at its console, before each workload: `ps`, `kill PID` (httpd's), "
-             "`httpd -s %d &`; around it `netstat`, `netstat -l -p %d`, `ps`, `free`"
+             "`httpd -q -s %d &`; around it `netstat`, `netstat -l -p %d`, `ps`, `free`"
              % (STATPORT, STATPORT))
     for k in ("ours", "peer"):
         if k + "_port" in cmds:
@@ -631,7 +635,7 @@ def main():
     t_start = time.monotonic()
     deadline = t_start + args.budget
     res = {s: {w.key: [] for w in wls} for s in ("ours", "peer")}
-    res["logcost"] = {"console": [], "file": []}
+    res["logcost"] = {"none": [], "console": [], "file": []}
     res["probe"] = probe
     notes, cmds = {}, {}
     use_peer = not args.no_peer
@@ -668,7 +672,7 @@ def main():
             if args.pcap:
                 mv["PCAP"] = os.path.join(os.path.abspath(args.pcap), "ours-%d.pcap" % rnd)
             jobs = [(res["logcost"][k], probe, log, "ours (log: %s)" % k)
-                    for k, log in (("console", None), ("file", LOGFILE))]
+                    for k, log in (("none", None), ("console", "console"), ("file", LOGFILE))]
             jobs += [(res["ours"][w.key], w, None, "ours") for w in wls]
             for rs, w, log, name in jobs:
                 # a boot that a workload left unusable is replaced by a fresh one

@@ -6,7 +6,11 @@ kernel's sampling profile (`prof start` ... `prof`, kernel/prof.c).
 Prints, per workload, the share of timer samples by function, named
 with the build's symbols (the kernel's, and each process's .debug).
 
-usage: scripts/prof_tcp.py [--mib M] [--echo-n N] [--top K]
+With --http the workload is instead wrk against httpd (/1k, keep-alive,
+8 connections, 5 s): a second httpd, on port 8080, with no access log
+(-q), as the console would fill with nobody reading it.
+
+usage: scripts/prof_tcp.py [--mib M] [--echo-n N] [--top K] [--http]
 """
 import argparse
 import collections
@@ -62,7 +66,10 @@ def main():
     ap.add_argument("--mib", type=int, default=64)
     ap.add_argument("--echo-n", type=int, default=3000)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--http", action="store_true")
     args = ap.parse_args()
+    if args.http:
+        return http(args)
     with tempfile.TemporaryDirectory() as tmp:
         snap = snapshot(tmp, symbols=True)
         src, sink, echo = usable_ports(3)
@@ -84,6 +91,32 @@ def main():
                 print("   events %s: %s" % (unit, ", ".join("%s %.2f" % (k, v / per) for k, v in events.items())))
                 for f, n in top:
                     print("%6.1f%%  %s" % (100.0 * n / max(total, 1), f))
+        finally:
+            ours.close()
+
+
+def wrk(port):
+    out = subprocess.run(["wrk", "-t1", "-c8", "-d5s", "http://127.0.0.1:%d/1k" % port],
+                         capture_output=True, text=True, timeout=60).stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return float(m.group(1)) if m else 0.0
+
+
+def http(args):
+    with tempfile.TemporaryDirectory() as tmp:
+        snap = snapshot(tmp, symbols=True)
+        (port,) = usable_ports(1)
+        ours = OursTcp(snap, tmp)
+        try:
+            ours.start("user", {"HOSTFWD": "hostfwd=tcp:127.0.0.1:%d-:8080" % port}, "prof-http.log")
+            ours.g.run("httpd -q -p 8080 &")
+            wrk(port)    # warm: the file in the cache
+            rate, total, top, events = profile(ours.g, snap, lambda: wrk(port), args.top)
+            print("\n== wrk -t1 -c8 -d5s /1k: %.0f req/s, %d samples" % (rate, total))
+            print("   events per request: %s" % ", ".join("%s %.2f" % (k, v / (rate * 5 + 1))
+                                                       for k, v in events.items()))
+            for f, n in top:
+                print("%6.1f%%  %s" % (100.0 * n / max(total, 1), f))
         finally:
             ours.close()
 
