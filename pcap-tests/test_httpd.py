@@ -479,6 +479,25 @@ def test_ab_500_requests_64_at_once(lan):
     print(re.search(r"Requests per second:.*", out).group(0))
 
 
+def test_ab_and_wrk_at_256_connections(lan):
+    """Issue 12: ab and wrk with no failed request at 256 connections at
+    once, new connections (ab) and kept alive (wrk)."""
+    g, ns = lan
+    out = sh("ab", "-q", "-n", "2000", "-c", "256", "-s", "20", "http://%s/1k" % GUESTIP,
+             ns=ns, timeout=120)
+    assert re.search(r"Complete requests:\s+2000\b", out), out
+    assert re.search(r"Failed requests:\s+0\b", out), out
+    assert re.search(r"Non-2xx responses", out) is None, out
+    print("ab -c 256:", re.search(r"Requests per second:.*", out).group(0))
+    out = sh("wrk", "-t1", "-c256", "-d3s", "--timeout", "10s", "http://%s/1k" % GUESTIP,
+             ns=ns, timeout=60)
+    m = re.search(r"(\d+) requests in", out)
+    assert m and int(m.group(1)) > 0, out
+    assert "Socket errors" not in out, out
+    assert "Non-2xx" not in out, out
+    print("wrk -c 256:", re.search(r"Requests/sec:.*", out).group(0))
+
+
 # Run inside the namespace: open N connections and say what each was
 # answered unasked, once WANT have been answered (at most 5 s) and 0.5 s
 # more have passed. Prints one JSON line.

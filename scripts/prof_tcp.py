@@ -6,11 +6,11 @@ kernel's sampling profile (`prof start` ... `prof`, kernel/prof.c).
 Prints, per workload, the share of timer samples by function, named
 with the build's symbols (the kernel's, and each process's .debug).
 
-With --http the workload is instead wrk against httpd (/1k, keep-alive,
-8 connections, 5 s): a second httpd, on port 8080, with no access log
+With --http the workload is instead wrk against httpd (--path, default
+/1k, keep-alive, --conns connections, default 8, 5 s): a second httpd, on port 8080, with no access log
 (-q), as the console would fill with nobody reading it.
 
-usage: scripts/prof_tcp.py [--mib M] [--echo-n N] [--top K] [--http]
+usage: scripts/prof_tcp.py [--mib M] [--echo-n N] [--top K] [--http [--path P] [--conns N]]
 """
 import argparse
 import collections
@@ -67,6 +67,8 @@ def main():
     ap.add_argument("--echo-n", type=int, default=3000)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--http", action="store_true")
+    ap.add_argument("--path", default="/1k", help="with --http: the file wrk asks for")
+    ap.add_argument("--conns", type=int, default=8, help="with --http: wrk's connections")
     args = ap.parse_args()
     if args.http:
         return http(args)
@@ -95,8 +97,8 @@ def main():
             ours.close()
 
 
-def wrk(port):
-    out = subprocess.run(["wrk", "-t1", "-c8", "-d5s", "http://127.0.0.1:%d/1k" % port],
+def wrk(port, path="/1k", conns=8):
+    out = subprocess.run(["wrk", "-t1", "-c%d" % conns, "-d5s", "http://127.0.0.1:%d%s" % (port, path)],
                          capture_output=True, text=True, timeout=60).stdout
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     return float(m.group(1)) if m else 0.0
@@ -110,9 +112,9 @@ def http(args):
         try:
             ours.start("user", {"HOSTFWD": "hostfwd=tcp:127.0.0.1:%d-:8080" % port}, "prof-http.log")
             ours.g.run("httpd -q -p 8080 &")
-            wrk(port)    # warm: the file in the cache
-            rate, total, top, events = profile(ours.g, snap, lambda: wrk(port), args.top)
-            print("\n== wrk -t1 -c8 -d5s /1k: %.0f req/s, %d samples" % (rate, total))
+            wrk(port, args.path, args.conns)    # warm: the file in the cache
+            rate, total, top, events = profile(ours.g, snap, lambda: wrk(port, args.path, args.conns), args.top)
+            print("\n== wrk -t1 -c%d -d5s %s: %.0f req/s, %d samples" % (args.conns, args.path, rate, total))
             print("   events per request: %s" % ", ".join("%s %.2f" % (k, v / (rate * 5 + 1))
                                                        for k, v in events.items()))
             for f, n in top:
