@@ -464,11 +464,13 @@ s_close(struct sock *s)
     return;
   }
   if(tp->state == TCP_FIN_WAIT_2 || tp->state == TCP_TIME_WAIT){
-    // all we sent is acknowledged, and nobody will read: the rings go
-    // now, not at the end of TIME-WAIT (a server that closes first
-    // holds thousands of connections there)
+    // all we sent is acknowledged: the send ring goes now, and in
+    // TIME-WAIT (nothing more arrives) the receive ring too, not 2 MSL
+    // later (a server that closes first holds thousands there). In
+    // FIN-WAIT-2 out-of-order data may still sit in the receive ring.
     tcp_sndfree(tp);
-    tcp_buffree(&tp->rcvq);
+    if(tp->state == TCP_TIME_WAIT)
+      tcp_buffree(&tp->rcvq);
     return;
   }
   usrclosed(tp);

@@ -16,15 +16,19 @@
 // Input: records of a 12-byte header, SACK blocks, then payload:
 //   0     bits 0-1 conn; bits 2-7 the flags FIN SYN RST PSH ACK URG
 //   1     bit 0 timestamps; bits 1-2 SACK blocks; bit 3 offsets x4096;
-//         bits 4-6 the application first: 4 send, 5 recv, 6 shutdown
-//         SHUT_WR, 7 close; bit 7 a SYN carries MSS, WS and SACK-permitted
+//         bits 4-6 the application first: 3 sendref, 4 send, 5 recv,
+//         6 shutdown SHUT_WR, 7 close; bit 7 a SYN carries MSS, WS and
+//         SACK-permitted. sendref queues bytes of a range of the loop
+//         device's payload cache (chunks of 700 with their sums; the
+//         offset and length from bytes 11 and 10), so segments of
+//         references, split at chunks, are sent and checked too
 //   2-3   SEQ - RCV.NXT (int16, big-endian)
 //   4-5   ACK - SND.UNA (int16)
 //   6-7   window
 //   8     TSval - TS.Recent (int8; x2^24 with bit 3)
 //   9     then move the clock: (v & 63) << (4 * (v >> 6)) ms
 //   10    payload bytes (at most what is left of the input)
-//   11    unused, 0
+//   11    with sendref, the offset in the range / 64
 //   then  4 bytes a SACK block: start - SND.UNA (int16), length (uint16)
 // Each input starts from the same four connections; the last input's
 // are closed and freed at its end.
@@ -47,6 +51,9 @@ static uint16_t lports[NCONN] = { LPORT, APORT, LPORT, LPORT };
 static uint16_t rports[NCONN] = { 40000, PPORT, 40002, 40003 };
 static uint32_t peerseq[NCONN], peerack[NCONN];   // when the connection is gone
 static uint8_t pattern[8192];
+enum { REFLEN = 16384, REFCHUNK = 700 };
+static struct netref ref;
+static uint32_t refsums[REFLEN / REFCHUNK + 1];
 
 // Receive segment t with len bytes of data from the peer, and run the stack.
 static void
@@ -223,6 +230,7 @@ teardown(void)
     tcp_close(tcb_list);
   }
   checkout();
+  FUZZ_CHECK(ref.refs == 0);     // every queue let go of the range
 }
 
 static void
@@ -237,6 +245,32 @@ checkring(const struct tcpbuf *b)
   FUZZ_CHECK(b->off >= 0 && b->off < b->cap);
 }
 
+// The send stream's extents (tcp_sndq.c) describe exactly the ring's
+// bytes and the references' bytes.
+static void
+checkextents(struct tcpcb *tp)
+{
+  uint32_t ring = 0, refd = 0;
+
+  FUZZ_CHECK(tp->nsx >= 0 && tp->nsx <= TCP_NSX);
+  if(tp->nsx == 0){
+    FUZZ_CHECK(tp->sxbytes == 0);
+    return;
+  }
+  for(int i = 0; i < tp->nsx; i++){
+    struct tcpsx *x = &tp->sx[(tp->sxhead + i) % TCP_NSX];
+    FUZZ_CHECK(x->len > 0);
+    if(x->ref){
+      FUZZ_CHECK(x->ref == &ref && x->off + x->len <= ref.len);
+      refd += x->len;
+    } else {
+      ring += x->len;
+    }
+  }
+  FUZZ_CHECK(ring == (uint32_t)tp->sndq.len);
+  FUZZ_CHECK(refd == tp->sxbytes);
+}
+
 // What every control block keeps, whatever arrived.
 static void
 invariants(void)
@@ -245,13 +279,14 @@ invariants(void)
     FUZZ_CHECK(tp->state >= TCP_CLOSED && tp->state < TCP_NSTATES);
     checkring(&tp->sndq);
     checkring(&tp->rcvq);
+    checkextents(tp);
     if(tp->state == TCP_LISTEN || tp->state == TCP_CLOSED)
       continue;
     // RFC 9293 3.3.1: SND.UNA <= SND.NXT <= the highest sent
     FUZZ_CHECK(SEQ_LEQ(tp->snd_una, tp->snd_nxt));
     FUZZ_CHECK(SEQ_LEQ(tp->snd_nxt, tp->snd_max));
-    // nothing is in flight that the send ring (plus SYN and FIN) does not hold
-    FUZZ_CHECK(tp->snd_max - tp->snd_una <= (uint32_t)tp->sndq.len + 2);
+    // nothing is in flight that the send stream (plus SYN and FIN) does not hold
+    FUZZ_CHECK(tp->snd_max - tp->snd_una <= (uint32_t)tcp_sndlen(tp) + 2);
     // the receive window is never negative
     FUZZ_CHECK(tcp_rcvwin(tp) >= 0);
     // out-of-order data lies past RCV.NXT and inside the ring
@@ -277,13 +312,17 @@ invariants(void)
 }
 
 static void
-appcall(int i, int what)
+appcall(int i, int what, const uint8_t *d)
 {
   static uint8_t b[16384];
+  uint32_t off = d[11] * 64 % REFLEN;
 
   if(fds[i] < 0 || !ln_issock(fds[i]))
     return;
   switch(what){
+  case 3:
+    ln_sendref(fds[i], &ref, off, d[10] * 97 % (REFLEN - off) + 1);
+    break;
   case 4:
     ln_send(fds[i], pattern, 1500, MSG_DONTWAIT);
     break;
@@ -319,7 +358,7 @@ step(const uint8_t *d, size_t size)
   used = HDR + 4 * nsack;
   if(size < used)
     return size;
-  appcall(i, (ctl >> 4) & 7);
+  appcall(i, (ctl >> 4) & 7, d);
   tp = tcp_lookup(ME, lports[i], PEER, rports[i]);
   if(tp && tp->state != TCP_LISTEN){
     peerseq[i] = tp->rcv_nxt;
@@ -369,6 +408,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(net_init(loop_netdev()) == 0);
     net_setaddr(ME, MASK, GW);
     memset(pattern, 'p', sizeof pattern);
+    // a payload cache, its first REFLEN bytes one range with chunk sums
+    loop_setcache(2 * REFLEN);
+    uint32_t csize;
+    uint8_t *cache = ln_cache(&csize);
+    FUZZ_CHECK(cache != 0 && csize == 2 * REFLEN);
+    for(int k = 0; k < REFLEN; k++)
+      cache[k] = k * 7 + (k >> 8);
+    ref.off = 0;
+    ref.len = REFLEN;
+    ref.chunk = REFCHUNK;
+    ref.sums = refsums;
+    for(uint32_t k = 0; k * REFCHUNK < REFLEN; k++)
+      refsums[k] = cksum_add(0, cache + k * REFCHUNK, REFLEN - k * REFCHUNK < REFCHUNK ? REFLEN - k * REFCHUNK : REFCHUNK);
     ready = 1;
   }
   setup();
