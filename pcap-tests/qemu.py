@@ -13,7 +13,6 @@ import atexit
 import os
 import re
 import shlex
-import shutil
 import socket
 import subprocess
 import time

@@ -11,7 +11,6 @@ from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
-from qemu import PROMPT
 from test_filter import GUESTIP, HOSTIP, HOSTMAC, moved, netstat, recv_udp, udp_frame
 
 NJUNK = 10000

@@ -7,7 +7,6 @@ import os
 import select
 import shutil
 import subprocess
-import sys
 import textwrap
 
 import pytest

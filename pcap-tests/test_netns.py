@@ -20,7 +20,7 @@ import subprocess
 import pytest
 
 from lan import background
-from qemu import LOGDIR, PROMPT, Guest, copy_image
+from qemu import LOGDIR, Guest, copy_image
 
 GUESTIP = "10.0.2.15"
 

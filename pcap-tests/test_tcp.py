@@ -10,7 +10,6 @@ meets another's leftovers (TIME-WAIT included). Timing is asserted as
 ratios between gaps, never as absolute times, and measured by the
 guest's own timestamps: the machine is shared.
 """
-import re
 import struct
 import time
 

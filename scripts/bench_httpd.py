@@ -48,7 +48,6 @@ import shlex
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -56,8 +55,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "pcap-tests"))
-from benchlib import PEER, PEER_BUILD, host_line, peer_built, shown, write_section  # noqa: E402
-from bench_libnet import Ours, Peer, Skip, snapshot, usable_ports, why  # noqa: E402
+from benchlib import host_line, shown, write_section  # noqa: E402
+from bench_libnet import Ours, Peer, Skip, snapshot_or_exit, usable_ports, want_peer, why  # noqa: E402
 from bench_tcp import Cpu, diff, kernel_stats, peer_stat  # noqa: E402
 
 HEADING = "HTTP: httpd against Linux"
@@ -638,20 +637,9 @@ def main():
     res["logcost"] = {"none": [], "console": [], "file": []}
     res["probe"] = probe
     notes, cmds = {}, {}
-    use_peer = not args.no_peer
-    if args.no_peer:
-        notes["Linux peer"] = "skipped (--no-peer)"
-    elif not peer_built():
-        notes["Linux peer"] = "not built in %s (run %s/build.sh)" % (shown(PEER_BUILD), shown(PEER))
-        use_peer = False
+    use_peer = want_peer(args.no_peer, notes)
 
-    tmp = tempfile.TemporaryDirectory(prefix="bench-httpd-")
-    try:
-        snap = snapshot(tmp.name)
-    except OSError as e:
-        print("bench_httpd: no build to measure (%s); run make first" % e, file=sys.stderr)
-        tmp.cleanup()
-        sys.exit(1)
+    tmp, snap = snapshot_or_exit("bench_httpd")
 
     o_http, p_http, p_echo, p_src, p_sink, p_ctl = usable_ports(6)
     ours, peer = OursHttp(snap, tmp.name), Peer()

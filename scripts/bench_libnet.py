@@ -307,6 +307,29 @@ def snapshot(tmp, symbols=False):
     return snap
 
 
+def snapshot_or_exit(script):
+    """A temporary directory holding a snapshot() of the build, and the
+    snapshot's path; without a build, say so as script and exit 1."""
+    tmp = tempfile.TemporaryDirectory(prefix=script.replace("_", "-") + "-")
+    try:
+        return tmp, snapshot(tmp.name)
+    except OSError as e:
+        print("%s: no build to measure (%s); run make first" % (script, e), file=sys.stderr)
+        tmp.cleanup()
+        sys.exit(1)
+
+
+def want_peer(no_peer, notes):
+    """Whether to boot the Linux peer; if not, why, in notes."""
+    if no_peer:
+        notes["Linux peer"] = "skipped (--no-peer)"
+        return False
+    if not peer_built():
+        notes["Linux peer"] = "not built in %s (run %s/build.sh)" % (shown(PEER_BUILD), shown(PEER))
+        return False
+    return True
+
+
 class Ours:
     """Our kernel from a snapshot of build/, one hart, console on a pty."""
     name = "ours"
@@ -581,20 +604,9 @@ def main():
         res["ours"]["ping " + t] = []
     notes, cmds = {}, {}
 
-    use_peer = not args.no_peer
-    if args.no_peer:
-        notes["Linux peer"] = "skipped (--no-peer)"
-    elif not peer_built():
-        notes["Linux peer"] = "not built in %s (run %s/build.sh)" % (shown(PEER_BUILD), shown(PEER))
-        use_peer = False
+    use_peer = want_peer(args.no_peer, notes)
 
-    tmp = tempfile.TemporaryDirectory(prefix="bench-libnet-")
-    try:
-        snap = snapshot(tmp.name)
-    except OSError as e:
-        print("bench_libnet: no build to measure (%s); run make first" % e, file=sys.stderr)
-        tmp.cleanup()
-        sys.exit(1)
+    tmp, snap = snapshot_or_exit("bench_libnet")
 
     hport, q_ours, q_peer, u_ours, u_echo, u_http, u_src, u_sink, u_ctl = usable_ports(9)
     wire = Wire(hport)

@@ -39,15 +39,14 @@ import shlex
 import socket
 import statistics
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "pcap-tests"))
-from benchlib import PEER, PEER_BUILD, host_line, peer_built, shown, write_section  # noqa: E402
-from bench_libnet import Ours, Peer, Skip, snapshot, usable_ports, why  # noqa: E402
+from benchlib import host_line, shown, write_section  # noqa: E402
+from bench_libnet import Ours, Peer, Skip, snapshot_or_exit, usable_ports, want_peer, why  # noqa: E402
 from bench_raw import thread_ticks  # noqa: E402
 
 HEADING = "TCP over slirp"
@@ -448,20 +447,9 @@ def main():
     deadline = t_start + args.budget
     res = {s: {"out": [], "in": [], "echo": [], "kernel": []} for s in ("ours", "peer")}
     notes, cmds = {}, {}
-    use_peer = not args.no_peer
-    if args.no_peer:
-        notes["Linux peer"] = "skipped (--no-peer)"
-    elif not peer_built():
-        notes["Linux peer"] = "not built in %s (run %s/build.sh)" % (shown(PEER_BUILD), shown(PEER))
-        use_peer = False
+    use_peer = want_peer(args.no_peer, notes)
 
-    tmp = tempfile.TemporaryDirectory(prefix="bench-tcp-")
-    try:
-        snap = snapshot(tmp.name)
-    except OSError as e:
-        print("bench_tcp: no build to measure (%s); run make first" % e, file=sys.stderr)
-        tmp.cleanup()
-        sys.exit(1)
+    tmp, snap = snapshot_or_exit("bench_tcp")
 
     o_src, o_sink, o_echo, p_src, p_sink, p_echo, p_http, p_ctl = usable_ports(8)
     ours, peer = OursTcp(snap, tmp.name), Peer()
