@@ -250,17 +250,6 @@ run(int ls, int us, int ss)
   }
 }
 
-static int
-parseport(const char *s)
-{
-  char *end;
-  long v = strtol(s, &end, 10);
-
-  if(*s == 0 || *end != 0 || v < 1 || v > 65535)
-    return -1;
-  return v;
-}
-
 // echoserver: echo what TCP clients (and with -u, UDP peers) send
 // usage: echoserver [-u] [-p port] [-s statport]
 //   -u  echo UDP datagrams to the same port too

@@ -568,17 +568,6 @@ run(int ls, int ss)
   }
 }
 
-static int
-parseport(const char *s)
-{
-  char *end;
-  long v = strtol(s, &end, 10);
-
-  if(*s == 0 || *end != 0 || v < 1 || v > 65535)
-    return -1;
-  return v;
-}
-
 // Open the log file for appending: there is no O_APPEND, so read to its end.
 static int
 openlog(const char *path)

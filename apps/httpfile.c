@@ -412,7 +412,6 @@ hfile_sendwhole(struct hfile *f, int fd, const char *head, int headlen)
 {
   struct netref *r;
 
-  reap();
   if((r = whole(f, head, headlen)) == 0)
     return 0;
   if(ln_sendref(fd, r, 0, r->len) < 0)

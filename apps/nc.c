@@ -74,7 +74,7 @@ lookup(const char *host, struct in_addr *a)
 
 // Port s, exiting with OpenBSD's words (strtonum's) if it is not one.
 static int
-parseport(const char *s)
+portnum(const char *s)
 {
   char *end;
   long v = strtol(s, &end, 10);
@@ -394,15 +394,15 @@ client(char *host, char **ports, int nports)
   for(i = 0; i < nports; i++){
     if(isdigit(ports[i][0]) && (dash = strchr(ports[i], '-')) != 0){
       *dash = 0;
-      lo = parseport(ports[i]);
-      hi = parseport(dash + 1);
+      lo = portnum(ports[i]);
+      hi = portnum(dash + 1);
       if(lo > hi){
         port = lo;
         lo = hi;
         hi = port;
       }
     } else {
-      lo = hi = parseport(ports[i]);
+      lo = hi = portnum(ports[i]);
     }
     for(port = lo; port <= hi; port++){
       if((s = dial(host, via, ip, port)) < 0)
@@ -447,7 +447,7 @@ main(int argc, char *argv[])
     case 'v': vflag = 1; break;
     case 'z': zflag = 1; break;
     case 'p':
-      sport = parseport(optarg);
+      sport = portnum(optarg);
       break;
     case 'w':
       v = strtol(optarg, &end, 10);
@@ -469,7 +469,7 @@ main(int argc, char *argv[])
     if(sport && argc <= 1)
       return serve(argc ? argv[0] : 0, sport);
     if(!sport && (argc == 1 || argc == 2))
-      return serve(argc == 2 ? argv[0] : 0, parseport(argv[argc - 1]));
+      return serve(argc == 2 ? argv[0] : 0, portnum(argv[argc - 1]));
     usage();
   }
   if(argc == 1)

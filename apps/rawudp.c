@@ -152,18 +152,6 @@ recvmain(int port, int n)
   return 0;
 }
 
-// Sum of a channel's TX outcome counters: sent and every rejection.
-static uint64
-txdone(struct nc_stats *st)
-{
-  uint64 n = st->v[NC_tx_frames];
-
-  // badindex is about the ring, not a slot: it hands no slot back.
-  for(int i = NC_tx_reject_badbuf; i <= NC_tx_reject_nodev; i++)
-    n += st->v[i];
-  return n;
-}
-
 static const char *names[] = {
 #define NC_NAME(name, desc) #name,
   NC_STATS(NC_NAME)
@@ -175,7 +163,7 @@ sendmain(uint32 dip, int dport, const char *msg, int count)
 {
   struct nc_stats st;
   uint32 sip;
-  int sport, r, len, plen = strlen(msg);
+  int sport, r, plen = strlen(msg);
   uint8 *b;
 
   if(plen > NC_MTU - IPV4_HLEN - UDP_HLEN){
@@ -198,27 +186,14 @@ sendmain(uint32 dip, int dport, const char *msg, int count)
   if(!dmacset && (dip == sip || (dip >> 24) == 127))
     memmove(dmac, ch.info->mac, 6);
   for(int i = 0; i < count; i++){
-    while((b = chan_txbuf(&ch)) == 0){
-      if((r = chan_sync(&ch, 100)) < 0)
-        die("sync", r);
-      while(chan_rxframe(&ch, &len))
-        chan_rxpop(&ch);
-    }
+    if((b = chan_txwait(&ch, &r)) == 0)
+      die("sync", r);
     chan_txpush(&ch, udpemit(b, sip, dip, sport, dport, msg, plen));
   }
   // A slot comes back with the buffer and flags of the slot after it
   // (netchan.h), so the outcome is read from the channel's counters.
-  uint64 t0 = clock();
-  for(;;){
-    if((r = chan_sync(&ch, 10)) < 0)
-      die("sync", r);
-    while(chan_rxframe(&ch, &len))
-      chan_rxpop(&ch);
-    if((r = netstat(ch.fd, &st)) < 0)
-      die("netstat", r);
-    if(txdone(&st) >= count || clock() - t0 > 2000000)
-      break;
-  }
+  if((r = chan_txsettle(&ch, count, &st, 2000)) < 0)
+    die("sync", r);
   printf("rawudp: sent %lu of %d to %d.%d.%d.%d:%d from port %d\n", st.v[NC_tx_frames], count,
          dip >> 24, (dip >> 16) & 0xff, (dip >> 8) & 0xff, dip & 0xff, dport, sport);
   r = st.v[NC_tx_frames] == count ? 0 : 1;

@@ -497,3 +497,16 @@ clock(void)
   asm volatile("rdtime %0" : "=r" (t));
   return t / 10;
 }
+
+// A TCP or UDP port number written in decimal: 1 to 65535, the whole
+// string, or -1.
+int
+parseport(const char *s)
+{
+  char *end;
+  long v = strtol(s, &end, 10);
+
+  if(*s == 0 || *end != 0 || v < 1 || v > 65535)
+    return -1;
+  return v;
+}

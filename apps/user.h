@@ -89,6 +89,7 @@ int memcmp(const void*, const void*, uint);
 char* gets(char*, int max);
 int atoi(const char*);
 long strtol(const char*, char**, int base);
+int parseport(const char*);    // 1 to 65535 in decimal, or -1
 unsigned long strtoul(const char*, char**, int base);
 int isspace(int);
 int isdigit(int);

@@ -84,42 +84,18 @@ hdremit(uint8 *f, uint32 sip, uint32 dip, int sport, int dport, int plen, uint32
   return HDRS;
 }
 
-// Sum of the channel's TX outcome counters: sent and every rejection.
-static uint64
-txdone(struct nc_stats *st)
-{
-  uint64 n = st->v[NC_tx_frames];
-
-  for(int i = NC_tx_reject_badbuf; i <= NC_tx_reject_splithdr; i++)
-    n += st->v[i];
-  return n;
-}
-
-// A free TX buffer, syncing (and dropping what arrives) until one is.
-static uint8 *
-txwait(void)
-{
-  uint8 *b;
-  int r, len;
-
-  while((b = chan_txbuf(&ch)) == 0){
-    if((r = chan_sync(&ch, 100)) < 0)
-      die("sync", r);
-    while(chan_rxframe(&ch, &len))
-      chan_rxpop(&ch);
-  }
-  return b;
-}
-
 // Queue one split frame (or the bad kind of one) of plen cache bytes
 // from off.
 static void
 queue(uint32 sip, uint32 dip, int sport, int dport, uint32 off, int plen, uint32 paysum, int bad)
 {
-  uint8 *b = txwait();
-  int iplen = IPV4_HLEN + UDP_HLEN + plen, proto = 17, frag = 0x4000, hlen = HDRS;
-  uint32 h = ch.tx->head;
+  uint8 *b;
+  int r, iplen = IPV4_HLEN + UDP_HLEN + plen, proto = 17, frag = 0x4000, hlen = HDRS;
+  uint32 h;
 
+  if((b = chan_txwait(&ch, &r)) == 0)
+    die("sync", r);
+  h = ch.tx->head;
   if(bad == B_IPLEN)
     iplen++;
   if(bad == B_ICMP)
@@ -147,7 +123,7 @@ sendmain(uint32 dip, int dport, uint32 off, int plen, int count, int bad, int pa
 {
   struct nc_stats st;
   uint32 sip, paysum = 0;
-  int sport, r, len;
+  int sport, r;
 
   if((sport = chan_claim(&ch, NC_PROTO_UDP, 0)) < 0)
     die("claim", sport);
@@ -166,17 +142,8 @@ sendmain(uint32 dip, int dport, uint32 off, int plen, int count, int bad, int pa
     for(;;)
       sleep(100);
   }
-  uint64 t0 = clock();
-  for(;;){
-    if((r = chan_sync(&ch, 10)) < 0)
-      die("sync", r);
-    while(chan_rxframe(&ch, &len))
-      chan_rxpop(&ch);
-    if((r = netstat(ch.fd, &st)) < 0)
-      die("netstat", r);
-    if(txdone(&st) >= count || clock() - t0 > 5000000)
-      break;
-  }
+  if((r = chan_txsettle(&ch, count, &st, 5000)) < 0)
+    die("sync", r);
   printf("zcsend: sent %lu of %d, %d bytes from cache offset %u, from port %d\n",
          st.v[NC_tx_frames], count, plen, off, sport);
   printf("zcsend: split %lu copy_bytes %lu copy_payload_bytes %lu\n",

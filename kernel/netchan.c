@@ -563,6 +563,37 @@ rxfree(struct netchan *c)
   }
 }
 
+// Refuse the frame in TX slot s, for the counter why. Returns 0 (the
+// slot is dealt with), as txslot.
+static int
+refuse(struct netchan *c, uint32 s, int why)
+{
+  count(c, why, 1);
+  c->txflags[s] = NCS_REJECTED;
+  return 0;
+}
+
+// The device's answer r to the frame in TX slot s, whose buffer buf
+// holds its hlen bytes of header (copied to hdr) and which is bytes long
+// in all: -ENOBUFS (no room: try again later), refused, or in flight with
+// its header copy held, buf in state bstate. Returns as txslot.
+static int
+txqueued(struct netchan *c, uint32 s, int buf, int bstate, uint8 *hdr, int hlen, int bytes, int r)
+{
+  if(r == -ENOBUFS)
+    return r;
+  if(r < 0)
+    return refuse(c, s, NC_tx_reject_nodev);
+  netcache_hold((uint64)hdr);
+  count(c, NC_copy_bytes, hlen);
+  count(c, NC_tx_frames, 1);
+  count(c, NC_tx_bytes, bytes);
+  c->bstate[buf] = bstate;
+  c->txstate[s] = T_FLIGHT;
+  c->txinflight++;
+  return 1;
+}
+
 // A split frame to a local destination: the receiver gets a page of
 // its own with headers and payload copied in (the cache page cannot
 // move to it), the only CPU copy of payload there is. Returns 0.
@@ -573,11 +604,8 @@ txsplitlocal(struct netchan *c, uint32 s, struct nc_slot sl, struct nc_txpay tp)
   char *page = kalloc_filled();
   int len = sl.len + tp.len;
 
-  if(page == 0){
-    count(c, NC_tx_reject_nomem, 1);
-    c->txflags[s] = NCS_REJECTED;
-    return 0;
-  }
+  if(page == 0)
+    return refuse(c, s, NC_tx_reject_nomem);
   memmove(page, c->page[sl.buf], sl.len);
   for(int n = 0, k; n < tp.len; n += k){
     uint32 off = tp.off + n;
@@ -623,11 +651,8 @@ txsplit(struct netchan *c, uint32 s, struct nc_slot sl, uint8 *hdr)
     return txsplitlocal(c, s, sl, tp);
   if(why < 0 && !virtio_net_up())
     why = NC_tx_reject_nodev;
-  if(why >= 0){
-    count(c, why, 1);
-    c->txflags[s] = NCS_REJECTED;
-    return 0;
-  }
+  if(why >= 0)
+    return refuse(c, s, why);
 
   // the whole header, checked or not, goes from the copy: the device
   // reads nothing of the buffer.
@@ -642,24 +667,12 @@ txsplit(struct netchan *c, uint32 s, struct nc_slot sl, uint8 *hdr)
   }
   cookie = ((uint64)c->gen << 32) | (c->id << 16) | COOKIE_SPLIT | s;
   r = virtio_net_txv(hdr, sl.len, pa, len, cookie);
-  if(r == -ENOBUFS)
+  if((r = txqueued(c, s, sl.buf, B_TXHDR, hdr, sl.len, sl.len + tp.len, r)) <= 0)
     return r;
-  if(r < 0){
-    count(c, NC_tx_reject_nodev, 1);
-    c->txflags[s] = NCS_REJECTED;
-    return 0;
-  }
-  netcache_hold((uint64)hdr);
   netcache_hold(pa[0]);
   if(pa[1])
     netcache_hold(pa[1]);
-  count(c, NC_copy_bytes, sl.len);
-  count(c, NC_tx_frames, 1);
-  count(c, NC_tx_bytes, sl.len + tp.len);
   count(c, NC_tx_split_frames, 1);
-  c->bstate[sl.buf] = B_TXHDR;
-  c->txstate[s] = T_FLIGHT;
-  c->txinflight++;
   return 1;
 }
 
@@ -695,11 +708,8 @@ txslot(struct netchan *c, uint32 s)
   // below, so the process cannot change them before the device reads.
   if(why < 0)
     why = netguard_tx(c, (uint8*)c->page[sl.buf], sl.len, &hlen);
-  if(why >= 0){
-    count(c, why, 1);
-    c->txflags[s] = NCS_REJECTED;
-    return 0;
-  }
+  if(why >= 0)
+    return refuse(c, s, why);
 
   if(netfilt_islocal((uint8*)c->page[sl.buf], sl.len)){
     // loopback: the page itself moves to the receiver; the sender's
@@ -707,11 +717,8 @@ txslot(struct netchan *c, uint32 s)
     // than a wire would show: the rest of the page, which may hold the
     // sender's earlier frames, is wiped first.
     char *fresh = kalloc_filled();
-    if(fresh == 0){
-      count(c, NC_tx_reject_nomem, 1);
-      c->txflags[s] = NCS_REJECTED;
-      return 0;
-    }
+    if(fresh == 0)
+      return refuse(c, s, NC_tx_reject_nomem);
     char *page = flip(c, sl.buf, fresh);
     memset(page + sl.len, KJUNK, PGSIZE - sl.len);
     pagetag_set(page, PAGE_CLEAN);
@@ -724,32 +731,15 @@ txslot(struct netchan *c, uint32 s)
     return 0;
   }
 
-  if(!virtio_net_up()){
-    count(c, NC_tx_reject_nodev, 1);
-    c->txflags[s] = NCS_REJECTED;
-    return 0;
-  }
+  if(!virtio_net_up())
+    return refuse(c, s, NC_tx_reject_nodev);
   if(hlen > NC_HDRCOPY - NC_HDRROOM)
     panic("txslot: header copy");
   memmove(hdr, c->page[sl.buf], hlen);
   uint64 cookie = ((uint64)c->gen << 32) | (c->id << 16) | s;
   uint64 paypa = (uint64)c->page[sl.buf] + hlen;
   r = virtio_net_tx(hdr, hlen, paypa, sl.len - hlen, cookie);
-  if(r == -ENOBUFS)
-    return r;
-  if(r < 0){
-    count(c, NC_tx_reject_nodev, 1);
-    c->txflags[s] = NCS_REJECTED;
-    return 0;
-  }
-  netcache_hold((uint64)hdr);
-  count(c, NC_copy_bytes, hlen);
-  count(c, NC_tx_frames, 1);
-  count(c, NC_tx_bytes, sl.len);
-  c->bstate[sl.buf] = B_TXFLIGHT;
-  c->txstate[s] = T_FLIGHT;
-  c->txinflight++;
-  return 1;
+  return txqueued(c, s, sl.buf, B_TXFLIGHT, hdr, hlen, sl.len, r);
 }
 
 // May the slot at txtail go back? The slot after it must have been

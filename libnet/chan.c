@@ -88,6 +88,57 @@ chan_txsplit(struct chan *ch, int hdrlen, uint32_t payoff, uint16_t paylen)
   ch->tx->head = nc_next(h);
 }
 
+// Sync, throwing away what arrived. 0 or -E*.
+static int
+syncdrop(struct chan *ch, int timeout_ms)
+{
+  int r, len;
+
+  if((r = chan_sync(ch, timeout_ms)) < 0)
+    return r;
+  while(chan_rxframe(ch, &len))
+    chan_rxpop(ch);
+  return 0;
+}
+
+uint8_t *
+chan_txwait(struct chan *ch, int *err)
+{
+  uint8_t *b;
+
+  while((b = chan_txbuf(ch)) == 0)
+    if((*err = syncdrop(ch, 100)) < 0)
+      return 0;
+  return b;
+}
+
+// Frames sent or refused; a refused slot comes back with the buffer and
+// flags of the slot after it (netchan.h), so the counters tell. badindex
+// is about the ring, not a slot: it hands no slot back.
+static uint64_t
+txdealt(struct nc_stats *st)
+{
+  uint64_t n = st->v[NC_tx_frames];
+
+  for(int i = NC_tx_reject_badbuf; i <= NC_tx_reject_splithdr; i++)
+    n += st->v[i];
+  return n;
+}
+
+int
+chan_txsettle(struct chan *ch, uint64_t n, struct nc_stats *st, int ms)
+{
+  uint64 t0 = clock();
+  int r;
+
+  for(;;){
+    if((r = syncdrop(ch, 10)) < 0 || (r = netstat(ch->fd, st)) < 0)
+      return r;
+    if(txdealt(st) >= n || clock() - t0 > (uint64)ms * 1000)
+      return 0;
+  }
+}
+
 int
 chan_send(struct chan *ch, const void *frame, int len)
 {

@@ -63,6 +63,14 @@ void chan_txsplit(struct chan *ch, int hdrlen, uint32_t payoff, uint16_t paylen)
 uint8_t *chan_rxframe(struct chan *ch, int *len);
 void chan_rxpop(struct chan *ch);
 
+// For programs that drive a channel by hand and receive nothing they
+// keep (rawudp, zcsend): a free TX buffer, syncing and throwing away what
+// arrives until there is one (0 and *err on a failed sync); and the wait,
+// up to ms, until n frames are dealt with (sent, or refused with their
+// slot back), the channel's counters then in *st. 0 or -E*.
+uint8_t *chan_txwait(struct chan *ch, int *err);
+int chan_txsettle(struct chan *ch, uint64_t n, struct nc_stats *st, int ms);
+
 // libnet's own channel (chan_netdev), opened at the first socket call:
 // chan_wantcache(npages) before that gives it a payload cache;
 // chan_stack() is the channel once open (NULL before), for a program

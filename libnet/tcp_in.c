@@ -320,6 +320,8 @@ sack_trim(struct tcpcb *tp)
 static void
 enter_recovery(struct tcpcb *tp)
 {
+  int n;
+
   // RFC 6582 3.2 step 2: not again for losses from the same window
   if(SEQ_LT(tp->snd_una, tp->snd_recover) && tp->snd_recover != tp->iss){
     LNSTAT(tcp_dupack_norecover);
@@ -330,8 +332,9 @@ enter_recovery(struct tcpcb *tp)
   tp->cc->recovery(tp);
   tp->flags |= TF_RECOVERY;
   tp->flags &= ~TF_RTTING;
-  tp->snd_high_rxt = tp->snd_una + tcp_rexmtlen(tp);
-  tcp_send_seg(tp, tp->snd_una, tcp_rexmtlen(tp), TCP_ACK);
+  n = tcp_rexmtlen(tp);
+  tp->snd_high_rxt = tp->snd_una + n;
+  tcp_send_seg(tp, tp->snd_una, n, TCP_ACK);
   if(!(tp->flags & TF_SACK))
     tp->cwnd = tp->ssthresh + 3 * tp->mss;
   tcp_setrexmt(tp);

@@ -52,6 +52,15 @@ def port_free(port):
     return True
 
 
+def free_port():
+    """A pick_port() that port_free() finds free, for a forward."""
+    for _ in range(200):
+        port = pick_port()
+        if port_free(port):
+            return port
+    raise RuntimeError("no free host port for a forward")
+
+
 def qemu_cmdline(fsimg, cpus=2, port=None, net="user", makevars=None):
     """The QEMU argv `make qemu` would run, for this image, CPU count and
     forwarded host port (host 127.0.0.1:port -> guest port 80); makevars

@@ -41,8 +41,8 @@ import zlib
 
 import pytest
 
-from qemu import LOGDIR, ROOT, Guest, copy_image, pick_port
-from test_httpd import Console, port_free, wait_up
+from qemu import LOGDIR, ROOT
+from test_httpd import httpd_guest
 
 WWW = os.path.join(ROOT, "mkfs", "www")
 WIDTH, HEIGHT = 1024, 1200      # the viewport: the whole page, no scrolling
@@ -296,20 +296,10 @@ def page(tmp_path_factory):
     if exe is None:
         pytest.fail("chromium is not installed: run scripts/setup.sh as root "
                     "(Debian package chromium)")
-    for _ in range(200):
-        port = pick_port()
-        if port_free(port):
-            break
-    img = copy_image(tmp_path_factory.mktemp("browser"))
-    g = Guest(img, port=port, log=os.path.join(LOGDIR, "test_browser.log"))
-    try:
-        g.boot()
-        g.url = "http://127.0.0.1:%d/" % port
-        g.console = Console(g)
-        wait_up(g)
+    with httpd_guest(tmp_path_factory.mktemp("browser"), "test_browser") as g:
         b = Chromium(exe, tmp_path_factory.mktemp("chromium"))
         try:
-            b.open(g.url)
+            b.open(g.url + "/")
             g.report = json.loads(b.eval(REPORT))
             g.shot = base64.b64decode(b.call("Page.captureScreenshot", format="png")["data"])
             with open(os.path.join(LOGDIR, "test_browser.png"), "wb") as f:
@@ -319,9 +309,6 @@ def page(tmp_path_factory):
         r = refs()
         g.log = wait_logged(g, [urllib.parse.urljoin("/", p) for p in r.sheets + r.images])
         yield g
-        g.console.close()
-    finally:
-        g.close()
 
 
 def refs():

@@ -24,7 +24,7 @@ import time
 import pytest
 
 from lan import background
-from qemu import LOGDIR, PROMPT, ROOT, Guest, pick_port, port_free
+from qemu import LOGDIR, PROMPT, ROOT, Guest, free_port
 
 GUESTPORT = 7
 IO_TIMEOUT = 30           # seconds for one host socket operation
@@ -38,19 +38,11 @@ STATS = (r"(\d+) messages, (\d+) bytes, (\d+) errors; "
          r"rtt min/avg/max = (\d+\.\d{3})/(\d+\.\d{3})/(\d+\.\d{3}) ms")
 
 
-def forward_port():
-    for _ in range(200):
-        port = pick_port()
-        if port_free(port):
-            return port
-    raise RuntimeError("no free port for the echo forward")
-
-
 @pytest.fixture
 def eguest(request, fsimg):
     """A guest on NET=user, booted to the prompt, with host
     127.0.0.1:eguest.fwd forwarded to its port 7, TCP and UDP."""
-    port = forward_port()
+    port = free_port()
     fwd = "hostfwd=tcp:127.0.0.1:{0}-:{1},hostfwd=udp:127.0.0.1:{0}-:{1}".format(port, GUESTPORT)
     name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
     g = Guest(fsimg, log=os.path.join(LOGDIR, name + ".log"), makevars={"HOSTFWD": fwd})
@@ -345,7 +337,7 @@ def test_seedecho_builds_and_runs_on_linux_with_only_its_includes_changed(tmp_pa
     r = subprocess.run([cc, "-Wall", "-Werror", "-o", str(exe), str(src)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, "seedecho.c does not build on Linux:\n" + r.stderr
-    port = forward_port()
+    port = free_port()
     p = subprocess.Popen([str(exe), str(port)], stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     try:

@@ -19,6 +19,7 @@ fills, blocks the guest's UART and with it httpd's loop. What the files should h
 mkfs/www and scripts/mkblob.py, the same sources the image was made
 from.
 """
+import contextlib
 import hashlib
 import json
 import os
@@ -33,7 +34,7 @@ import time
 import pexpect
 import pytest
 
-from qemu import LOGDIR, ROOT, Guest, copy_image, pick_port
+from qemu import LOGDIR, ROOT, Guest, copy_image, free_port
 
 GUESTIP = "10.0.2.15"
 
@@ -42,17 +43,6 @@ import mkblob  # noqa: E402
 
 WWW = os.path.join(ROOT, "mkfs", "www")
 IO_TIMEOUT = 20
-
-
-def port_free(port):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 class Console:
@@ -100,16 +90,14 @@ class Console:
             return self.g.run(cmd)
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    """A guest at the shell prompt with httpd up; .url is its base URL,
-    .console its Console."""
-    for _ in range(200):
-        port = pick_port()
-        if port_free(port):
-            break
-    img = copy_image(tmp_path_factory.mktemp("httpd"))
-    g = Guest(img, port=port, log=os.path.join(LOGDIR, "test_httpd.log"))
+@contextlib.contextmanager
+def httpd_guest(tmpdir, name):
+    """A guest booted from a copy of the image in tmpdir, at the shell
+    prompt with httpd up behind a forward from a free host port; .url is
+    its base URL (no trailing slash), .console its Console; the console
+    goes to LOGDIR/name.log."""
+    port = free_port()
+    g = Guest(copy_image(tmpdir), port=port, log=os.path.join(LOGDIR, name + ".log"))
     try:
         g.boot()
         g.url = "http://127.0.0.1:%d" % port
@@ -119,6 +107,12 @@ def web(tmp_path_factory):
         g.console.close()
     finally:
         g.close()
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    with httpd_guest(tmp_path_factory.mktemp("httpd"), "test_httpd") as g:
+        yield g
 
 
 def wait_up(g, timeout=15):
