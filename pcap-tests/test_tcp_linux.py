@@ -110,9 +110,26 @@ class Peer:
         return json.loads(lines[-1])
 
     def stop(self):
+        """End the peer if it still runs. Returns what it printed and
+        nobody read (stdout, then stderr)."""
         if self.p.poll() is None:
             self.p.kill()
-            self.p.communicate()
+        try:
+            out, err = self.p.communicate(timeout=10)
+        except (ValueError, subprocess.TimeoutExpired):
+            return ""
+        return (out or "") + (err or "")
+
+    # `with Peer(...) as p:` stops it at the end; a failed check inside
+    # also tells what the peer had printed (a connect that timed out, say).
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        said = self.stop().strip()
+        if kind is AssertionError and said:
+            raise AssertionError("%s\ntcppeer %s printed: %s" % (exc, self.args, said)) from None
+        return False
 
 
 def need_root():
@@ -212,12 +229,9 @@ def linux_to_guest_server(g, ns, n, name, mbs):
     """Linux sends n bytes to `tcpbulk -s` in the guest."""
     port = next_port()
     background(g, "tcpbulk -s %d" % port, r"tcpbulk: listening on port %d" % port)
-    p = Peer(ns, "send", GUESTIP, port, n)
-    try:
+    with Peer(ns, "send", GUESTIP, port, n) as p:
         verb, got, gmbs, gsha = guest_result(g, bulk_timeout(n, mbs))
         r = p.result(60)
-    finally:
-        p.stop()
     want = pattern_sha256(n)
     assert (verb, got) == ("received", n), "the guest received %d of %d bytes" % (got, n)
     assert r["sha256"] == want and gsha == want, "sha256: linux sent %s, guest got %s" % (
@@ -228,15 +242,12 @@ def linux_to_guest_server(g, ns, n, name, mbs):
 def guest_to_linux_client(g, ns, n, name, mbs):
     """`tcpbulk -c -n` in the guest sends n bytes to Linux."""
     port = next_port()
-    p = Peer(ns, "serve", port, "recv")
-    try:
+    with Peer(ns, "serve", port, "recv") as p:
         p.wait_line("listening")
         g.sendline("tcpbulk -c -n %d %s %d" % (n, LINUXIP, port))
         verb, got, gmbs, gsha = guest_result(g, bulk_timeout(n, mbs))
         r = p.result(60)
         g.expect(PROMPT, what="the prompt after tcpbulk")
-    finally:
-        p.stop()
     want = pattern_sha256(n)
     assert (verb, got) == ("sent", n) and r["bytes"] == n, (verb, got, r)
     assert r["sha256"] == want and gsha == want, "sha256: guest sent %s, linux got %s" % (
@@ -248,12 +259,9 @@ def guest_server_to_linux(g, ns, n, name, mbs):
     """`tcpbulk -s -S n` in the guest sends to Linux, which connected."""
     port = next_port()
     background(g, "tcpbulk -s -S %d %d" % (n, port), r"tcpbulk: listening on port %d" % port)
-    p = Peer(ns, "recv", GUESTIP, port)
-    try:
+    with Peer(ns, "recv", GUESTIP, port) as p:
         verb, got, gmbs, gsha = guest_result(g, bulk_timeout(n, mbs))
         r = p.result(60)
-    finally:
-        p.stop()
     want = pattern_sha256(n)
     assert (verb, got) == ("sent", n) and r["bytes"] == n, (verb, got, r)
     assert r["sha256"] == want and gsha == want, "sha256: guest sent %s, linux got %s" % (
@@ -264,15 +272,12 @@ def guest_server_to_linux(g, ns, n, name, mbs):
 def guest_client_from_linux(g, ns, n, name, mbs):
     """`tcpbulk -c -r` in the guest receives what Linux's server sends."""
     port = next_port()
-    p = Peer(ns, "serve", port, "send", n)
-    try:
+    with Peer(ns, "serve", port, "send", n) as p:
         p.wait_line("listening")
         g.sendline("tcpbulk -c -r %s %d" % (LINUXIP, port))
         verb, got, gmbs, gsha = guest_result(g, bulk_timeout(n, mbs))
         r = p.result(60)
         g.expect(PROMPT, what="the prompt after tcpbulk")
-    finally:
-        p.stop()
     want = pattern_sha256(n)
     assert (verb, got) == ("received", n), "the guest received %d of %d bytes" % (got, n)
     assert r["sha256"] == want and gsha == want, "sha256: linux sent %s, guest got %s" % (
