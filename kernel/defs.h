@@ -171,6 +171,8 @@ void            syscall();
 // timer (trap.c)
 extern volatile uint64 ticks;      // timer ticks since boot (HZ per second)
 extern struct spinlock tickslock;
+extern volatile uint64 wakeups;    // processes made runnable (proc.c)
+int             othersrunnable(void);
 uint64          clock_us(void);    // monotonic microseconds since boot
 void            timer_deadline(uint64 tick); // wake sleepers on &ticks and pollers at tick
 
@@ -231,6 +233,10 @@ void            virtio_net_txkick(void);
 int             virtio_net_txarm(void);
 int             virtio_net_txroom(void);
 int             virtio_net_txreap(void);
+int             virtio_net_spin(int us, int tx, volatile uint64 *woken);
+void            virtio_net_quiet(void);
+int             virtio_net_rxpoll(void);
+void            virtio_net_loud(void);
 void            virtio_net_stats(struct nc_stats *st);
 
 // virtio_rng.c

@@ -591,6 +591,7 @@ txqueued(struct netchan *c, uint32 s, int buf, int bstate, uint8 *hdr, int hlen,
   c->bstate[buf] = bstate;
   c->txstate[s] = T_FLIGHT;
   c->txinflight++;
+  c->txtime = r_time();
   return 1;
 }
 
@@ -782,8 +783,10 @@ txsync(struct netchan *c)
     // Start the device on the batch's first frame: it sends that while
     // the rest are checked and queued behind it (without a kick: it
     // does not want one while busy).
-    if(r > 0 && queued++ == 0)
+    if(r > 0 && queued++ == 0){
+      virtio_net_quiet();   // we will poll for the answers (netspin)
       virtio_net_txkick();
+    }
   }
   if(queued > 1)
     virtio_net_txkick();   // the rest, in case the device went idle meanwhile
@@ -882,6 +885,23 @@ rxready(struct netchan *c)
   return (c->rxtail - c->rxhead) & MASK;
 }
 
+// Before a wait sleeps: if c's frames are in the device or went to it
+// lately, an answer is likely soon, so poll the device a while instead
+// (virtio_net_spin says why). Returns 1 if something came. netlock
+// held; dropped while polling.
+static int
+netspin(struct netchan *c)
+{
+  int r;
+
+  if(c->txinflight == 0 && r_time() - c->txtime > 2 * NETSPIN_US * (TIMEBASE / 1000000))
+    return 0;
+  release(&netlock);
+  r = virtio_net_spin(NETSPIN_US, c->txinflight > 0, &wakeups);
+  acquire(&netlock);
+  return r;
+}
+
 // netsync(fd, timeout_ms): send what the process queued, take back the
 // slots it returned, deliver what arrived. If nothing came of it and
 // timeout_ms != 0, wait until something does (a frame, or a TX slot
@@ -906,6 +926,11 @@ netchan_sync(struct netchan *c, int timeout_ms)
     looped = c->st.v[NC_tx_loopback];
     moved = txsync(c);
     looped = c->st.v[NC_tx_loopback] - looped;
+    // what the device received since the last interrupt (or, quiet,
+    // since the last look): for us or not, it is handed on now.
+    release(&netlock);
+    virtio_net_rxpoll();
+    acquire(&netlock);
     rxreclaim(c);
     moved += rxdeliver(c);
     rxfree(c);
@@ -928,6 +953,8 @@ netchan_sync(struct netchan *c, int timeout_ms)
       r = -EINTR;
       break;
     }
+    if(netspin(c))
+      continue;
     // short of TX slots: have the device interrupt as they finish (and
     // look again if some already have).
     if(txwanted(c) && virtio_net_txarm() > 0)
@@ -966,6 +993,8 @@ netchan_poll(struct netchan *c, uint gen, int events)
 {
   int r = 0;
 
+  // a poller may sleep next, and does not poll the device itself.
+  virtio_net_loud();
   acquire(&netlock);
   if(!c || !c->used || c->gen != gen || c->proc != myproc()){
     release(&netlock);

@@ -75,6 +75,7 @@ struct netchan {
   uint32 txbuf[NC_NSLOTS];   // buffer per kernel-owned slot
   uint16 txflags[NC_NSLOTS]; // flags to hand back (NCS_REJECTED)
   int txinflight;            // frames the device still holds
+  uint64 txtime;             // r_time() when a frame last went to the device
   char *hdrcopy[NC_NSLOTS * NC_HDRCOPY / PGSIZE]; // pages of NC_HDRCOPY-byte header copies, one per slot
   char *txpay;               // kernel address of the nc_txpay page (process-writable)
 

@@ -18,4 +18,6 @@
 #define USERSTACK     4    // user stack pages
 #define NPOLL        16    // most descriptors one poll() may watch
 #define HZ         1000    // timer interrupts per second
+#define NETSPIN_US  200    // a network wait polls the device this long before it sleeps
+#define TIMEBASE 10000000  // QEMU virt's time CSR runs at 10 MHz
 #endif

@@ -636,6 +636,22 @@ sleep1(void *chan, struct spinlock *lk, int intr)
 }
 
 // Wake every process sleeping on chan. Call without any p->lock held.
+// Processes woken so far: a poller (virtio_net_spin) stops when it moves.
+volatile uint64 wakeups;
+
+// 1 if a process other than the caller waits for a hart: a poller
+// (virtio_net_spin) gives way to it. An unlocked look, a hint.
+int
+othersrunnable(void)
+{
+  struct proc *me = myproc();
+
+  for(struct proc *p = proc; p < &proc[NPROC]; p++)
+    if(p != me && *(volatile enum procstate *)&p->state == RUNNABLE)
+      return 1;
+  return 0;
+}
+
 void
 wakeup(void *chan)
 {
@@ -651,6 +667,7 @@ wakeup(void *chan)
       acquire(&p->lock);
       if(p->state == SLEEPING && p->chan == chan){
         p->state = RUNNABLE;
+        wakeups++;
       }
       release(&p->lock);
     }

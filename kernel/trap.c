@@ -14,7 +14,6 @@ volatile uint64 ticks;          // timer ticks since boot, HZ per second
 static uint64 next_deadline;    // earliest tick a timed sleeper waits for
 static int cputicks[NCPU];      // timer interrupts per hart, for time slices
 
-#define TIMEBASE 10000000       // QEMU virt's time CSR runs at 10 MHz
 #define SLICE 10                // ticks a process runs before it must yield
 
 extern char trampoline[], uservec[], userret[];

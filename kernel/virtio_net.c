@@ -67,6 +67,8 @@ static struct net {
   uint64 features;           // what we negotiated (6, 5.1.3)
   int event_idx;             // VIRTIO_F_RING_EVENT_IDX negotiated
   int txarmed;               // a TX interrupt was asked for (virtio_net_txarm)
+  int rxquiet;               // RX interrupts off: a waiter polls the ring (virtio_net_spin)
+  uint64 spintick;           // ticks when a waiter last polled
   int indirect;              // VIRTIO_F_RING_INDIRECT_DESC negotiated
   uint8 mac[6];              // from config space
 
@@ -105,6 +107,8 @@ static struct net {
   uint64 tx_full;            // virtio_net_tx refused with -ENOBUFS
   uint64 rx_seen;            // ticks when we last took a frame from the device
   uint64 rx_rescued;         // harvests the timer did: frames waited with no interrupt
+  uint64 spins;              // virtio_net_spin calls
+  uint64 spin_hits;          // ...that found the device had moved
 } net;
 
 // Does a 64-bit feature word have bit set? (6: bits 0-63, read from the
@@ -193,6 +197,21 @@ vq_rearm(struct netq *q)
   *used_event(q) = q->used_idx;
   __sync_synchronize();
   return q->used_idx != q->used->idx;
+}
+
+// After taking what the RX used ring held: ask for an interrupt at the
+// next frame (vq_rearm; returns 1 if one came meanwhile), or, while a
+// waiter polls the ring itself (rxquiet), for none: used_event one
+// behind used_idx is never crossed before the ring wraps. Caller holds
+// net.lock.
+static int
+rx_arm(void)
+{
+  if(net.rxquiet && net.event_idx){
+    *used_event(&net.rx) = net.rx.used_idx - 1;
+    return 0;
+  }
+  return vq_rearm(&net.rx);
 }
 
 // Take a free TX descriptor; -1 if none. Caller holds net.lock.
@@ -291,7 +310,7 @@ rx_harvest(void)
   acquire(&net.lock);
   for(;;){
     if(!vq_pop(&net.rx, &id, &len)){
-      if(vq_rearm(&net.rx))
+      if(rx_arm())
         continue;
       break;
     }
@@ -722,6 +741,120 @@ virtio_net_txroom(void)
   return r;
 }
 
+// Take frames waiting in the RX used ring, if any, as an interrupt
+// would (each netsync looks: with RX interrupts quiet, that is how a
+// busy sender's answers come in). Returns 1 if there were some.
+int
+virtio_net_rxpoll(void)
+{
+  if(!net.present || *(volatile uint16 *)&net.rx.used->idx == net.rx.used_idx)
+    return 0;
+  rx_harvest();
+  return 1;
+}
+
+// RX interrupts off while someone polls, or is about to: see
+// virtio_net_spin. Caller holds net.lock.
+static void
+rx_quiet(void)
+{
+  net.spintick = ticks;
+  if(!net.rxquiet){
+    net.rxquiet = 1;
+    rx_arm();
+  }
+}
+
+// A sender just handed the device frames and will likely poll for the
+// answers (virtio_net_spin): no RX interrupt meanwhile, or the first
+// answer's would stop the sender before it polls, until the device has
+// worked through the whole burst.
+void
+virtio_net_quiet(void)
+{
+  if(!net.present || !net.event_idx)
+    return;
+  acquire(&net.lock);
+  rx_quiet();
+  release(&net.lock);
+}
+
+// Turn RX interrupts back on after polling; if frames came meanwhile,
+// take them. Returns 1 if it took any.
+static int rx_loud(void);
+
+// For a waiter that does not poll (poll(), netchan_poll): take what the
+// RX ring holds and have interrupts announce the rest.
+void
+virtio_net_loud(void)
+{
+  if(net.present && net.rxquiet)
+    rx_loud();
+  else
+    virtio_net_rxpoll();
+}
+
+static int
+rx_loud(void)
+{
+  int r;
+
+  acquire(&net.lock);
+  net.rxquiet = 0;
+  r = vq_rearm(&net.rx);
+  release(&net.lock);
+  if(r)
+    rx_harvest();
+  return r;
+}
+
+// Poll the device for a waiter that expects an answer soon (its frames
+// are in flight or just went), instead of sleeping for an interrupt:
+// for up to us microseconds, or until another process becomes runnable
+// (*woken moves) or the caller is killed; not at all if one already is. Takes what arrives (and, with
+// tx, finished transmissions) and returns 1; 0 if nothing came.
+//
+// Why: under QEMU's TCG the device runs in the main loop holding the
+// global lock, and taking an interrupt needs that lock, so an interrupt
+// raised while the device works through a burst of our frames waits
+// for the burst's end; the sender sleeps, the device then idles while
+// the sender wakes and refills. Reading the used ring takes no lock, so
+// a poller answers each frame as it lands and the queue never drains.
+// RX interrupts stay off (rxquiet) while someone polls; the timer turns
+// them back on after a tick without a poller (virtio_net_tick), and a
+// poller that gives up turns them on before it sleeps.
+int
+virtio_net_spin(int us, int tx, volatile uint64 *woken)
+{
+  volatile uint16 *rxidx, *txidx;
+  uint64 end, w;
+
+  if(!net.present || !net.event_idx || othersrunnable())
+    return 0;
+  rxidx = (volatile uint16 *)&net.rx.used->idx;
+  txidx = (volatile uint16 *)&net.tx.used->idx;
+  acquire(&net.lock);
+  net.spins++;
+  rx_quiet();
+  release(&net.lock);
+  end = r_time() + (uint64)us * (TIMEBASE / 1000000);
+  w = *woken;
+  for(;;){
+    if(*rxidx != net.rx.used_idx){
+      rx_harvest();
+      break;
+    }
+    if(tx && *txidx != net.tx.used_idx){
+      tx_reap();
+      break;
+    }
+    if(r_time() >= end || *woken != w || killed(myproc()))
+      return rx_loud();
+  }
+  net.spin_hits++;
+  return 1;
+}
+
 // From the timer, on hart 0. Received frames can wait in the used ring
 // with no interrupt coming for them: over slirp, 1 TCP transfer guest
 // to host in 3 to 40 (32 MiB each) stopped for good with 52 frames
@@ -731,7 +864,14 @@ virtio_net_txroom(void)
 void
 virtio_net_tick(void)
 {
-  if(!net.present || net.rx.used->idx == net.rx.used_idx || ticks - net.rx_seen < 2)
+  if(!net.present)
+    return;
+  if(net.rxquiet && ticks - net.spintick >= 2){
+    // nobody polled for a tick: interrupts on again
+    if(!rx_loud())
+      return;
+  }
+  if(net.rx.used->idx == net.rx.used_idx || ticks - net.rx_seen < 2)
     return;
   net.rx_rescued++;
   rx_harvest();
@@ -798,5 +938,7 @@ virtio_net_stats(struct nc_stats *st)
   st->v[NC_dev_rx_wipe_bytes] = net.rx_wipe_bytes;
   st->v[NC_dev_tx_frames] = net.tx_frames;
   st->v[NC_dev_tx_full] = net.tx_full;
+  st->v[NC_dev_spins] = net.spins;
+  st->v[NC_dev_spin_hits] = net.spin_hits;
   release(&net.lock);
 }

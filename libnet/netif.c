@@ -15,6 +15,7 @@ int64_t ln_clock_offset_ms;
 uint64_t net_rundeadline = ~0ULL;
 
 static int txpending;   // frames pushed since the last sync
+#define NET_TXBATCH 32   // frames pushed that make a sync (txpushed)
 static int txdry;       // the device lent no TX buffer even after a sync, and none has run since
 
 static const uint8_t bcastmac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -224,6 +225,20 @@ net_txroom(void)
   return d && d->txbuf(d) != 0;
 }
 
+// A frame was pushed. Every NET_TXBATCH of them go to the device at
+// once, not only at the next sync: the device starts on them while we
+// build the rest. Under QEMU's TCG it sends a burst holding the global
+// lock that each of our system calls needs, so a whole window handed
+// over in one sync leaves us idle for the burst and the device idle
+// while we then build the next window; in batches, each burst overlaps
+// the building of the next batch.
+static void
+txpushed(void)
+{
+  if(++txpending >= NET_TXBATCH)
+    devsync(0);
+}
+
 // Hand a built frame to the device, padded to Ethernet's minimum.
 void
 net_txpush(uint8_t *f, int len)
@@ -233,16 +248,16 @@ net_txpush(uint8_t *f, int len)
     len = ETH_MINFRAME;
   }
   netif.dev->txpush(netif.dev, len);
-  txpending = 1;
   LNSTAT(eth_tx);
+  txpushed();
 }
 
 void
 net_txsplit(uint8_t *f, int hdrlen, uint32_t payoff, int paylen)
 {
   netif.dev->txsplit(netif.dev, hdrlen, payoff, paylen);
-  txpending = 1;
   LNSTAT(eth_tx);
+  txpushed();
 }
 
 static void
