@@ -107,6 +107,7 @@ static struct net {
   uint64 tx_full;            // virtio_net_tx refused with -ENOBUFS
   uint64 rx_seen;            // ticks when we last took a frame from the device
   uint64 rx_rescued;         // harvests the timer did: frames waited with no interrupt
+  uint64 intrs;              // interrupts taken
   uint64 spins;              // virtio_net_spin calls
   uint64 spin_hits;          // ...that found the device had moved
 } net;
@@ -888,6 +889,7 @@ virtio_net_intr(void)
     return;
 
   acquire(&net.lock);
+  net.intrs++;
   // 4.2.2: acknowledge before reading the rings, so that a completion
   // arriving while we read raises a fresh interrupt rather than being lost.
   uint32 status = *R(VIRTIO_MMIO_INTERRUPT_STATUS);
@@ -938,6 +940,7 @@ virtio_net_stats(struct nc_stats *st)
   st->v[NC_dev_rx_wipe_bytes] = net.rx_wipe_bytes;
   st->v[NC_dev_tx_frames] = net.tx_frames;
   st->v[NC_dev_tx_full] = net.tx_full;
+  st->v[NC_dev_intrs] = net.intrs;
   st->v[NC_dev_spins] = net.spins;
   st->v[NC_dev_spin_hits] = net.spin_hits;
   release(&net.lock);
