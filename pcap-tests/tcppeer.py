@@ -21,6 +21,7 @@ through Linux's own sockets and prints one JSON line as its result
 The pattern is tcpbulk's (apps/tcpbulk.c): byte i is the top byte of
 (i mod 65521) * 2654435761 mod 2^32. pattern_sha256(n) gives its digest.
 """
+import errno
 import hashlib
 import json
 import socket
@@ -50,8 +51,20 @@ def pattern_sha256(n):
     return h.hexdigest()
 
 
-def dial(host, port):
-    return socket.create_connection((host, int(port)), timeout=TIMEOUT)
+def dial(host, port, tries=5):
+    """Connect, trying again while Linux finds no route: over the bad
+    link its three ARP requests can all be lost (netem.py's losses fall
+    on the same frames every run, and in 1 run of 8 on those three),
+    and connect() then fails at once with EHOSTUNREACH, as it would for
+    anyone on such a link; a person would try again."""
+    for i in range(tries):
+        try:
+            return socket.create_connection((host, int(port)), timeout=TIMEOUT)
+        except OSError as e:
+            if e.errno != errno.EHOSTUNREACH or i == tries - 1:
+                raise
+            print("dial: %s, again" % e, file=sys.stderr, flush=True)
+            time.sleep(1)
 
 
 def drain(s, h=None):
