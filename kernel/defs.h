@@ -236,7 +236,7 @@ int             virtio_net_txreap(void);
 int             virtio_net_spin(int us, int tx, volatile uint64 *woken);
 void            virtio_net_quiet(void);
 int             virtio_net_rxpoll(void);
-void            virtio_net_loud(void);
+int             virtio_net_loud(void);
 void            virtio_net_stats(struct nc_stats *st);
 
 // virtio_rng.c

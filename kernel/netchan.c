@@ -209,6 +209,7 @@ initrings(struct netchan *c)
   c->tx->tail = c->txtail;
   c->pendr = c->pendw = 0;
   c->txinflight = 0;
+  c->answered = 0;
   memset(c->fragid, 0, sizeof(c->fragid));
   c->fragnext = 0;
   memset(&c->st, 0, sizeof(c->st));
@@ -886,18 +887,25 @@ rxready(struct netchan *c)
 }
 
 // Before a wait sleeps: if c's frames are in the device or went to it
-// lately, an answer is likely soon, so poll the device a while instead
-// (virtio_net_spin says why). Returns 1 if something came. netlock
-// held; dropped while polling.
+// lately, and its last answer came quickly, another is likely soon, so
+// poll the device a while (virtio_net_spin says why). Otherwise, or if
+// the poll finds nothing, RX interrupts are turned back on, as the wait
+// needs them. Returns 1 if a frame came or a send finished meanwhile:
+// look again before sleeping. netlock held; dropped meanwhile.
 static int
 netspin(struct netchan *c)
 {
+  uint64 spin = NETSPIN_US * (TIMEBASE / 1000000);
   int r;
 
-  if(c->txinflight == 0 && r_time() - c->txtime > 2 * NETSPIN_US * (TIMEBASE / 1000000))
-    return 0;
   release(&netlock);
-  r = virtio_net_spin(NETSPIN_US, c->txinflight > 0, &wakeups);
+  // An answer slower than a poll (a ping slirp hands to the host's own
+  // stack) would find the poll over, and the poll would have taken a
+  // host CPU the answer needed.
+  if(c->answered <= spin && (c->txinflight > 0 || r_time() - c->txtime <= 2 * spin))
+    r = virtio_net_spin(NETSPIN_US, c->txinflight > 0, &wakeups);
+  else
+    r = virtio_net_loud();
   acquire(&netlock);
   return r;
 }
@@ -916,7 +924,7 @@ netspin(struct netchan *c)
 static int
 netchan_sync(struct netchan *c, int timeout_ms)
 {
-  uint64 until = 0, looped;
+  uint64 until = 0, looped, waited = 0;   // waited: r_time() when this call began to wait
   int rx, moved, r;
 
   if(timeout_ms > 0)
@@ -942,6 +950,8 @@ netchan_sync(struct netchan *c, int timeout_ms)
       acquire(&netlock);
     }
     if(rx > 0 || moved > 0 || timeout_ms == 0){
+      if(waited && rx > 0)
+        c->answered = r_time() - waited;
       r = rx;
       break;
     }
@@ -953,6 +963,8 @@ netchan_sync(struct netchan *c, int timeout_ms)
       r = -EINTR;
       break;
     }
+    if(waited == 0)
+      waited = r_time();
     if(netspin(c))
       continue;
     // short of TX slots: have the device interrupt as they finish (and

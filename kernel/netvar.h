@@ -76,6 +76,7 @@ struct netchan {
   uint16 txflags[NC_NSLOTS]; // flags to hand back (NCS_REJECTED)
   int txinflight;            // frames the device still holds
   uint64 txtime;             // r_time() when a frame last went to the device
+  uint64 answered;           // r_time() ticks the last netsync that waited took to get a frame
   char *hdrcopy[NC_NSLOTS * NC_HDRCOPY / PGSIZE]; // pages of NC_HDRCOPY-byte header copies, one per slot
   char *txpay;               // kernel address of the nc_txpay page (process-writable)
 

@@ -784,15 +784,15 @@ virtio_net_quiet(void)
 // take them. Returns 1 if it took any.
 static int rx_loud(void);
 
-// For a waiter that does not poll (poll(), netchan_poll): take what the
-// RX ring holds and have interrupts announce the rest.
-void
+// For a waiter that does not poll (poll(), netchan_poll, a netsync that
+// does not spin): take what the RX ring holds and have interrupts
+// announce the rest. Returns 1 if it took frames.
+int
 virtio_net_loud(void)
 {
   if(net.present && net.rxquiet)
-    rx_loud();
-  else
-    virtio_net_rxpoll();
+    return rx_loud();
+  return virtio_net_rxpoll();
 }
 
 static int

@@ -56,7 +56,7 @@ def test_a_busy_connection_polls_the_device_instead_of_taking_interrupts(tmp_pat
         echo_rtt(echo, n, 10)
         b = dev()
         d = {k: b[k] - a[k] for k in b}
-        assert d["dev_intrs"] < 0.7 * n, "echo: %s" % d
+        assert d["dev_intrs"] < 0.8 * n, "echo: %s" % d
         print("echo:", d)
 
         a = dev()
