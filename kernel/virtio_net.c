@@ -868,9 +868,11 @@ virtio_net_tick(void)
   if(!net.present)
     return;
   if(net.rxquiet && ticks - net.spintick >= 2){
-    // nobody polled for a tick: interrupts on again
-    if(!rx_loud())
-      return;
+    // nobody polled for a tick: interrupts on again, and frames that
+    // came meanwhile waited unannounced
+    if(rx_loud())
+      net.rx_rescued++;
+    return;
   }
   if(net.rx.used->idx == net.rx.used_idx || ticks - net.rx_seen < 2)
     return;
@@ -941,6 +943,7 @@ virtio_net_stats(struct nc_stats *st)
   st->v[NC_dev_tx_frames] = net.tx_frames;
   st->v[NC_dev_tx_full] = net.tx_full;
   st->v[NC_dev_intrs] = net.intrs;
+  st->v[NC_dev_rx_rescued] = net.rx_rescued;
   st->v[NC_dev_spins] = net.spins;
   st->v[NC_dev_spin_hits] = net.spin_hits;
   release(&net.lock);

@@ -55,7 +55,7 @@ def inject_counted(g, wire, frame, counter, timeout=3.0):
 
 # Counters of how the kernel waited, not of what happened to frames: an
 # interrupt or a poll may or may not come with a frame, as timing has it.
-WAITING = ("dev_intrs", "dev_spins", "dev_spin_hits")
+WAITING = ("dev_intrs", "dev_spins", "dev_spin_hits", "dev_rx_rescued")
 
 
 def moved(before, after):

@@ -57,6 +57,9 @@ def test_a_busy_connection_polls_the_device_instead_of_taking_interrupts(tmp_pat
         b = dev()
         d = {k: b[k] - a[k] for k in b}
         assert d["dev_intrs"] < 0.8 * n, "echo: %s" % d
+        # and none waited for the timer to find it (a wait that sleeps
+        # without polling must turn interrupts back on)
+        assert d["dev_rx_rescued"] <= 10, "echo: %s" % d
         print("echo:", d)
 
         a = dev()
