@@ -39,17 +39,6 @@ template(uint8 *t, uint32 sip, uint32 dip, int sport, int dport, int len)
   put16(u + 6, 0);
 }
 
-// Frames the kernel has dealt with: sent, or refused for a slot's sake.
-static uint64
-txdone(struct nc_stats *st)
-{
-  uint64 n = st->v[NC_tx_frames];
-
-  for(int i = NC_tx_reject_badbuf; i <= NC_tx_reject_nodev; i++)
-    n += st->v[i];
-  return n;
-}
-
 static void
 die(const char *what, int r)
 {
@@ -139,16 +128,11 @@ main(int argc, char *argv[])
       exit(1);
     }
   }
-  // wait until the kernel has looked at every frame (5 s at most).
-  for(;;){
-    if((r = netstat(ch.fd, &st)) < 0)
-      die("netstat", r);
-    if(txdone(&st) >= n || clock() - t0 > 5000000 + (uint64)n * 1000)
-      break;
-    if((r = chan_sync(&ch, 10)) < 0)
-      die("sync", r);
-    drainrx();
-  }
+  // wait until the kernel has looked at every frame (5 s and 1 ms a
+  // frame from the start at most).
+  uint64 spent = (clock() - t0) / 1000, budget = 5000 + (uint64)n;
+  if((r = chan_txsettle(&ch, n, &st, spent < budget ? budget - spent : 0)) < 0)
+    die("sync", r);
   us = clock() - t0;
   if(us == 0)
     us = 1;
@@ -158,7 +142,7 @@ main(int argc, char *argv[])
          bytes * 8 / us, bytes * 80 / us % 10, st.v[NC_copy_payload_bytes]);
   printf("blast: copy_bytes %lu, %lu.%lu per frame; %lu looped back\n", st.v[NC_copy_bytes],
          st.v[NC_copy_bytes] / n, st.v[NC_copy_bytes] * 10 / n % 10, st.v[NC_tx_loopback]);
-  if(txdone(&st) - st.v[NC_tx_frames] > 0)
-    printf("blast: %lu frames rejected\n", txdone(&st) - st.v[NC_tx_frames]);
+  if(chan_txdealt(&st) > st.v[NC_tx_frames])
+    printf("blast: %lu frames rejected\n", chan_txdealt(&st) - st.v[NC_tx_frames]);
   exit(st.v[NC_tx_frames] == n ? 0 : 1);
 }

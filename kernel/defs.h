@@ -233,7 +233,7 @@ void            virtio_net_txkick(void);
 int             virtio_net_txarm(void);
 int             virtio_net_txroom(void);
 int             virtio_net_txreap(void);
-int             virtio_net_spin(int us, int tx, volatile uint64 *woken);
+int             virtio_net_spin(int us, int tx);
 void            virtio_net_quiet(void);
 int             virtio_net_rxpoll(void);
 int             virtio_net_loud(void);

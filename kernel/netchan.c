@@ -903,7 +903,7 @@ netspin(struct netchan *c)
   // stack) would find the poll over, and the poll would have taken a
   // host CPU the answer needed.
   if(c->answered <= spin && (c->txinflight > 0 || r_time() - c->txtime <= 2 * spin))
-    r = virtio_net_spin(NETSPIN_US, c->txinflight > 0, &wakeups);
+    r = virtio_net_spin(NETSPIN_US, c->txinflight > 0);
   else
     r = virtio_net_loud();
   acquire(&netlock);

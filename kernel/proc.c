@@ -635,7 +635,6 @@ sleep1(void *chan, struct spinlock *lk, int intr)
   acquire(lk);
 }
 
-// Wake every process sleeping on chan. Call without any p->lock held.
 // Processes woken so far: a poller (virtio_net_spin) stops when it moves.
 volatile uint64 wakeups;
 
@@ -652,6 +651,7 @@ othersrunnable(void)
   return 0;
 }
 
+// Wake every process sleeping on chan. Call without any p->lock held.
 void
 wakeup(void *chan)
 {

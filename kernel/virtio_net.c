@@ -782,19 +782,6 @@ virtio_net_quiet(void)
 
 // Turn RX interrupts back on after polling; if frames came meanwhile,
 // take them. Returns 1 if it took any.
-static int rx_loud(void);
-
-// For a waiter that does not poll (poll(), netchan_poll, a netsync that
-// does not spin): take what the RX ring holds and have interrupts
-// announce the rest. Returns 1 if it took frames.
-int
-virtio_net_loud(void)
-{
-  if(net.present && net.rxquiet)
-    return rx_loud();
-  return virtio_net_rxpoll();
-}
-
 static int
 rx_loud(void)
 {
@@ -809,11 +796,23 @@ rx_loud(void)
   return r;
 }
 
+// For a waiter that does not poll (poll(), netchan_poll, a netsync that
+// does not spin): take what the RX ring holds and have interrupts
+// announce the rest. Returns 1 if it took frames.
+int
+virtio_net_loud(void)
+{
+  if(net.present && net.rxquiet)
+    return rx_loud();
+  return virtio_net_rxpoll();
+}
+
 // Poll the device for a waiter that expects an answer soon (its frames
 // are in flight or just went), instead of sleeping for an interrupt:
 // for up to us microseconds, or until another process becomes runnable
-// (*woken moves) or the caller is killed; not at all if one already is. Takes what arrives (and, with
-// tx, finished transmissions) and returns 1; 0 if nothing came.
+// (wakeups moves) or the caller is killed; not at all if one already
+// is. Takes what arrives (and, with tx, finished transmissions) and
+// returns 1; 0 if nothing came.
 //
 // Why: under QEMU's TCG the device runs in the main loop holding the
 // global lock, and taking an interrupt needs that lock, so an interrupt
@@ -825,7 +824,7 @@ rx_loud(void)
 // them back on after a tick without a poller (virtio_net_tick), and a
 // poller that gives up turns them on before it sleeps.
 int
-virtio_net_spin(int us, int tx, volatile uint64 *woken)
+virtio_net_spin(int us, int tx)
 {
   volatile uint16 *rxidx, *txidx;
   uint64 end, w;
@@ -839,7 +838,7 @@ virtio_net_spin(int us, int tx, volatile uint64 *woken)
   rx_quiet();
   release(&net.lock);
   end = r_time() + (uint64)us * (TIMEBASE / 1000000);
-  w = *woken;
+  w = wakeups;
   for(;;){
     if(*rxidx != net.rx.used_idx){
       rx_harvest();
@@ -849,7 +848,7 @@ virtio_net_spin(int us, int tx, volatile uint64 *woken)
       tx_reap();
       break;
     }
-    if(r_time() >= end || *woken != w || killed(myproc()))
+    if(r_time() >= end || wakeups != w || killed(myproc()))
       return rx_loud();
   }
   net.spin_hits++;

@@ -115,8 +115,8 @@ chan_txwait(struct chan *ch, int *err)
 // Frames sent or refused; a refused slot comes back with the buffer and
 // flags of the slot after it (netchan.h), so the counters tell. badindex
 // is about the ring, not a slot: it hands no slot back.
-static uint64_t
-txdealt(struct nc_stats *st)
+uint64_t
+chan_txdealt(struct nc_stats *st)
 {
   uint64_t n = st->v[NC_tx_frames];
 
@@ -134,7 +134,7 @@ chan_txsettle(struct chan *ch, uint64_t n, struct nc_stats *st, int ms)
   for(;;){
     if((r = syncdrop(ch, 10)) < 0 || (r = netstat(ch->fd, st)) < 0)
       return r;
-    if(txdealt(st) >= n || clock() - t0 > (uint64)ms * 1000)
+    if(chan_txdealt(st) >= n || clock() - t0 > (uint64)ms * 1000)
       return 0;
   }
 }

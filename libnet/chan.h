@@ -64,11 +64,13 @@ uint8_t *chan_rxframe(struct chan *ch, int *len);
 void chan_rxpop(struct chan *ch);
 
 // For programs that drive a channel by hand and receive nothing they
-// keep (rawudp, zcsend): a free TX buffer, syncing and throwing away what
-// arrives until there is one (0 and *err on a failed sync); and the wait,
-// up to ms, until n frames are dealt with (sent, or refused with their
-// slot back), the channel's counters then in *st. 0 or -E*.
+// keep (rawudp, zcsend, blast): a free TX buffer, syncing and throwing
+// away what arrives until there is one (0 and *err on a failed sync);
+// the frames counters st show dealt with (sent, or refused with their
+// slot back); and the wait, up to ms, until n frames are, the channel's
+// counters then in *st. 0 or -E*.
 uint8_t *chan_txwait(struct chan *ch, int *err);
+uint64_t chan_txdealt(struct nc_stats *st);
 int chan_txsettle(struct chan *ch, uint64_t n, struct nc_stats *st, int ms);
 
 // libnet's own channel (chan_netdev), opened at the first socket call:
