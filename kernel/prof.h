@@ -11,7 +11,7 @@ enum { PROF_START = 1, PROF_STOP, PROF_READ, PROF_COUNTS };  // cmd
 
 // The events PROF_COUNTS reports, in this order; KICKTIME is in ticks
 // of the time CSR (100 ns).
-enum profcount { PROF_SYSCALL, PROF_DEVINTR, PROF_NETINTR, PROF_TIMER, PROF_KICK, PROF_KICKTIME, PROF_NCOUNT };
-#define PROF_COUNTNAMES { "syscalls", "devintrs", "netintrs", "timerintrs", "netkicks", "kick100ns" }
+enum profcount { PROF_SYSCALL, PROF_DEVINTR, PROF_NETINTR, PROF_TIMER, PROF_KICK, PROF_KICKTIME, PROF_FAULT, PROF_NCOUNT };
+#define PROF_COUNTNAMES { "syscalls", "devintrs", "netintrs", "timerintrs", "netkicks", "kick100ns", "netfaults" }
 
 #endif

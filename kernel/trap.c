@@ -110,6 +110,7 @@ usertrap(void)
   } else if((which_dev = devintr()) != 0){
     // ok
   } else if((scause == 13 || scause == 15) && netchan_fault(r_stval())){
+    profcount(PROF_FAULT);
     // a channel buffer given back, or just mapped: retry the access.
   } else {
     // any exception the process caused kills it, with one line

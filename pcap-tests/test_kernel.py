@@ -259,3 +259,15 @@ def test_prof_samples_ticks_and_counts_events(guest):
     rows = re.findall(r"^(\d+) (\d+) (\S+) ([0-9a-f]+)\r?$", out, re.M)
     assert 0 < len(rows) <= 10 and sum(int(r[0]) for r in rows) <= samples, rows
     assert [int(r[0]) for r in rows] == sorted((int(r[0]) for r in rows), reverse=True), rows
+
+
+def test_prof_counts_the_faults_on_a_given_back_buffer(guest):
+    # nettests givenback writes to an RX buffer it gave back: the page
+    # fault lands on the channel's scratch page (netchan_fault), and prof
+    # counts it, so a profile shows when a workload pays for such traps.
+    assert guest.run("prof start").strip() == ""
+    out = guest.run("nettests givenback", timeout=60)
+    assert "ALL TESTS PASSED" in out, out
+    out = guest.run("prof -n 1")
+    ev = dict((k, int(v)) for k, v in re.findall(r" (\w+) (\d+)", re.search(r"prof: events([^\r\n]*)", out).group(1)))
+    assert ev["netfaults"] >= 1, ev

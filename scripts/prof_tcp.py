@@ -10,7 +10,7 @@ With --http the workload is instead wrk against httpd (--path, default
 /1k, keep-alive, --conns connections, default 8, 5 s): a second httpd, on port 8080, with no access log
 (-q), as the console would fill with nobody reading it.
 
-usage: scripts/prof_tcp.py [--mib M] [--echo-n N] [--top K] [--http [--path P] [--conns N]]
+usage: scripts/prof_tcp.py [--mib M] [--echo-n N] [--top K] [--lines] [--http [--path P] [--conns N]]
 """
 import argparse
 import collections
@@ -28,13 +28,16 @@ from bench_tcp import GUEST_ECHO, GUEST_SINK, GUEST_SRC, OursTcp, bulk_in, bulk_
 
 ADDR2LINE = "riscv64-unknown-elf-addr2line"
 LOCKED = 1 << 39        # kernel/prof.h PROF_LOCKED: a tick while a spinlock was held
+LINES = False           # --lines: name each sample by function and source line
 
 
 def symbolize(elf, pcs):
-    """{pc: function} for the pcs in elf."""
+    """{pc: function} for the pcs in elf (function file:line with --lines)."""
     pcs = sorted(pcs)
     out = subprocess.run([ADDR2LINE, "-f", "-e", elf] + ["%x" % (pc & ~LOCKED) for pc in pcs],
                          capture_output=True, text=True, check=True).stdout.split("\n")
+    if LINES:
+        return {pc: "%s %s" % (out[2 * i], os.path.basename(out[2 * i + 1])) for i, pc in enumerate(pcs)}
     return {pc: out[2 * i] for i, pc in enumerate(pcs)}
 
 
@@ -69,7 +72,10 @@ def main():
     ap.add_argument("--http", action="store_true")
     ap.add_argument("--path", default="/1k", help="with --http: the file wrk asks for")
     ap.add_argument("--conns", type=int, default=8, help="with --http: wrk's connections")
+    ap.add_argument("--lines", action="store_true", help="name samples by source line, not only function")
     args = ap.parse_args()
+    global LINES
+    LINES = args.lines
     if args.http:
         return http(args)
     with tempfile.TemporaryDirectory() as tmp:
