@@ -70,7 +70,7 @@ uint64          fsgen(void);
 void*           kalloc(void);
 void*           kalloc_filled(void);
 int             kalloc_idle(void);
-void*           kalloc_rx(void);
+void*           kalloc_rx(int *fresh);
 void            kfree_rx(void *, uint32);
 uint32          pagetag(void *);
 void            pagetag_set(void *, uint32);

@@ -26,7 +26,15 @@ struct run {
 // go round between the device and its process with no 4 KiB fill each
 // time, which had cost more than the rest of receiving a frame under
 // TCG. They count as free; kalloc() takes (and fills) them last.
-#define NRXPOOL 256
+//
+// A given-back page comes here only once the owner's hart has flushed
+// its TLB (netchan.c rxfree), which under TCG happens about once per
+// turn of the channel's 512-slot ring, so hundreds come back at once.
+// At 256 the pool spilled them to the free list while the device, a
+// moment before, had had to take freshly filled pages: half of all
+// frames host to guest paid a 4 KiB fill. It holds a ring's worth and
+// more (dev_rx_fresh in netstat counts the fills).
+#define NRXPOOL 1024
 
 struct {
   struct spinlock lock;
@@ -138,9 +146,9 @@ kalloc_filled(void)
 }
 
 // A page for the device to receive into: one a channel gave back, not
-// wiped (its tag says whose it was), else a filled one.
+// wiped (its tag says whose it was), else a filled one (*fresh set).
 void *
-kalloc_rx(void)
+kalloc_rx(int *fresh)
 {
   char *p = 0;
 
@@ -148,6 +156,7 @@ kalloc_rx(void)
   if(kmem.nrxpool > 0)
     p = kmem.rxpool[--kmem.nrxpool];
   release(&kmem.lock);
+  *fresh = p == 0;
   return p ? p : kalloc_filled();
 }
 

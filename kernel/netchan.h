@@ -228,6 +228,7 @@ _Static_assert(sizeof(struct nc_ipcfg) == 32, "nc_ipcfg layout");
   X(dev_tx_full,        "device: sends that found its queue full, retried later (interface only)") \
   X(dev_intrs,          "device: interrupts taken (interface only)") \
   X(dev_rx_rescued,     "device: harvests the timer made: frames waited two ticks unannounced (interface only)") \
+  X(dev_rx_fresh,       "device: RX pages not recycled from a channel, so filled first (interface only)") \
   X(dev_spins,          "device: waits that polled its rings before sleeping (interface only)") \
   X(dev_spin_hits,      "device: ...and found a frame come or a send finish, so did not sleep (interface only)") \
   X(claims_held,        "port claims held now, a gauge: rises and falls (the default responder's not counted)")

@@ -68,12 +68,20 @@ holding(struct spinlock *lk)
 // push_off/pop_off are intr_off/intr_on that nest: two push_off()s need
 // two pop_off()s, and interrupts come back on only if they were on
 // before the first push_off().
+//
+// Under QEMU's TCG every CSR access, a read included, ends the
+// translated block and goes back to the CPU loop. So push_off() writes
+// sstatus only if interrupts were on, and xv6's check that pop_off()
+// finds them off is gone (a read per release). push_off() must still
+// read sstatus first: until interrupts are off, a timer interrupt may
+// move us to another hart, and mycpu()->noff could be that hart's.
 void
 push_off(void)
 {
   int old = intr_get();
 
-  intr_off();
+  if(old)
+    intr_off();
   if(mycpu()->noff == 0)
     mycpu()->intena = old;
   mycpu()->noff += 1;
@@ -83,8 +91,6 @@ void
 pop_off(void)
 {
   struct cpu *c = mycpu();
-  if(intr_get())
-    panic("pop_off: interruptible");
   if(c->noff < 1)
     panic("pop_off: not pushed");
   c->noff -= 1;

@@ -107,6 +107,7 @@ static struct net {
   uint64 tx_full;            // virtio_net_tx refused with -ENOBUFS
   uint64 rx_seen;            // ticks when we last took a frame from the device
   uint64 rx_rescued;         // harvests the timer did: frames waited with no interrupt
+  uint64 rx_fresh;           // pages for the RX ring not recycled from a channel (filled)
   uint64 intrs;              // interrupts taken
   uint64 spins;              // virtio_net_spin calls
   uint64 spin_hits;          // ...that found the device had moved
@@ -280,11 +281,13 @@ rx_refill(void)
   for(int i = 0; net.rxempty > 0 && i < net.rx.num/2; i++){
     if(net.rxstate[i] != RX_EMPTY)
       continue;
-    char *page = kalloc_rx();
+    int fresh;
+    char *page = kalloc_rx(&fresh);
     if(page == 0){
       net.rx_nobuf++;
       break;
     }
+    net.rx_fresh += fresh;
     rx_post(i, page);
     net.rxempty--;
   }
@@ -303,11 +306,15 @@ rx_hdrok(struct virtio_net_hdr *h)
 // Hand on each received frame, and put a page back in its slot: the
 // same one if netfilt_rx did not take it, else a fresh one. netfilt_rx
 // is called without net.lock (it takes netlock and wakes pollers).
+// Interrupts stay off throughout (push_off), so the several locks each
+// frame takes do not each turn them off and on: under TCG every such
+// CSR access ends a translated block.
 static void
 rx_harvest(void)
 {
   uint32 id, len;
 
+  push_off();
   acquire(&net.lock);
   for(;;){
     if(!vq_pop(&net.rx, &id, &len)){
@@ -351,7 +358,9 @@ rx_harvest(void)
       }
     } else {
       // the page is netfilt's now; the slot needs a fresh one.
-      page = kalloc_rx();
+      int fresh;
+      page = kalloc_rx(&fresh);
+      net.rx_fresh += fresh;
       if(page == 0){
         net.rx_nobuf++;
         net.rxpage[i] = 0;
@@ -364,6 +373,7 @@ rx_harvest(void)
   }
   vq_kick(&net.rx, RXQ);
   release(&net.lock);
+  pop_off();
 }
 
 // Take up to max finished TX chains off the used ring, free their
@@ -943,6 +953,7 @@ virtio_net_stats(struct nc_stats *st)
   st->v[NC_dev_tx_full] = net.tx_full;
   st->v[NC_dev_intrs] = net.intrs;
   st->v[NC_dev_rx_rescued] = net.rx_rescued;
+  st->v[NC_dev_rx_fresh] = net.rx_fresh;
   st->v[NC_dev_spins] = net.spins;
   st->v[NC_dev_spin_hits] = net.spin_hits;
   release(&net.lock);

@@ -54,8 +54,10 @@ def inject_counted(g, wire, frame, counter, timeout=3.0):
 
 
 # Counters of how the kernel waited, not of what happened to frames: an
-# interrupt or a poll may or may not come with a frame, as timing has it.
-WAITING = ("dev_intrs", "dev_spins", "dev_spin_hits", "dev_rx_rescued")
+# interrupt or a poll may or may not come with a frame, as timing has it;
+# and whether the page that replaced a taken frame's was recycled or
+# fresh depends on what earlier frames left in the pool.
+WAITING = ("dev_intrs", "dev_spins", "dev_spin_hits", "dev_rx_rescued", "dev_rx_fresh")
 
 
 def moved(before, after):
