@@ -143,6 +143,7 @@ void            initlock(struct spinlock*, char*);
 void            release(struct spinlock*);
 void            push_off(void);
 void            pop_off(void);
+void            pop_off_on(void);
 
 // sleeplock.c
 void            acquiresleep(struct sleeplock*);

@@ -5,7 +5,7 @@
 // scripts/prof.py to name. At HZ 1000 that is one sample per
 // millisecond per hart. Code that runs with interrupts off cannot be
 // interrupted, so a tick that comes then is taken where they go back
-// on: for a spinlock, in pop_off; such a sample is charged instead to
+// on: for a spinlock, in pop_off_on; such a sample is charged instead to
 // the caller of the outermost acquire (marked with bit 39, which no
 // kernel or Sv39 user address has). Interrupt handlers and the trap
 // path are charged to wherever interrupts come on after them.
@@ -19,7 +19,7 @@
 #include "defs.h"
 #include "prof.h"
 
-#define POPOFF_SIZE 0x60   // bytes of pop_off's code, near enough (kernel.asm)
+#define POPOFF_SIZE 0x10   // bytes of pop_off_on's code, near enough (kernel.asm)
 
 static struct spinlock proflock;
 static uint64 samples[PROF_NSAMPLE];  // pid << 40 | pc; pc < 2^39 (Sv39, and the kernel at 0x80000000)
@@ -60,7 +60,7 @@ profsample(uint64 pc, int user)
     return;
   if(user && (p = myproc()) != 0)
     pid = p->pid;
-  if(!user && pc - (uint64)pop_off < POPOFF_SIZE)
+  if(!user && pc - (uint64)pop_off_on < POPOFF_SIZE)
     pc = mycpu()->offpc | PROF_LOCKED;
   acquire(&proflock);
   if(nsamples < PROF_NSAMPLE)

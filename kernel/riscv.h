@@ -251,22 +251,35 @@ r_time()
   return x;
 }
 
+// Interrupts on and off, each one instruction (csrsi, csrci) where
+// xv6 read sstatus and wrote it back: under QEMU's TCG every CSR
+// access ends the translated block, so that was two trips to the CPU
+// loop each time.
 static inline void
 intr_on()
 {
-  w_sstatus(r_sstatus() | SSTATUS_SIE);
+  asm volatile("csrsi sstatus, %0" : : "i" (SSTATUS_SIE));
 }
 
 static inline void
 intr_off()
 {
-  w_sstatus(r_sstatus() & ~SSTATUS_SIE);
+  asm volatile("csrci sstatus, %0" : : "i" (SSTATUS_SIE));
 }
 
 static inline int
 intr_get()
 {
   uint64 x = r_sstatus();
+  return (x & SSTATUS_SIE) != 0;
+}
+
+// Interrupts off; returns whether they were on. One CSR access.
+static inline int
+intr_swapoff()
+{
+  uint64 x;
+  asm volatile("csrrci %0, sstatus, %1" : "=r" (x) : "i" (SSTATUS_SIE));
   return (x & SSTATUS_SIE) != 0;
 }
 

@@ -9,6 +9,15 @@
 #include "proc.h"
 #include "defs.h"
 
+// mycpu(), inline: under QEMU's TCG every function return is an
+// indirect jump that looks up the next translated block, and a lock
+// pair asked for the hart's struct cpu five times.
+static inline struct cpu *
+thiscpu(void)
+{
+  return &cpus[r_tp()];
+}
+
 void
 initlock(struct spinlock *lk, char *name)
 {
@@ -17,14 +26,78 @@ initlock(struct spinlock *lk, char *name)
   lk->cpu = 0;
 }
 
+// push_off/pop_off are intr_off/intr_on that nest: two push_off()s need
+// two pop_off()s, and interrupts come back on only if they were on
+// before the first push_off().
+//
+// Under QEMU's TCG every CSR access, a read included, ends the
+// translated block and goes back to the CPU loop, and so does every
+// function return (an indirect jump). So push_off() reads and clears
+// sstatus.SIE in one instruction, xv6's check that pop_off() finds
+// interrupts off is gone (a read per release), and acquire() and
+// release() have them inline. push_off() must still touch sstatus
+// before thiscpu(): until interrupts are off, a timer interrupt may
+// move us to another hart.
+static inline void
+pushoff(void)
+{
+  int old = intr_swapoff();
+  struct cpu *c = thiscpu();
+
+  if(c->noff == 0)
+    c->intena = old;
+  c->noff += 1;
+}
+
+// The one place a spinlock turns interrupts back on. A tick that was
+// held off meanwhile is taken here, and prof.c charges it to whoever
+// took the outermost lock (cpu.offpc).
+void __attribute__((noinline))
+pop_off_on(void)
+{
+  intr_on();
+}
+
+static inline void
+popoff(void)
+{
+  struct cpu *c = thiscpu();
+
+  if(c->noff < 1)
+    panic("pop_off: not pushed");
+  c->noff -= 1;
+  if(c->noff == 0 && c->intena)
+    pop_off_on();
+}
+
+void
+push_off(void)
+{
+  pushoff();
+}
+
+void
+pop_off(void)
+{
+  popoff();
+}
+
+// Is this cpu holding the lock? Interrupts must be off.
+int
+holding(struct spinlock *lk)
+{
+  return lk->locked && lk->cpu == thiscpu();
+}
+
 // Spin until the lock is ours.
 void
 acquire(struct spinlock *lk)
 {
-  push_off();
-  if(mycpu()->noff == 1)
-    mycpu()->offpc = (uint64)__builtin_return_address(0);
-  if(holding(lk)){
+  pushoff();
+  struct cpu *c = thiscpu();
+  if(c->noff == 1)
+    c->offpc = (uint64)__builtin_return_address(0);
+  if(lk->locked && lk->cpu == c){
     printf("lock %s\n", lk->name);
     panic("acquire: already held");
   }
@@ -37,13 +110,13 @@ acquire(struct spinlock *lk)
   // (a fence instruction).
   __sync_synchronize();
 
-  lk->cpu = mycpu();
+  lk->cpu = c;
 }
 
 void
 release(struct spinlock *lk)
 {
-  if(!holding(lk)){
+  if(!(lk->locked && lk->cpu == thiscpu())){
     printf("lock %s\n", lk->name);
     panic("release: not held");
   }
@@ -55,45 +128,5 @@ release(struct spinlock *lk)
   // amoswap.w zero: a plain store might not be atomic in C's model.
   __sync_lock_release(&lk->locked);
 
-  pop_off();
-}
-
-// Is this cpu holding the lock? Interrupts must be off.
-int
-holding(struct spinlock *lk)
-{
-  return lk->locked && lk->cpu == mycpu();
-}
-
-// push_off/pop_off are intr_off/intr_on that nest: two push_off()s need
-// two pop_off()s, and interrupts come back on only if they were on
-// before the first push_off().
-//
-// Under QEMU's TCG every CSR access, a read included, ends the
-// translated block and goes back to the CPU loop. So push_off() writes
-// sstatus only if interrupts were on, and xv6's check that pop_off()
-// finds them off is gone (a read per release). push_off() must still
-// read sstatus first: until interrupts are off, a timer interrupt may
-// move us to another hart, and mycpu()->noff could be that hart's.
-void
-push_off(void)
-{
-  int old = intr_get();
-
-  if(old)
-    intr_off();
-  if(mycpu()->noff == 0)
-    mycpu()->intena = old;
-  mycpu()->noff += 1;
-}
-
-void
-pop_off(void)
-{
-  struct cpu *c = mycpu();
-  if(c->noff < 1)
-    panic("pop_off: not pushed");
-  c->noff -= 1;
-  if(c->noff == 0 && c->intena)
-    intr_on();
+  popoff();
 }
