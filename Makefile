@@ -58,6 +58,12 @@ CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib -mno-relax
 CFLAGS += -fno-stack-protector -fno-pie -no-pie -I.
 CFLAGS += -march=rv64gc_zicsr_zifencei
+
+# User programs and libnet are optimised across files (LTO): under
+# QEMU's TCG every function return is an indirect jump that looks up
+# the next translated block, and libnet's layers are many small calls.
+UCFLAGS = $(CFLAGS) -flto=auto
+ULINK = $(CC) $(UCFLAGS) -Wl,-z,max-page-size=4096 -T $A/user.ld
 ASFLAGS = $(CFLAGS)
 LDFLAGS = -z max-page-size=4096
 
@@ -147,6 +153,12 @@ $B/$K/kernel: $(KOBJS) $K/kernel.ld
 
 $B/$A/%.o: $A/%.c | toolcheck
 	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c -o $@ $<
+
+# ulib.c's _start calls main as int main(int, char**), which LTO would
+# check against each program's own main (some take void): outside LTO.
+$B/$A/ulib.o: $A/ulib.c | toolcheck
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $B/$A/%.o: $A/%.S | toolcheck
@@ -157,42 +169,42 @@ $B/$A/%.o: $A/%.S | toolcheck
 # testlib: the failure helpers and the runner.
 TESTPROGS = $B/$A/_usertests $B/$A/_nettests $B/$A/_libnettests
 $(TESTPROGS): $B/$A/_%: $B/$A/%.o $B/$A/testlib.o $B/$L/libnet.a $(ULIB) $A/user.ld
-	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$A/testlib.o $B/$L/libnet.a $(ULIB)
+	$(ULINK) -o $B/$A/$*.debug $< $B/$A/testlib.o $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
 
 # httpd links its request parser (http.c, also built for the host's
 # tests and fuzzer) and its file path (httpfile.c).
 HTTPD = $B/$A/httpd.o $B/$A/http.o $B/$A/httpfile.o
 $B/$A/_httpd: $(HTTPD) $B/$L/libnet.a $(ULIB) $A/user.ld
-	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/httpd.debug $(HTTPD) $B/$L/libnet.a $(ULIB)
+	$(ULINK) -o $B/$A/httpd.debug $(HTTPD) $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/httpd.debug $@
 
 # Programs that check what they move with SHA-256 (apps/sha256.c).
 SHAPROGS = $B/$A/_tcpbulk $B/$A/_sha256sum
 $(SHAPROGS): $B/$A/_%: $B/$A/%.o $B/$A/sha256.o $B/$L/libnet.a $(ULIB) $A/user.ld
-	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$A/sha256.o $B/$L/libnet.a $(ULIB)
+	$(ULINK) -o $B/$A/$*.debug $< $B/$A/sha256.o $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
 
 # The file system gets programs without debug information (it would not
 # fit); build/apps/name.debug keeps it for gdb.
 $B/$A/_%: $B/$A/%.o $B/$L/libnet.a $(ULIB) $A/user.ld
-	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/$*.debug $< $B/$L/libnet.a $(ULIB)
+	$(ULINK) -o $B/$A/$*.debug $< $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/$*.debug $@
 
 # netd carries the DHCP client.
 $B/$A/_netd: $B/$A/netd.o $B/$A/dhcp.o $B/$L/libnet.a $(ULIB) $A/user.ld
-	$(LD) $(LDFLAGS) -T $A/user.ld -o $B/$A/netd.debug $< $B/$A/dhcp.o $B/$L/libnet.a $(ULIB)
+	$(ULINK) -o $B/$A/netd.debug $< $B/$A/dhcp.o $B/$L/libnet.a $(ULIB)
 	$(OBJCOPY) --strip-debug $B/$A/netd.debug $@
 
 $B/$L/%.o: $L/%.c | toolcheck
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(UCFLAGS) -c -o $@ $<
 
 # A thin archive (T): layer and wire files share names (ipv4.o, udp.o...),
 # and a thin archive keeps their paths apart.
 $B/$L/libnet.a: $(LOBJS)
 	rm -f $@
-	$(TOOLPREFIX)ar rcsT $@ $(LOBJS)
+	$(TOOLPREFIX)gcc-ar rcsT $@ $(LOBJS)
 
 $B/mkfs: $M/mkfs.c $K/fs.h $K/param.h
 	@mkdir -p $(@D)
