@@ -822,7 +822,8 @@ virtio_net_loud(void)
 // for up to us microseconds, or until another process becomes runnable
 // (wakeups moves) or the caller is killed; not at all if one already
 // is. Takes what arrives (and, with tx, finished transmissions) and
-// returns 1; 0 if nothing came.
+// returns 1; 0 if nothing came, and then RX interrupts are on again,
+// for the caller sleeps next.
 //
 // Why: under QEMU's TCG the device runs in the main loop holding the
 // global lock, and taking an interrupt needs that lock, so an interrupt
@@ -839,8 +840,10 @@ virtio_net_spin(int us, int tx)
   volatile uint16 *rxidx, *txidx;
   uint64 end, w;
 
-  if(!net.present || !net.event_idx || othersrunnable())
+  if(!net.present || !net.event_idx)
     return 0;
+  if(othersrunnable())
+    return virtio_net_loud();   // gives way at once: the caller sleeps next
   rxidx = (volatile uint16 *)&net.rx.used->idx;
   txidx = (volatile uint16 *)&net.tx.used->idx;
   acquire(&net.lock);
