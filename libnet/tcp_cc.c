@@ -4,15 +4,17 @@
 // steps themselves live in tcp_in.c, shared by every algorithm).
 #include "tcp.h"
 
-// RFC 5681 3.1 (as updated by RFC 6928's IW10 is not taken; RFC 3390's
-// min(4*MSS, max(2*MSS, 4380)) is).
+// RFC 5681 3.1's initial window as RFC 6928 raises it: min(10*MSS,
+// max(2*MSS, 14600)), what Linux sends with. With RFC 3390's three
+// segments, a fresh connection took two more round trips to fill the
+// 64 KiB window slirp offers, and httpd's ab -c 1 /1m ran 4% slower.
 static void
 nr_init(struct tcpcb *tp)
 {
-  uint32_t iw = 4380;
+  uint32_t iw = 14600;
 
-  if(iw > 4u * tp->mss)
-    iw = 4u * tp->mss;
+  if(iw > 10u * tp->mss)
+    iw = 10u * tp->mss;
   if(iw < 2u * tp->mss)
     iw = 2u * tp->mss;
   tp->cwnd = iw;

@@ -1004,7 +1004,7 @@ test_early_rexmt_second_dupack_and_newreno_partial_ack(void)
   passive(&c, 0);
   setnodelay(c.fd);
   tp = tcb(c.fd);
-  CHECK(tp->cwnd >= 3 * MSS && tp->cwnd < 4 * MSS);   // RFC 3390's initial window
+  CHECK(tp->cwnd >= 10 * MSS && tp->cwnd < 11 * MSS);   // RFC 6928's initial window
   appsend(&c, 3 * MSS);
   s = c.iss + 1;
   for(int i = 0; i < 3; i++)
@@ -1035,9 +1035,10 @@ test_early_rexmt_second_dupack_and_newreno_partial_ack(void)
   quiet();
 }
 
-// RFC 3042 limited transmit: with more to send than cwnd allows, each
-// of the first two duplicate ACKs sends one new segment; the third
-// retransmits the first unacked one (RFC 5681 3.2).
+// RFC 3042 limited transmit: with more to send than cwnd allows (ten
+// segments, RFC 6928), each of the first two duplicate ACKs sends one
+// new segment; the third retransmits the first unacked one (RFC 5681
+// 3.2).
 static void
 test_limited_transmit_then_third_dupack_fast_rexmt(void)
 {
@@ -1049,15 +1050,15 @@ test_limited_transmit_then_third_dupack_fast_rexmt(void)
   conninit(&c, 5036, 40036, 0x20000000);
   passive(&c, 0);
   setnodelay(c.fd);
-  appsend(&c, 6 * MSS);
+  appsend(&c, 13 * MSS);
   s = c.iss + 1;
-  for(int i = 0; i < 3; i++)
+  for(int i = 0; i < 10; i++)
     CHECKEQ(ptake(&c, &t, 0), MSS);
   quiet();
   for(int i = 0; i < 2; i++){
     psend(&c, TCP_ACK, 0, 0);
     CHECKEQ(ptake(&c, &t, 0), MSS);
-    CHECKEQ(t.seq, s + (3 + i) * MSS);
+    CHECKEQ(t.seq, s + (10 + i) * MSS);
     quiet();
   }
   psend(&c, TCP_ACK, 0, 0);
