@@ -14,6 +14,26 @@ import subprocess
 from qemu import ROOT
 
 
+def slirp_guest(tmp_path, log, fwd):
+    """Ours booted on one hart over slirp, as make bench boots it, with
+    the host forwards fwd [(host port, guest port)]; and bench_tcp, for
+    its clients and netstat parser."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import bench_tcp
+    import qemu
+
+    g = qemu.Guest(qemu.copy_image(tmp_path), cpus=1, port=qemu.free_port(),
+                   log=os.path.join(qemu.BUILD, "test-logs", log),
+                   makevars={"HOSTFWD": ",".join("hostfwd=tcp:127.0.0.1:%d-:%d" % f for f in fwd)})
+    try:
+        g.boot()
+    except BaseException:
+        g.close()
+        raise
+    return g, bench_tcp
+
+
 def test_guest_to_host_bulk_over_slirp_never_stalls():
     p = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "stall_g2h.py"), "12"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -29,20 +49,12 @@ def test_a_busy_connection_polls_the_device_instead_of_taking_interrupts(tmp_pat
     ends (docs/architecture.md, "Polling instead of the interrupt").
     Before, every echo request came with an interrupt (1.08 per round
     trip) and bulk took one per 25-50 segments. One hart, as make bench."""
-    import socket
-    import sys
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    from bench_tcp import bulk_out, echo_rtt, kernel_stats
     import qemu
 
-    img = qemu.copy_image(tmp_path)
     echo, src = qemu.free_port(), qemu.free_port()
-    g = qemu.Guest(img, cpus=1, port=qemu.free_port(),
-                   log=os.path.join(qemu.BUILD, "test-logs", "slirp-poll.log"),
-                   makevars={"HOSTFWD": "hostfwd=tcp:127.0.0.1:%d-:7,hostfwd=tcp:127.0.0.1:%d-:5001"
-                             % (echo, src)})
+    g, bt = slirp_guest(tmp_path, "slirp-poll.log", [(echo, 7), (src, 5001)])
+    bulk_out, echo_rtt, kernel_stats = bt.bulk_out, bt.echo_rtt, bt.kernel_stats
     try:
-        g.boot()
         g.sendline("echoserver &")
         g.expect("echoserver: listening")
         g.sendline("tcpsrc -S %d -s 5001 &" % (8 << 20))
@@ -84,18 +96,12 @@ def test_received_pages_go_round_without_a_fill(tmp_path):
     free list, and 10,000 of 23,000 frames of 32 MiB host to guest took
     a freshly filled page (netstat's dev_rx_fresh). After one transfer
     to fill the pool, a second takes none."""
-    import sys
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    from bench_tcp import bulk_in, kernel_stats
     import qemu
 
-    img = qemu.copy_image(tmp_path)
     sink = qemu.free_port()
-    g = qemu.Guest(img, cpus=1, port=qemu.free_port(),
-                   log=os.path.join(qemu.BUILD, "test-logs", "slirp-rxpool.log"),
-                   makevars={"HOSTFWD": "hostfwd=tcp:127.0.0.1:%d-:5002" % sink})
+    g, bt = slirp_guest(tmp_path, "slirp-rxpool.log", [(sink, 5002)])
+    bulk_in, kernel_stats = bt.bulk_in, bt.kernel_stats
     try:
-        g.boot()
         g.sendline("tcpsrc -s 5002 &")
         g.expect("sink on port")
         got, _ = bulk_in(sink, 8, 30)
@@ -119,20 +125,14 @@ def test_a_wait_that_gives_way_turns_interrupts_back_on(tmp_path):
     poll while another process is runnable; it used to return at once
     and leave them off, so the caller slept with nothing to announce
     its answer but the timer's rescue two ticks later. echoserver beside
-    a busy sha256sum: 18-20 of 110 frames were rescued (dev_rx_rescued),
+    a busy sha256sum: 18-26 of 110 frames were rescued (dev_rx_rescued),
     0-1 after."""
-    import sys
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    from bench_tcp import echo_rtt, kernel_stats
     import qemu
 
-    img = qemu.copy_image(tmp_path)
     echo = qemu.free_port()
-    g = qemu.Guest(img, cpus=1, port=qemu.free_port(),
-                   log=os.path.join(qemu.BUILD, "test-logs", "slirp-giveway.log"),
-                   makevars={"HOSTFWD": "hostfwd=tcp:127.0.0.1:%d-:7" % echo})
+    g, bt = slirp_guest(tmp_path, "slirp-giveway.log", [(echo, 7)])
+    echo_rtt, kernel_stats = bt.echo_rtt, bt.kernel_stats
     try:
-        g.boot()
         g.sendline("echoserver &")
         g.expect("echoserver: listening")
         g.run("")
