@@ -31,13 +31,13 @@ initlock(struct spinlock *lk, char *name)
 // before the first push_off().
 //
 // Under QEMU's TCG every CSR access, a read included, ends the
-// translated block and goes back to the CPU loop, and so does every
-// function return (an indirect jump). So push_off() reads and clears
-// sstatus.SIE in one instruction, xv6's check that pop_off() finds
-// interrupts off is gone (a read per release), and acquire() and
-// release() have them inline. push_off() must still touch sstatus
-// before thiscpu(): until interrupts are off, a timer interrupt may
-// move us to another hart.
+// translated block and goes back to the CPU loop, and every function
+// return (an indirect jump) looks up the next block. So push_off()
+// reads and clears sstatus.SIE in one instruction, xv6's check that
+// pop_off() finds interrupts off is gone (a read per release), and
+// acquire() and release() have them inline. push_off() must still
+// touch sstatus before thiscpu(): until interrupts are off, a timer
+// interrupt may move us to another hart.
 static inline void
 pushoff(void)
 {
@@ -82,11 +82,17 @@ pop_off(void)
   popoff();
 }
 
+static inline int
+held(struct spinlock *lk, struct cpu *c)
+{
+  return lk->locked && lk->cpu == c;
+}
+
 // Is this cpu holding the lock? Interrupts must be off.
 int
 holding(struct spinlock *lk)
 {
-  return lk->locked && lk->cpu == thiscpu();
+  return held(lk, thiscpu());
 }
 
 // Spin until the lock is ours.
@@ -97,7 +103,7 @@ acquire(struct spinlock *lk)
   struct cpu *c = thiscpu();
   if(c->noff == 1)
     c->offpc = (uint64)__builtin_return_address(0);
-  if(lk->locked && lk->cpu == c){
+  if(held(lk, c)){
     printf("lock %s\n", lk->name);
     panic("acquire: already held");
   }
@@ -116,7 +122,7 @@ acquire(struct spinlock *lk)
 void
 release(struct spinlock *lk)
 {
-  if(!(lk->locked && lk->cpu == thiscpu())){
+  if(!held(lk, thiscpu())){
     printf("lock %s\n", lk->name);
     panic("release: not held");
   }
