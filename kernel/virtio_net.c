@@ -272,6 +272,21 @@ rx_post(int i, char *page)
   vq_post(&net.rx, 2*i);
 }
 
+// A page for an RX slot (kalloc_rx), counting refills that found none
+// and pages that had to be filled first. Caller holds net.lock.
+static char *
+rx_page(void)
+{
+  int fresh;
+  char *page = kalloc_rx(&fresh);
+
+  if(page == 0)
+    net.rx_nobuf++;
+  else
+    net.rx_fresh += fresh;
+  return page;
+}
+
 // Give a fresh page to each empty RX slot, stopping at the first kalloc
 // failure (counted; the next interrupt or transmit tries again).
 // Caller holds net.lock.
@@ -281,13 +296,9 @@ rx_refill(void)
   for(int i = 0; net.rxempty > 0 && i < net.rx.num/2; i++){
     if(net.rxstate[i] != RX_EMPTY)
       continue;
-    int fresh;
-    char *page = kalloc_rx(&fresh);
-    if(page == 0){
-      net.rx_nobuf++;
+    char *page = rx_page();
+    if(page == 0)
       break;
-    }
-    net.rx_fresh += fresh;
     rx_post(i, page);
     net.rxempty--;
   }
@@ -358,11 +369,8 @@ rx_harvest(void)
       }
     } else {
       // the page is netfilt's now; the slot needs a fresh one.
-      int fresh;
-      page = kalloc_rx(&fresh);
-      net.rx_fresh += fresh;
+      page = rx_page();
       if(page == 0){
-        net.rx_nobuf++;
         net.rxpage[i] = 0;
         net.rxstate[i] = RX_EMPTY;
         net.rxempty++;

@@ -14,24 +14,27 @@ import subprocess
 from qemu import ROOT
 
 
-def slirp_guest(tmp_path, log, fwd):
+def slirp_guest(tmp_path, log, gports):
     """Ours booted on one hart over slirp, as make bench boots it, with
-    the host forwards fwd [(host port, guest port)]; and bench_tcp, for
-    its clients and netstat parser."""
+    a host forward to each of the guest's gports; returns the guest, the
+    host ports in that order, and bench_tcp (its clients and netstat
+    parser)."""
     import sys
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
     import bench_tcp
     import qemu
 
+    hports = [qemu.free_port() for _ in gports]
     g = qemu.Guest(qemu.copy_image(tmp_path), cpus=1, port=qemu.free_port(),
                    log=os.path.join(qemu.BUILD, "test-logs", log),
-                   makevars={"HOSTFWD": ",".join("hostfwd=tcp:127.0.0.1:%d-:%d" % f for f in fwd)})
+                   makevars={"HOSTFWD": ",".join("hostfwd=tcp:127.0.0.1:%d-:%d" % f
+                                                 for f in zip(hports, gports))})
     try:
         g.boot()
     except BaseException:
         g.close()
         raise
-    return g, bench_tcp
+    return g, hports, bench_tcp
 
 
 def test_guest_to_host_bulk_over_slirp_never_stalls():
@@ -49,10 +52,7 @@ def test_a_busy_connection_polls_the_device_instead_of_taking_interrupts(tmp_pat
     ends (docs/architecture.md, "Polling instead of the interrupt").
     Before, every echo request came with an interrupt (1.08 per round
     trip) and bulk took one per 25-50 segments. One hart, as make bench."""
-    import qemu
-
-    echo, src = qemu.free_port(), qemu.free_port()
-    g, bt = slirp_guest(tmp_path, "slirp-poll.log", [(echo, 7), (src, 5001)])
+    g, (echo, src), bt = slirp_guest(tmp_path, "slirp-poll.log", [7, 5001])
     bulk_out, echo_rtt, kernel_stats = bt.bulk_out, bt.echo_rtt, bt.kernel_stats
     try:
         g.sendline("echoserver &")
@@ -96,10 +96,7 @@ def test_received_pages_go_round_without_a_fill(tmp_path):
     free list, and 10,000 of 23,000 frames of 32 MiB host to guest took
     a freshly filled page (netstat's dev_rx_fresh). After one transfer
     to fill the pool, a second takes none."""
-    import qemu
-
-    sink = qemu.free_port()
-    g, bt = slirp_guest(tmp_path, "slirp-rxpool.log", [(sink, 5002)])
+    g, (sink,), bt = slirp_guest(tmp_path, "slirp-rxpool.log", [5002])
     bulk_in, kernel_stats = bt.bulk_in, bt.kernel_stats
     try:
         g.sendline("tcpsrc -s 5002 &")
@@ -127,10 +124,7 @@ def test_a_wait_that_gives_way_turns_interrupts_back_on(tmp_path):
     its answer but the timer's rescue two ticks later. echoserver beside
     a busy sha256sum: 18-26 of 110 frames were rescued (dev_rx_rescued),
     0-1 after."""
-    import qemu
-
-    echo = qemu.free_port()
-    g, bt = slirp_guest(tmp_path, "slirp-giveway.log", [(echo, 7)])
+    g, (echo,), bt = slirp_guest(tmp_path, "slirp-giveway.log", [7])
     echo_rtt, kernel_stats = bt.echo_rtt, bt.kernel_stats
     try:
         g.sendline("echoserver &")

@@ -28,20 +28,19 @@ from bench_tcp import GUEST_ECHO, GUEST_SINK, GUEST_SRC, OursTcp, bulk_in, bulk_
 
 ADDR2LINE = "riscv64-unknown-elf-addr2line"
 LOCKED = 1 << 39        # kernel/prof.h PROF_LOCKED: a tick while a spinlock was held
-LINES = False           # --lines: name each sample by function and source line
 
 
-def symbolize(elf, pcs):
-    """{pc: function} for the pcs in elf (function file:line with --lines)."""
+def symbolize(elf, pcs, lines=False):
+    """{pc: function} for the pcs in elf ("function file:line" if lines)."""
     pcs = sorted(pcs)
     out = subprocess.run([ADDR2LINE, "-f", "-e", elf] + ["%x" % (pc & ~LOCKED) for pc in pcs],
                          capture_output=True, text=True, check=True).stdout.split("\n")
-    if LINES:
+    if lines:
         return {pc: "%s %s" % (out[2 * i], os.path.basename(out[2 * i + 1])) for i, pc in enumerate(pcs)}
     return {pc: out[2 * i] for i, pc in enumerate(pcs)}
 
 
-def profile(g, snap, run, top):
+def profile(g, snap, run, top, lines=False):
     g.run("prof start")
     result = run()
     text = g.run("prof -n 4000", timeout=60)
@@ -54,7 +53,7 @@ def profile(g, snap, run, top):
     for name, pcs in byprog.items():
         elf = os.path.join(snap, "kernel", "kernel") if name == "kernel" \
             else os.path.join(snap, "apps", name + ".debug")
-        names = symbolize(elf, pcs) if os.path.exists(elf) else {}
+        names = symbolize(elf, pcs, lines) if os.path.exists(elf) else {}
         for pc, n in pcs.items():
             locked = " (lock held)" if name == "kernel" and pc & LOCKED else ""
             funcs["%s:%s%s" % (name, names.get(pc, "%x" % pc), locked)] += n
@@ -74,8 +73,6 @@ def main():
     ap.add_argument("--conns", type=int, default=8, help="with --http: wrk's connections")
     ap.add_argument("--lines", action="store_true", help="name samples by source line, not only function")
     args = ap.parse_args()
-    global LINES
-    LINES = args.lines
     if args.http:
         return http(args)
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,7 +88,7 @@ def main():
                     ("guest to host", lambda: bulk_out(src, args.mib, 30)),
                     ("echo", lambda: echo_rtt(echo, args.echo_n, 10)))
             for what, fn in work:
-                r, total, top, events = profile(ours.g, snap, fn, args.top)
+                r, total, top, events = profile(ours.g, snap, fn, args.top, args.lines)
                 head = ("%.0f Mbit/s" % mbit(*r)) if isinstance(r, tuple) else ("median %.0f us" % r["med"])
                 per = (r[0] / 1460.0) if isinstance(r, tuple) else (r["n"] + 10)
                 unit = "per 1460 bytes" if isinstance(r, tuple) else "per round trip"
@@ -119,7 +116,7 @@ def http(args):
             ours.start("user", {"HOSTFWD": "hostfwd=tcp:127.0.0.1:%d-:8080" % port}, "prof-http.log")
             ours.g.run("httpd -q -p 8080 &")
             wrk(port, args.path, args.conns)    # warm: the file in the cache
-            rate, total, top, events = profile(ours.g, snap, lambda: wrk(port, args.path, args.conns), args.top)
+            rate, total, top, events = profile(ours.g, snap, lambda: wrk(port, args.path, args.conns), args.top, args.lines)
             print("\n== wrk -t1 -c%d -d5s %s: %.0f req/s, %d samples" % (args.conns, args.path, rate, total))
             print("   events per request: %s" % ", ".join("%s %.2f" % (k, v / (rate * 5 + 1))
                                                        for k, v in events.items()))
