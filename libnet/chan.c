@@ -236,10 +236,18 @@ dgetaddr(struct netdev *d, uint32_t *ip, uint32_t *mask, uint32_t *gw)
 struct netdev *
 chan_netdev(void)
 {
+  int ring = NET_RINGPAGES;
+
   if(chandev.txbuf)
     return &chandev;
-  if(chan_opencache(&thechan, cachewant) < 0)
-    return 0;
+  // the cache the application asked for, and after it room for TCP's
+  // send rings, which the device then reads in place (tcp_sndbufinit);
+  // without memory for that room, only what was asked for.
+  if(cachewant + ring > NC_CACHEMAX || chan_opencache(&thechan, cachewant + ring) < 0){
+    ring = 0;
+    if(chan_opencache(&thechan, cachewant) < 0)
+      return 0;
+  }
   memmove(chandev.mac, thechan.info->mac, 6);
   chandev.fd = thechan.fd;
   chandev.txbuf = dtxbuf;
@@ -251,8 +259,13 @@ chan_netdev(void)
   chandev.cfggen = dcfggen;
   chandev.getaddr = dgetaddr;
   if(thechan.cache){
-    chandev.cache = thechan.cache;
-    chandev.cachesize = thechan.cachesize;
+    if(cachewant > 0){
+      chandev.cache = thechan.cache;
+      chandev.cachesize = (uint32_t)cachewant * NC_BUFSIZE;
+    }
+    chandev.ring = ring ? thechan.cache + (uint32_t)cachewant * NC_BUFSIZE : 0;
+    chandev.ringoff = (uint32_t)cachewant * NC_BUFSIZE;
+    chandev.ringsize = (uint32_t)ring * NC_BUFSIZE;
     chandev.txsplit = dtxsplit;
   }
   return &chandev;

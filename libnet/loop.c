@@ -6,12 +6,15 @@
 // slots the kernel has not finished with, and read back how long each
 // sync was allowed to wait (loop_synclog). It may give the device a
 // payload cache (loop_setcache): a split frame is then put together here,
-// as the device would read it, and counted (loop_splits).
+// as the device would read it, and counted (loop_splits). It always has
+// the ring room TCP's send rings go in (net.h), as a channel has, so
+// bulk segments are split frames here too.
 #include "net.h"
 #include "kernel/netchan.h"
 
 #define LOOPQ 256
 #define LOOP_CACHEMAX (2 << 20)
+#define LOOP_RINGSIZE (NET_RINGPAGES * 4096)
 
 static struct {
   uint8_t f[LOOPQ][NET_FRAMEMAX];
@@ -23,6 +26,7 @@ static uint8_t txframe[NET_FRAMEMAX];
 static struct netdev loopdev;
 static struct { int proto, port; } claims[64];
 static int nextport = 49152;
+static void loopring(void);
 static int txlimit = -1;      // frames pushed between syncs before txbuf says none; -1: no limit
 static int inflight;          // frames pushed since the last sync
 #define NSYNCLOG 64
@@ -63,7 +67,7 @@ lrxpop(struct netdev *d)
 
 // Tests drive time themselves: never wait, only log how long we might
 // have. Like a real ring, a sync gives back the TX buffers it sent.
-static uint8_t loopcache[LOOP_CACHEMAX];
+static uint8_t loopcache[LOOP_CACHEMAX + LOOP_RINGSIZE];   // the cache, then the ring room
 static int nsplit;            // split frames since loop_reset
 
 static void
@@ -125,6 +129,7 @@ loop_netdev(void)
   loopdev.rxpop = lrxpop;
   loopdev.sync = lsync;
   loopdev.claim = lclaim;
+  loopring();
   return &loopdev;
 }
 
@@ -179,16 +184,24 @@ loop_synclog(int *t, int max)
   return n;
 }
 
+static void
+loopring(void)
+{
+  loopdev.ring = loopcache + LOOP_CACHEMAX;
+  loopdev.ringoff = LOOP_CACHEMAX;
+  loopdev.ringsize = LOOP_RINGSIZE;
+  loopdev.txsplit = ltxsplit;
+}
+
 // Give the device a payload cache of size bytes (0: none), zeroed.
 void
 loop_setcache(uint32_t size)
 {
   if(size > LOOP_CACHEMAX)
     size = LOOP_CACHEMAX;
-  memset(loopcache, 0, sizeof loopcache);
+  memset(loopcache, 0, LOOP_CACHEMAX);
   loopdev.cache = size ? loopcache : 0;
   loopdev.cachesize = size;
-  loopdev.txsplit = size ? ltxsplit : 0;
 }
 
 int
@@ -203,7 +216,7 @@ loop_reset(void)
   nsplit = 0;
   loopdev.cache = 0;
   loopdev.cachesize = 0;
-  loopdev.txsplit = 0;
+  loopring();
   rxq.r = rxq.w = txq.r = txq.w = 0;
   memset(claims, 0, sizeof(claims));
   nextport = 49152;

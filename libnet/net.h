@@ -126,6 +126,7 @@
   X(tcp_tx_rexmt,      "TCP segments with data sent again") \
   X(tcp_tx_rexmt_bytes,"TCP payload bytes sent again") \
   X(tcp_tx_copy_bytes, "TCP payload bytes copied from the send ring into frames") \
+  X(tcp_tx_ring_bytes, "TCP payload bytes the device read from a send ring in the device's ring room (zero copy)") \
   X(tcp_tx_ref_bytes,  "TCP payload bytes sent by reference: the device reads them from the payload cache (zero copy)") \
   X(tcp_tx_refcopy_bytes, "TCP payload bytes of references copied into frames (no split frame possible: ARP wait, a device without it)") \
   X(tcp_tx_nobuf,      "TCP segments not sent now: no TX buffer (sent on a later turn)") \
@@ -187,8 +188,15 @@ struct netdev {
   uint8_t *cache;
   uint32_t cachesize;
   void (*txsplit)(struct netdev *d, int hdrlen, uint32_t payoff, int paylen);
+  // Room the device reads in place as it reads the cache, for TCP's
+  // send rings (tcp_sndbufinit): ringsize bytes at ring, which is
+  // ringoff bytes past the cache's start (the payoff of its first
+  // byte). 0 if none. Not the application's: ln_cache() does not count it.
+  uint8_t *ring;
+  uint32_t ringoff, ringsize;
   void *priv;
 };
+#define NET_RINGPAGES 64    // pages of ring room a channel opens with (chan.c): two 128 KiB send rings
 #define NET_MTU 1500
 #define NET_FRAMEMAX (ETH_HLEN + NET_MTU)
 

@@ -174,7 +174,7 @@ sendable(struct tcpcb *tp, const uint32_t *dst)
     return -EAGAIN;
   if(tp->state == TCP_CLOSED || (tp->flags & TF_FINQUEUED))
     return -EPIPE;
-  if(tcp_bufinit(&tp->sndq, tp->sndbufsize) < 0)
+  if(tcp_sndbufinit(&tp->sndq, tp->sndbufsize) < 0)
     return -ENOMEM;
   return 0;
 }

@@ -361,11 +361,59 @@ tcp_bufinit(struct tcpbuf *b, int cap)
   return 0;
 }
 
+// Send rings in the device's ring room (netdev.ring): the device reads
+// a segment's bytes there in place, so tcp_send_seg builds only its
+// headers, as for a reference (netref.h). Slots of TCP_BUF_DEFAULT
+// bytes, a bit each; connections past them, or with a larger SO_SNDBUF,
+// get their ring from malloc and copy.
+#define RINGSLOTS 32
+static uint32_t ringused;   // a bit per slot
+
+int
+tcp_sndbufinit(struct tcpbuf *b, int cap)
+{
+  struct netdev *d = netif.dev;
+  int n = d && d->ring ? d->ringsize / TCP_BUF_DEFAULT : 0;
+
+  if(b->b)
+    return 0;
+  if(n > RINGSLOTS)
+    n = RINGSLOTS;
+  for(int i = 0; i < n && cap <= TCP_BUF_DEFAULT; i++)
+    if(!(ringused & (1u << i))){
+      ringused |= 1u << i;
+      b->b = d->ring + (uint32_t)i * TCP_BUF_DEFAULT;
+      b->slot = i + 1;
+      b->cap = cap;
+      b->off = b->len = 0;
+      return 0;
+    }
+  return tcp_bufinit(b, cap);
+}
+
+// The n bytes at offset at (past off) of a ring in ring room, if they
+// are in one piece: where they are, and in *payoff where the device
+// finds them (a txsplit payoff). 0 if not: they are to be copied.
+uint8_t *
+tcp_bufinplace(struct tcpbuf *b, int at, int n, uint32_t *payoff)
+{
+  int i = (b->off + at) % b->cap;
+
+  if(b->slot == 0 || i + n > b->cap)
+    return 0;
+  *payoff = netif.dev->ringoff + (b->b - netif.dev->ring) + i;
+  return b->b + i;
+}
+
 void
 tcp_buffree(struct tcpbuf *b)
 {
-  free(b->b);
+  if(b->slot)
+    ringused &= ~(1u << (b->slot - 1));
+  else
+    free(b->b);
   b->b = 0;
+  b->slot = 0;
   b->cap = b->off = b->len = 0;
 }
 

@@ -30,6 +30,7 @@ enum {
   TCP_MSS_DEFAULT = 536,          // RFC 9293 3.7.1 (MUST-15): when no MSS option came
   TCP_MSS_OURS = NET_MTU - IPV4_HLEN - TCP_HLEN,
   TCP_BUF_DEFAULT = 128 * 1024,   // SO_SNDBUF and SO_RCVBUF unless set
+  TCP_RINGMIN = 512,              // fewer payload bytes of a ring in ring room are copied: a split frame costs more
   TCP_BUF_MAX = 4 * 1024 * 1024,
   TCP_BUF_MIN = 2048,
   TCP_NOOO = 8,                   // out-of-order ranges held (bounded queue)
@@ -79,6 +80,7 @@ enum {
 struct tcpbuf {
   uint8_t *b;
   int cap, off, len;       // bytes [off, off+len) modulo cap
+  int slot;                // a send ring in the device's ring room: its slot + 1 (tcp_sndbufinit); 0: from malloc
 };
 
 // One extent of a send stream that holds references: len bytes of the
@@ -191,6 +193,8 @@ void tcp_timewait(struct tcpcb *tp);
 void tcp_rtt_sample(struct tcpcb *tp, int64_t us);
 int tcp_rcvwin(struct tcpcb *tp);
 int tcp_bufinit(struct tcpbuf *b, int cap);
+int tcp_sndbufinit(struct tcpbuf *b, int cap);
+uint8_t *tcp_bufinplace(struct tcpbuf *b, int at, int n, uint32_t *payoff);
 void tcp_buffree(struct tcpbuf *b);
 void tcp_setrexmt(struct tcpcb *tp);
 uint64_t tcp_now(void);

@@ -125,9 +125,11 @@ refsum(struct netref *r, uint32_t at, int len)
 // Build and send one segment: up to len bytes of the send stream from
 // seq (the SYN and FIN flags take their places in sequence space around
 // them), fewer if the bytes at seq end sooner in the ring or their
-// reference (tcp_sndclip). Bytes of the ring are copied into the frame;
-// bytes of a reference the device reads from the payload cache, and only
-// the header is built. Returns the data bytes sent, or -E* (-ENOBUFS:
+// reference (tcp_sndclip). Bytes of a reference the device reads from
+// the payload cache, and only the header is built; so too for bytes of
+// a send ring in the device's ring room (tcp_sndbufinit), unless they
+// are few or wrap around its end. Other ring bytes are copied into the
+// frame. Returns the data bytes sent, or -E* (-ENOBUFS:
 // no TX buffer now).
 int
 tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags)
@@ -136,7 +138,8 @@ tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags)
   uint32_t win = advwin(tp), at = 0, src = tp->laddr ? tp->laddr : netif.ip;
   struct netref *ref = 0;
   void *cookie = 0;
-  uint8_t *p;
+  uint8_t *p, *q;
+  uint32_t payoff;
   int hlen, r, data = seq - tp->snd_una;
 
   memset(&t, 0, sizeof(t));
@@ -181,7 +184,14 @@ tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags)
   hlen = tcp_hdrlen(&t);
   if((p = ipv4_txbegin(tp->raddr, IP_PROTO_TCP, hlen + len, &cookie)) == 0)
     p = scratch;
-  if(ref && p != scratch && netif.dev->txsplit){
+  if(ref == 0 && len >= TCP_RINGMIN && p != scratch &&
+     (q = tcp_bufinplace(&tp->sndq, at, len, &payoff)) != 0){
+    // bytes of a send ring in ring room: the device reads them in place
+    tcp_emit_sum(p, hlen, src, tp->raddr, &t, len, cksum_add(0, q, len));
+    r = ipv4_txsplit(cookie, hlen, payoff, len);
+    if(r == 0)
+      lnstat[LN_tcp_tx_ring_bytes] += len;
+  } else if(ref && p != scratch && netif.dev->txsplit){
     tcp_emit_sum(p, hlen, src, tp->raddr, &t, len, refsum(ref, at, len));
     r = ipv4_txsplit(cookie, hlen, ref->off + at, len);
     if(r == 0)

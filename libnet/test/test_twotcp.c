@@ -783,6 +783,93 @@ sendref_without_a_cache_is_refused(void)
   CHECKEQ(r.refs, 0);
 }
 
+// ---- send rings the device reads in place (tcp_sndbufinit) ------------------------
+
+// Bytes written with send() go from the send ring, which is in the
+// device's ring room, as split frames: libnet copies only the segments
+// that wrap around the ring's end. Through loss, reordering, duplication
+// and delay every byte arrives and every checksum holds (B drops a bad
+// one, and the transfer would stall), retransmissions included.
+static void
+ring_bytes_go_in_place_through_a_bad_link(void)
+{
+  struct xfer x;
+  int ca, cb;
+
+  if(setup() < 0 || connpair(&ca, &cb) < 0)
+    return;
+  AB->loss = 10;
+  AB->reorder = 25;
+  AB->dup = 5;
+  AB->delay_ms = 20;
+  BA->delay_ms = 20;
+  fill(src1, NBIG, 11);
+  xfer_init(&x, A, ca, B, cb, src1, dst1, NBIG);
+  CHECK(pump_until(xfer_run(&x), 600 * 1000));
+  xfer_check(&x);
+  CHECKEQ(TWOSTAT(B, tcp_drop_bad), 0);
+  CHECK(TWOSTAT(A, tcp_tx_rexmt_bytes) > 0);
+  CHECK(TWOSTAT(A, tcp_tx_ring_bytes) >= NBIG * 9 / 10);
+  // a segment across the ring's end (one per 128 KiB sent, or sent again)
+  CHECK(TWOSTAT(A, tcp_tx_copy_bytes) < NBIG / 10);
+  CHECK(A->loop_splits() >= NBIG / 1448 * 9 / 10);
+  printf("%s: %lld in place, %lld copied, %lld again\n", test_name, TWOSTAT(A, tcp_tx_ring_bytes),
+         TWOSTAT(A, tcp_tx_copy_bytes), TWOSTAT(A, tcp_tx_rexmt_bytes));
+}
+
+// A connection from A to B's listener l: *ca on A, *cb on B. 0 or -1.
+static int
+connect_to(int l, int *ca, int *cb)
+{
+  *ca = two_socket(A, SOCK_STREAM, 0);
+  connect_start(A, *ca, TWO_IPB, PORT);
+  CHECK(pump_until(events(A, *ca, POLLOUT), 1000));
+  *cb = accept_within(B, l, 1000);
+  return *cb >= 0 && !test_failed ? 0 : -1;
+}
+
+// The ring room holds two send rings: a third connection's ring comes
+// from malloc and its bytes are copied; a slot is free again once its
+// connection is gone.
+static void
+ring_slots_run_out_and_come_back(void)
+{
+  struct xfer x;
+  int ca[4], cb[4], l;
+  int64_t ring, copy;
+
+  if(setup() < 0 || (l = listener(B, PORT)) < 0)
+    return;
+  for(int i = 0; i < 4; i++)
+    if(connect_to(l, &ca[i], &cb[i]) < 0)
+      return;
+  fill(src1, NBIG, 12);
+  for(int i = 0; i < 4; i++){
+    ring = TWOSTAT(A, tcp_tx_ring_bytes);
+    copy = TWOSTAT(A, tcp_tx_copy_bytes);
+    xfer_init(&x, A, ca[i], B, cb[i], src1, dst1, 100000);
+    CHECK(pump_until(xfer_run(&x), 10000));
+    xfer_check(&x);
+    if(i < 2){
+      CHECK(TWOSTAT(A, tcp_tx_ring_bytes) - ring >= 90000);
+    } else {
+      CHECKEQ(TWOSTAT(A, tcp_tx_ring_bytes) - ring, 0);
+      CHECK(TWOSTAT(A, tcp_tx_copy_bytes) - copy >= 100000);
+    }
+  }
+  // the first connection goes: the next one to send has its slot
+  CHECKEQ(A->ln_close(ca[0]), 0);
+  CHECKEQ(B->ln_close(cb[0]), 0);
+  pump(10000);
+  if(connect_to(l, &ca[0], &cb[0]) < 0)
+    return;
+  ring = TWOSTAT(A, tcp_tx_ring_bytes);
+  xfer_init(&x, A, ca[0], B, cb[0], src1, dst1, 100000);
+  CHECK(pump_until(xfer_run(&x), 10000));
+  xfer_check(&x);
+  CHECK(TWOSTAT(A, tcp_tx_ring_bytes) - ring >= 90000);
+}
+
 // With timestamps a segment carries 12 bytes less than the MSS; a
 // retransmission (fast, or of a SACK hole) was cut at the MSS and went
 // in two IPv4 fragments.
@@ -824,6 +911,8 @@ static const struct test tests[] = {
   { segments_end_where_chunks_do, "segments_end_where_chunks_do" },
   { sendref_without_a_cache_is_refused, "sendref_without_a_cache_is_refused" },
   { retransmission_fits_the_mtu_with_timestamps, "retransmission_fits_the_mtu_with_timestamps" },
+  { ring_bytes_go_in_place_through_a_bad_link, "ring_bytes_go_in_place_through_a_bad_link" },
+  { ring_slots_run_out_and_come_back, "ring_slots_run_out_and_come_back" },
 };
 
 int
