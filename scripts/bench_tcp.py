@@ -58,10 +58,18 @@ KERNEL_KEYS = ("dev_rx_frames", "dev_tx_frames", "rx_drop_ringfull", "dev_tx_ful
 
 # --- the host's clients --------------------------------------------------------
 
+RCVLOWAT = 256 << 10
+
+
 def bulk_out(port, mib, timeout):
-    """Read mib MiB from the source behind port. (bytes, seconds)."""
+    """Read mib MiB from the source behind port. (bytes, seconds).
+    The reader wakes for every RCVLOWAT bytes, not for each segment
+    slirp writes: woken per segment, this script took 25-31% of a host
+    core, beside QEMU's main loop and vCPU on a 2-core host, and held
+    both systems back (docs/performance.md, "The bulk client")."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, RCVLOWAT)
         buf = bytearray(1 << 20)
         s.sendall(b"%d\n" % mib)
         t0 = time.perf_counter()
