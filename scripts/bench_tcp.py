@@ -309,12 +309,12 @@ def section(res, notes, args, cmds, load, elapsed):
     L.append("### Bulk transfer (%d MiB each way)" % args.mib)
     L.append("")
     L.append("Guest to host: the host connects to the guest's tcp/5001, sends `%d\\n` and reads "
-             "to EOF, timed from that line to EOF. Host to guest: the host connects to tcp/5002, "
+             "to EOF, woken per %d KiB (`SO_RCVLOWAT`), timed from that line to EOF. Host to guest: the host connects to tcp/5002, "
              "writes %d MiB, shuts down its side and waits for `OK <bytes>`, timed from the "
              "connect to that answer. Ours: `tcpsrc -S %d -s 5001` and `tcpsrc -s 5002` "
              "(apps/tcpsrc.c, libnet's defaults: 128 KiB socket buffers, window scale, "
              "timestamps, SACK); the peer: its init's source and sink (Linux 6.1's defaults)."
-             % (args.mib, args.mib, args.mib << 20))
+             % (args.mib, RCVLOWAT >> 10, args.mib, args.mib << 20))
     L.append("")
     L.append("| Mbit/s | ours | Linux peer | ours / peer | ours per boot | peer per boot |")
     L.append("|---|---|---|---|---|---|")
