@@ -658,6 +658,18 @@ closing_in_time_wait_frees_the_rings(void)
 
 // ---- sending from the payload cache (netref.h) --------------------------------
 
+// A to B loses 10% of frames, reorders 25%, duplicates 5%, and both ways
+// delay 20 ms: a sender's bytes go out again, and again out of order.
+static void
+bad_link_ab(void)
+{
+  AB->loss = 10;
+  AB->reorder = 25;
+  AB->dup = 5;
+  AB->delay_ms = 20;
+  BA->delay_ms = 20;
+}
+
 enum { ZCOFF = 4096, ZCLEN = NBIG, ZCCHUNK = 1448 };
 static uint32_t zcsums[ZCLEN / 1000 + 1];
 static uint8_t zcdst[ZCLEN + 8192];
@@ -714,11 +726,7 @@ cache_bytes_go_by_reference_through_a_bad_link(void)
 
   if(setup() < 0 || zc_setup(&r, ZCCHUNK) < 0 || connpair(&ca, &cb) < 0)
     return;
-  AB->loss = 10;
-  AB->reorder = 25;
-  AB->dup = 5;
-  AB->delay_ms = 20;
-  BA->delay_ms = 20;
+  bad_link_ab();
   CHECKEQ(A->ln_send(ca, head, hl, MSG_DONTWAIT), hl);
   CHECKEQ(A->ln_sendref(ca, &r, 0, ZCLEN), ZCLEN);
   CHECKEQ(A->ln_send(ca, mid, ml, MSG_DONTWAIT), ml);
@@ -798,11 +806,7 @@ ring_bytes_go_in_place_through_a_bad_link(void)
 
   if(setup() < 0 || connpair(&ca, &cb) < 0)
     return;
-  AB->loss = 10;
-  AB->reorder = 25;
-  AB->dup = 5;
-  AB->delay_ms = 20;
-  BA->delay_ms = 20;
+  bad_link_ab();
   fill(src1, NBIG, 11);
   xfer_init(&x, A, ca, B, cb, src1, dst1, NBIG);
   CHECK(pump_until(xfer_run(&x), 600 * 1000));
