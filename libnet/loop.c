@@ -26,7 +26,6 @@ static uint8_t txframe[NET_FRAMEMAX];
 static struct netdev loopdev;
 static struct { int proto, port; } claims[64];
 static int nextport = 49152;
-static void loopring(void);
 static int txlimit = -1;      // frames pushed between syncs before txbuf says none; -1: no limit
 static int inflight;          // frames pushed since the last sync
 #define NSYNCLOG 64
@@ -116,6 +115,17 @@ lclaim(struct netdev *d, int proto, int port)
   return -ENOBUFS;
 }
 
+// The ring room (net.h), always there; split frames are put together
+// by ltxsplit, from it as from the cache.
+static void
+loopring(void)
+{
+  loopdev.ring = loopcache + LOOP_CACHEMAX;
+  loopdev.ringoff = LOOP_CACHEMAX;
+  loopdev.ringsize = LOOP_RINGSIZE;
+  loopdev.txsplit = ltxsplit;
+}
+
 struct netdev *
 loop_netdev(void)
 {
@@ -182,15 +192,6 @@ loop_synclog(int *t, int max)
     t[i] = synclog[i];
   nsync = 0;
   return n;
-}
-
-static void
-loopring(void)
-{
-  loopdev.ring = loopcache + LOOP_CACHEMAX;
-  loopdev.ringoff = LOOP_CACHEMAX;
-  loopdev.ringsize = LOOP_RINGSIZE;
-  loopdev.txsplit = ltxsplit;
 }
 
 // Give the device a payload cache of size bytes (0: none), zeroed.
