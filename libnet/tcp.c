@@ -377,9 +377,11 @@ tcp_sndbufinit(struct tcpbuf *b, int cap)
 
   if(b->b)
     return 0;
-  if(n > RINGSLOTS)
+  if(cap > TCP_BUF_DEFAULT)
+    n = 0;            // a slot is too small: from malloc
+  else if(n > RINGSLOTS)
     n = RINGSLOTS;
-  for(int i = 0; i < n && cap <= TCP_BUF_DEFAULT; i++)
+  for(int i = 0; i < n; i++)
     if(!(ringused & (1u << i))){
       ringused |= 1u << i;
       b->b = d->ring + (uint32_t)i * TCP_BUF_DEFAULT;

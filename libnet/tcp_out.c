@@ -139,8 +139,8 @@ tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags)
   struct netref *ref = 0;
   void *cookie = 0;
   uint8_t *p, *q;
-  uint32_t payoff;
-  int hlen, r, data = seq - tp->snd_una;
+  uint32_t payoff = 0, sum = 0;
+  int hlen, r, split, data = seq - tp->snd_una;
 
   memset(&t, 0, sizeof(t));
   t.sport = tp->lport;
@@ -184,18 +184,23 @@ tcp_send_seg(struct tcpcb *tp, uint32_t seq, int len, int flags)
   hlen = tcp_hdrlen(&t);
   if((p = ipv4_txbegin(tp->raddr, IP_PROTO_TCP, hlen + len, &cookie)) == 0)
     p = scratch;
-  if(ref == 0 && len >= TCP_RINGMIN && p != scratch &&
-     (q = tcp_bufinplace(&tp->sndq, at, len, &payoff)) != 0){
-    // bytes of a send ring in ring room: the device reads them in place
-    tcp_emit_sum(p, hlen, src, tp->raddr, &t, len, cksum_add(0, q, len));
+  // a split frame, whose payload the device reads in place: bytes of a
+  // reference, or of a send ring in ring room
+  split = 0;
+  if(p != scratch && ref && netif.dev->txsplit){
+    payoff = ref->off + at;
+    sum = refsum(ref, at, len);
+    split = LN_tcp_tx_ref_bytes;
+  } else if(p != scratch && ref == 0 && len >= TCP_RINGMIN &&
+            (q = tcp_bufinplace(&tp->sndq, at, len, &payoff)) != 0){
+    sum = cksum_add(0, q, len);
+    split = LN_tcp_tx_ring_bytes;
+  }
+  if(split){
+    tcp_emit_sum(p, hlen, src, tp->raddr, &t, len, sum);
     r = ipv4_txsplit(cookie, hlen, payoff, len);
     if(r == 0)
-      lnstat[LN_tcp_tx_ring_bytes] += len;
-  } else if(ref && p != scratch && netif.dev->txsplit){
-    tcp_emit_sum(p, hlen, src, tp->raddr, &t, len, refsum(ref, at, len));
-    r = ipv4_txsplit(cookie, hlen, ref->off + at, len);
-    if(r == 0)
-      lnstat[LN_tcp_tx_ref_bytes] += len;
+      lnstat[split] += len;
   } else {
     if(ref){
       memmove(p + hlen, netif.dev->cache + ref->off + at, len);

@@ -155,8 +155,7 @@ def test_sent_bytes_go_from_the_send_ring_in_place(tmp_path):
         got, _ = bt.bulk_out(src, 8, 30)
         assert got == 8 << 20
         g.expect(r"tcpsrc: stats[^\r\n]*\r?\n", timeout=20)
-        st = dict(kv.split("=") for kv in g.child.after.split()[2:])
-        st = {k: int(v) for k, v in st.items()}
+        st = bt.stats_line(g.child.after)
         assert st.get("tcp_tx_rexmt_bytes", 0) == 0, st
         assert st["tcp_tx_ring_bytes"] >= (8 << 20) * 9 // 10, st
         assert st["tcp_tx_copy_bytes"] <= (8 << 20) // 50, st
